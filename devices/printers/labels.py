@@ -1,0 +1,109 @@
+"""Label contents shared by the ZPL and TSPL builders, and masking of personal data.
+
+Shipping labels leave the warehouse on parcels: the recipient's name, phone number and
+address are masked before they are printed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from ..errors import LabelError
+
+# GS1 AI encodable character set 82 (what AI 10 and 21 may hold).
+GS1_CSET82 = re.compile(r"^[!\"%&'()*+,\-./0-9:;<=>?A-Z_a-z]*$")
+
+
+@dataclass(frozen=True)
+class LotLabel:
+    """Receiving / lot label: item, GTIN, lot and expiry as GS1-128."""
+
+    gtin: str
+    lot: str
+    expiry: dt.date
+    description: str = ""
+    quantity: str = ""
+    received: dt.date | None = None
+
+    def gs1_hri(self) -> str:
+        """The GS1 element string in human-readable form: (01)...(17)...(10)..."""
+        return f"(01){self.gtin}(17){self.expiry:%y%m%d}(10){self.lot}"
+
+
+@dataclass(frozen=True)
+class BinLabel:
+    """Location (bin) label: the location code as Code 128 and large text."""
+
+    location: str
+    zone: str = ""
+
+
+@dataclass(frozen=True)
+class ShippingLabel:
+    """Shipping label: carrier, tracking barcode, masked recipient."""
+
+    tracking: str
+    carrier: str
+    recipient_name: str
+    recipient_phone: str
+    recipient_address: str
+    order: str = ""
+
+
+def validate_lot_label(label: LotLabel) -> None:
+    """Raise LabelError unless the GTIN check digit and lot characters are valid."""
+    if not (label.gtin.isdigit() and len(label.gtin) == 14):
+        raise LabelError("GTIN must be 14 digits")
+    digits = [int(c) for c in label.gtin[:-1]]
+    total = sum(d * (3 if i % 2 == 0 else 1) for i, d in enumerate(digits))
+    if (10 - total % 10) % 10 != int(label.gtin[-1]):
+        raise LabelError(f"GTIN {label.gtin} has a wrong check digit")
+    if not label.lot or len(label.lot) > 20 or not GS1_CSET82.match(label.lot):
+        raise LabelError("lot must be 1-20 characters of GS1 set 82")
+
+
+def validate_code128_text(text: str, what: str) -> None:
+    """Raise LabelError unless ``text`` is printable ASCII that Code 128 can carry."""
+    if not text or not all(32 <= ord(c) < 127 for c in text) or any(c in "^~" for c in text):
+        raise LabelError(f"{what} must be printable ASCII without ^ or ~")
+
+
+def mask_name(name: str) -> str:
+    """Keep the first character of each word: ``张三`` -> ``张*``, ``Alice Smith`` -> ``A**** S****``."""
+    words = name.split()
+    return " ".join(w[0] + "*" * max(len(w) - 1, 1) for w in words)
+
+
+def mask_phone(phone: str) -> str:
+    """Keep the first 3 and last 4 digits of 11+ digit numbers, else only the last 4."""
+    digits = [i for i, c in enumerate(phone) if c.isdigit()]
+    keep = set(digits[-4:])
+    if len(digits) >= 11:
+        keep |= set(digits[:3])
+    return "".join(c if (i in keep or not c.isdigit()) else "*" for i, c in enumerate(phone))
+
+
+def mask_address(address: str, keep: int = 6) -> str:
+    """Keep the region, hide the street: comma-separated addresses keep their last two parts."""
+    if "," in address:
+        parts = [p.strip() for p in address.split(",")]
+        return ", ".join(["****", *parts[-2:]]) if len(parts) > 2 else "****, " + parts[-1]
+    return address[:keep] + "****"
+
+
+def code128_modules(data: str, fnc1_positions: int = 0) -> int:
+    """Width of a Code 128 symbol in modules (start, data, check, stop; no quiet zones).
+
+    Counts runs of 4+ digits in subset C (two digits per symbol) as printers' auto
+    mode does; an estimate good to a symbol or two, used to check a label fits.
+    """
+    symbols = 0
+    for run in re.findall(r"\d{4,}|\D+|\d{1,3}", data):
+        if run.isdigit() and len(run) >= 4:
+            symbols += len(run) // 2 + len(run) % 2 + 1  # +1 code switch, odd digit in B
+        else:
+            symbols += len(run) + 1
+    symbols += fnc1_positions
+    return 11 * (symbols + 2) + 13  # start + check, stop is 13

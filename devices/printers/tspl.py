@@ -1,0 +1,102 @@
+"""TSPL label builders (TSC and most Chinese desktop printers); jobs are GBK bytes.
+
+Chinese text uses the built-in Simplified Chinese font ``TSS24.BF2`` and is sent
+GBK-encoded; Latin text uses built-in font ``3``. Lines end with CR LF.
+"""
+
+from __future__ import annotations
+
+from ..errors import LabelError
+from .labels import (
+    BinLabel,
+    LotLabel,
+    ShippingLabel,
+    mask_address,
+    mask_name,
+    mask_phone,
+    validate_code128_text,
+    validate_lot_label,
+)
+
+STATUS_COMMAND = b"\x1b!?"
+# Status byte bits for ESC !? (TSPL programming manual).
+STATUS_BITS = {0x01: "head_open", 0x02: "paper_jam", 0x04: "paper_out", 0x08: "ribbon_out",
+               0x10: "paused", 0x20: "printing", 0x80: "other_error"}
+
+
+def quote(text: str) -> str:
+    """Quote a TSPL string argument (a double quote is written as ``\\["]``)."""
+    return '"' + text.replace('"', '\\["]') + '"'
+
+
+class TsplLabel:
+    """Accumulates TSPL commands for one label."""
+
+    def __init__(self, *, dpi: int = 203, width_mm: float = 100, height_mm: float = 60, gap_mm: float = 2):
+        self.dots_per_mm = dpi / 25.4
+        self.lines = [f"SIZE {width_mm:g} mm,{height_mm:g} mm", f"GAP {gap_mm:g} mm,0 mm",
+                      "DIRECTION 1", "CLS"]
+
+    def mm(self, value: float) -> int:
+        """Millimetres to dots."""
+        return round(value * self.dots_per_mm)
+
+    def text(self, x_mm: float, y_mm: float, text: str, *, large: bool = False) -> None:
+        """Add text; non-ASCII text uses the built-in Chinese font TSS24.BF2."""
+        font = ("TSS24.BF2" if large else "TSS16.BF2") if not text.isascii() else ("4" if large else "3")
+        self.lines.append(f"TEXT {self.mm(x_mm)},{self.mm(y_mm)},{quote(font)},0,1,1,{quote(text)}")
+
+    def barcode(self, x_mm: float, y_mm: float, height_mm: float, data: str, *, kind: str = "128") -> None:
+        """Add a linear barcode with human-readable text under it."""
+        self.lines.append(f"BARCODE {self.mm(x_mm)},{self.mm(y_mm)},{quote(kind)},{self.mm(height_mm)},"
+                          f"1,0,2,4,{quote(data)}")
+
+    def build(self, copies: int = 1) -> bytes:
+        """Return the job as GBK bytes ending with PRINT."""
+        text = "\r\n".join([*self.lines, f"PRINT 1,{copies}"]) + "\r\n"
+        try:
+            return text.encode("gbk")
+        except UnicodeEncodeError as exc:
+            raise LabelError(f"text cannot be sent in GBK: {exc.object[exc.start:exc.end]!r}") from None
+
+
+def lot_label(label: LotLabel, **options) -> bytes:
+    """Receiving / lot label with GS1-128 (type EAN128) of GTIN, expiry and lot."""
+    validate_lot_label(label)
+    t = TsplLabel(**options)
+    if label.description:
+        t.text(4, 3, label.description, large=True)
+    t.text(4, 10, f"LOT {label.lot}  EXP {label.expiry:%Y-%m-%d}")
+    if label.quantity:
+        t.text(4, 16, f"QTY {label.quantity}")
+    t.barcode(4, 23, 18, label.gs1_hri(), kind="EAN128")
+    return t.build()
+
+
+def bin_label(label: BinLabel, **options) -> bytes:
+    """Location label: location code as text and Code 128."""
+    validate_code128_text(label.location, "location")
+    t = TsplLabel(**options)
+    t.text(4, 3, label.location, large=True)
+    if label.zone:
+        t.text(4, 15, label.zone)
+    t.barcode(4, 24, 20, label.location)
+    return t.build()
+
+
+def shipping_label(label: ShippingLabel, **options) -> bytes:
+    """Shipping label: carrier, tracking Code 128, masked recipient."""
+    validate_code128_text(label.tracking, "tracking number")
+    t = TsplLabel(**options)
+    t.text(4, 3, label.carrier, large=True)
+    t.barcode(4, 10, 18, label.tracking)
+    t.text(4, 33, f"{mask_name(label.recipient_name)}  {mask_phone(label.recipient_phone)}")
+    t.text(4, 39, mask_address(label.recipient_address))
+    if label.order:
+        t.text(4, 46, f"ORDER {label.order}")
+    return t.build()
+
+
+def parse_status_byte(value: int) -> dict:
+    """Decode the ``ESC !?`` status byte into named flags."""
+    return {name: bool(value & bit) for bit, name in STATUS_BITS.items()}
