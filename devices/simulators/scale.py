@@ -39,6 +39,7 @@ class ScaleSimulator(Simulator):
         self.serial_number = serial_number
         self.stable_since: float | None = time.monotonic() if stable else None
         self.paused = False
+        self._swing = 0
         self._framer = LineFramer("CRLF", max_length=256)
         self._waiting_s: float | None = None  # deadline of an S command waiting for stability
         self.tick_interval = 0.01 if protocol == "mt-sics" else interval
@@ -70,7 +71,13 @@ class ScaleSimulator(Simulator):
 
     # -- protocol --------------------------------------------------------------------
     def _displayed(self) -> Decimal:
-        return (self.weight - self.tare_weight).quantize(Decimal(1).scaleb(-self.decimals))
+        step = Decimal(1).scaleb(-self.decimals)
+        value = self.weight - self.tare_weight
+        if not self.stable and self.protocol != "mt-sics":
+            # A swinging load: the display wanders by a few increments.
+            self._swing = (self._swing + 1) % 4
+            value += step * (self._swing - 1)
+        return value.quantize(step)
 
     def frame(self) -> bytes:
         """The continuous frame for the present state."""

@@ -1,0 +1,124 @@
+"""Synthetic camera frames with barcodes, for tests and the decode benchmark.
+
+Barcodes are rendered with zplkit (a development dependency, imported lazily) and QR
+codes with OpenCV's encoder, then placed in a cluttered 1280x720 frame, shrunk,
+rotated, blurred, dimmed and made noisy. Deterministic for a given seed.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+FRAME_W, FRAME_H = 1280, 720
+
+
+@dataclass(frozen=True)
+class Frame:
+    """A generated frame and the truth it hides."""
+
+    image: np.ndarray
+    symbology: str  # "code128", "ean13" or "qrcode"
+    text: str
+    params: dict
+
+
+def ean13_check(digits12: str) -> str:
+    """Return the 13-digit EAN with its check digit appended."""
+    total = sum(int(d) * (3 if i % 2 else 1) for i, d in enumerate(digits12))
+    return digits12 + str((10 - total % 10) % 10)
+
+
+def render_zpl_barcode(symbology: str, text: str) -> np.ndarray:
+    """Render one barcode at 1 dot per module with zplkit; returns a tight grayscale crop."""
+    import zplkit
+
+    if symbology == "code128":
+        field = f"^BY1^BCN,60,N,N,N^FD{text}^FS"
+    elif symbology == "ean13":
+        field = f"^BY1^BEN,60,N,N^FD{text[:12]}^FS"
+    else:
+        raise ValueError(symbology)
+    zpl = f"^XA^PW1200^LL200^FO50,50{field}^XZ"
+    png = zplkit.render(zpl, zplkit.Options(dpi=203)).labels[0].png()
+    img = cv2.imdecode(np.frombuffer(png, np.uint8), cv2.IMREAD_GRAYSCALE)
+    ys, xs = np.where(img < 128)
+    return img[ys.min(): ys.max() + 1, xs.min(): xs.max() + 1]
+
+
+def render_qr(text: str) -> np.ndarray:
+    """Render a QR code at 1 pixel per module (no quiet zone)."""
+    img = cv2.QRCodeEncoder.create().encode(text)
+    ys, xs = np.where(img < 128)
+    return img[ys.min(): ys.max() + 1, xs.min(): xs.max() + 1]
+
+
+def _background(rng: random.Random, nrng: np.random.Generator) -> np.ndarray:
+    low = nrng.uniform(60, 200, size=(9, 16)).astype(np.float32)
+    bg = np.clip(cv2.resize(low, (FRAME_W, FRAME_H), interpolation=cv2.INTER_CUBIC), 0, 255).astype(np.uint8)
+    for _ in range(rng.randint(3, 8)):  # boxes, labels, shelf edges
+        x, y = rng.randrange(FRAME_W), rng.randrange(FRAME_H)
+        w, h = rng.randint(40, 400), rng.randint(20, 300)
+        cv2.rectangle(bg, (x, y), (x + w, y + h), rng.randint(30, 230), -1 if rng.random() < 0.6 else 3)
+    for _ in range(rng.randint(1, 4)):  # printed text clutter
+        cv2.putText(bg, "".join(rng.choice("ABCDEFGH0123456789 ") for _ in range(12)),
+                    (rng.randrange(FRAME_W - 300), rng.randrange(30, FRAME_H)), cv2.FONT_HERSHEY_SIMPLEX,
+                    rng.uniform(0.5, 1.2), rng.randint(0, 80), rng.randint(1, 2))
+    return bg.astype(np.float32)
+
+
+def make_frame(seed: int, symbology: str | None = None) -> Frame:
+    """Generate one hard frame (deterministic for ``seed``)."""
+    rng = random.Random(seed)
+    nrng = np.random.default_rng(seed)
+    symbology = symbology or rng.choice(["code128", "ean13", "qrcode"])
+    if symbology == "code128":
+        text = "".join(rng.choice("ABCDEFGHJKLMNPQRSTUVWXYZ0123456789-") for _ in range(rng.randint(8, 14)))
+        code = render_zpl_barcode("code128", text)
+        module = rng.uniform(1.5, 3.0)
+        angle = rng.uniform(-35, 35) + rng.choice([0, 0, 90])
+    elif symbology == "ean13":
+        text = ean13_check("".join(str(rng.randrange(10)) for _ in range(12)))
+        code = render_zpl_barcode("ean13", text)
+        module = rng.uniform(1.5, 3.0)
+        angle = rng.uniform(-35, 35) + rng.choice([0, 0, 90])
+    else:
+        text = "".join(rng.choice("ABCDEFGHJKLMNPQRSTUVWXYZ0123456789") for _ in range(rng.randint(10, 40)))
+        code = render_qr(text)
+        module = rng.uniform(2.2, 4.0)
+        angle = rng.uniform(0, 360)
+    blur = rng.uniform(0.3, 1.3)
+    noise = rng.uniform(2, 12)
+    dark, light = rng.uniform(20, 90), rng.uniform(150, 240)
+    # Quiet zone of 10 modules in a white patch (a label on a box).
+    pad = 10
+    patch = np.full((code.shape[0] + 2 * pad, code.shape[1] + 2 * pad), 255, np.uint8)
+    patch[pad:-pad, pad:-pad] = code
+    patch = cv2.resize(patch, None, fx=module, fy=module * (1.0 if symbology == "qrcode" else 0.6),
+                       interpolation=cv2.INTER_AREA)
+    patch = dark + (patch.astype(np.float32) / 255.0) * (light - dark)
+    h, w = patch.shape
+    frame = _background(rng, nrng)
+    cx = rng.uniform(w / 2 + 20, FRAME_W - w / 2 - 20) if w < FRAME_W - 60 else FRAME_W / 2
+    cy = rng.uniform(h / 2 + 20, FRAME_H - h / 2 - 20) if h < FRAME_H - 60 else FRAME_H / 2
+    matrix = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
+    matrix[0, 2] += cx - w / 2
+    matrix[1, 2] += cy - h / 2
+    mask = cv2.warpAffine(np.ones_like(patch), matrix, (FRAME_W, FRAME_H), flags=cv2.INTER_LINEAR)
+    warped = cv2.warpAffine(patch, matrix, (FRAME_W, FRAME_H), flags=cv2.INTER_LINEAR)
+    frame = frame * (1 - mask) + warped * mask
+    frame = cv2.GaussianBlur(frame, (0, 0), blur)
+    frame = frame + nrng.normal(0, noise, frame.shape)
+    image = np.clip(frame, 0, 255).astype(np.uint8)
+    params = {"module": round(module, 2), "angle": round(angle, 1), "blur": round(blur, 2),
+              "noise": round(noise, 1), "contrast": round(light - dark)}
+    return Frame(image, symbology, text, params)
+
+
+def make_frames(count: int, seed: int = 1) -> list[Frame]:
+    """Generate ``count`` frames, cycling through the three symbologies."""
+    kinds = ["code128", "ean13", "qrcode"]
+    return [make_frame(seed * 100003 + i, kinds[i % 3]) for i in range(count)]
