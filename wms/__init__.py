@@ -1,0 +1,80 @@
+"""WMS for handhelds: the Flask service. ``create_app`` builds it."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, jsonify
+
+from wms.config import Defaults, load_environment, normalise_database_url
+
+#: Alembic scripts live beside the package in the source tree.
+MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the service: defaults, then the environment, then ``config`` (tests)."""
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_object(Defaults)
+    app.config.update(load_environment())
+    if config:
+        app.config.update(config)
+    os.makedirs(app.instance_path, exist_ok=True)
+    _database_url(app)
+    _secret_key(app)
+
+    from wms import models  # noqa: F401 - registers the tables
+    from wms.api import register_api
+    from wms.api.security import authenticate_request
+    from wms.cli import register_cli
+    from wms.database import configure_engine
+    from wms.errors import DomainError
+    from wms.extensions import db, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True)
+    with app.app_context():
+        configure_engine(app)
+
+    @app.errorhandler(DomainError)
+    def _domain_error(error: DomainError):
+        response = jsonify(error.to_dict())
+        response.status_code = error.status
+        if error.status == 429 and "retry_after_seconds" in error.details:
+            response.headers["Retry-After"] = str(error.details["retry_after_seconds"])
+        return response
+
+    app.before_request(authenticate_request)
+    register_api(app)
+    _register_mobile_ui(app)
+    register_cli(app)
+    return app
+
+
+def _database_url(app: Flask) -> None:
+    url = app.config.get("SQLALCHEMY_DATABASE_URI")
+    if not url:
+        url = "sqlite:///" + os.path.join(app.instance_path, "wms.db")
+    app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(url)
+
+
+def _secret_key(app: Flask) -> None:
+    # A fresh install gets a random key kept in the instance folder, never in the code.
+    if app.config.get("SECRET_KEY"):
+        return
+    key_file = Path(app.instance_path) / "secret_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_hex(32))
+        key_file.chmod(0o600)
+    app.config["SECRET_KEY"] = key_file.read_text().strip()
+
+
+def _register_mobile_ui(app: Flask) -> None:
+    try:
+        from mobile_ui import register_mobile_ui
+    except ImportError:  # the UI package is optional for API-only deployments
+        return
+    register_mobile_ui(app)

@@ -1,0 +1,31 @@
+"""The JSON API under /api/v1, its OpenAPI document and the offline docs page."""
+
+from __future__ import annotations
+
+from flask import Flask, send_from_directory
+
+from wms.api.base import WmsApi
+
+
+def register_api(app: Flask) -> None:
+    """Register every API blueprint and the docs page's static files."""
+    from wms.api.auth.routes import blp as auth_blp
+    from wms.api.ledger.routes import blp as ledger_blp
+    from wms.api.masterdata.routes import blp as masterdata_blp
+    from wms.api.stock.routes import blp as stock_blp
+    from wms.api.system.routes import blp as system_blp
+    from wms.api.users.routes import blp as users_blp
+
+    api = WmsApi(app)
+    for blueprint in (system_blp, auth_blp, users_blp, masterdata_blp, stock_blp, ledger_blp):
+        api.register_blueprint(blueprint)
+    _serve_swagger_ui_assets(app)
+
+
+def _serve_swagger_ui_assets(app: Flask) -> None:
+    # The docs page must work in a warehouse with no internet: serve Swagger UI locally.
+    import swagger_ui_bundle
+
+    @app.route("/api/docs/static/<path:filename>", endpoint="swagger_ui_static")
+    def swagger_ui_static(filename: str):
+        return send_from_directory(swagger_ui_bundle.swagger_ui_path, filename)

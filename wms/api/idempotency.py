@@ -1,0 +1,123 @@
+"""The Idempotency-Key header: a PDA on flaky Wi-Fi may send the same request twice.
+
+- a retry after completion gets the first response again (success or refusal);
+- the same key with another payload is refused with 422 ``idempotency_key_reused``;
+- a retry while the first is still running gets 409 ``idempotency_in_flight``.
+
+The record is written in the same transaction as the effect, so a crash can never
+separate them. Without the header the call still runs as one transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from functools import wraps
+
+import sqlalchemy as sa
+from flask import Response, current_app, make_response, request
+
+from wms.api.security import current_user
+from wms.errors import (
+    DomainError,
+    IdempotencyInFlight,
+    IdempotencyKeyInvalid,
+    IdempotencyKeyReused,
+)
+from wms.extensions import db
+from wms.models.idempotency import IdempotencyRecord
+from wms.services.uow import run_in_transaction
+
+HEADER = "Idempotency-Key"
+REPLAY_HEADER = "Idempotent-Replayed"
+
+
+def request_fingerprint() -> str:
+    """A hash of what makes two requests the same: method, path, query and body."""
+    digest = hashlib.sha256()
+    for part in (request.method, request.path, request.query_string.decode("latin-1")):
+        digest.update(part.encode() + b"\0")
+    digest.update(request.get_data(cache=True))
+    return digest.hexdigest()
+
+
+def _lock_id(user_id: int, key: str) -> int:
+    raw = hashlib.sha256(f"{user_id}:{key}".encode()).digest()[:8]
+    return int.from_bytes(raw, "big", signed=True)
+
+
+def _claim(user_id: int, key: str, fingerprint: str) -> Response | None:
+    """Take the key for this transaction; the stored response if it was used before."""
+    session = db.session
+    if session.get_bind().dialect.name == "postgresql":
+        # SQLite needs no lock: BEGIN IMMEDIATE already runs writers one at a time.
+        got = session.execute(
+            sa.select(sa.func.pg_try_advisory_xact_lock(_lock_id(user_id, key)))
+        ).scalar_one()
+        if not got:
+            raise IdempotencyInFlight()
+    record = session.execute(
+        sa.select(IdempotencyRecord).where(
+            IdempotencyRecord.user_id == user_id, IdempotencyRecord.key == key
+        )
+    ).scalar_one_or_none()
+    if record is None:
+        return None
+    if record.fingerprint != fingerprint:
+        raise IdempotencyKeyReused(key=key)
+    replay = Response(record.response_body, status=record.response_status, mimetype="application/json")
+    replay.headers[REPLAY_HEADER] = "true"
+    return replay
+
+
+def _store(user_id: int, key: str, fingerprint: str, status: int, body: str) -> None:
+    db.session.execute(
+        sa.insert(IdempotencyRecord).values(
+            user_id=user_id, key=key, fingerprint=fingerprint, method=request.method,
+            path=request.path[:400], response_status=status, response_body=body,
+        )
+    )
+
+
+def idempotent(view):
+    """Decorate a mutating view: one transaction, replayable by Idempotency-Key."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        key = request.headers.get(HEADER)
+        if key is None:
+            return run_in_transaction(lambda: make_response(view(*args, **kwargs)))
+        max_length = current_app.config.get("IDEMPOTENCY_KEY_MAX_LENGTH", 255)
+        if not key or len(key) > max_length or not key.isprintable():
+            raise IdempotencyKeyInvalid(max_length=max_length)
+        user_id = current_user().id
+        fingerprint = request_fingerprint()
+
+        def first_run() -> Response:
+            replay = _claim(user_id, key, fingerprint)
+            if replay is not None:
+                return replay
+            response = make_response(view(*args, **kwargs))
+            if response.status_code < 500:
+                _store(user_id, key, fingerprint, response.status_code, response.get_data(as_text=True))
+            return response
+
+        try:
+            return run_in_transaction(first_run)
+        except (IdempotencyKeyReused, IdempotencyInFlight):
+            raise
+        except DomainError:
+            # The effect was rolled back; the refusal itself is what a retry must see.
+            def remember_refusal() -> Response | None:
+                replay = _claim(user_id, key, fingerprint)
+                if replay is None:
+                    body = current_app.json.dumps(refusal.to_dict())
+                    _store(user_id, key, fingerprint, refusal.status, body)
+                return replay
+
+            replay = run_in_transaction(remember_refusal)
+            if replay is not None:
+                return replay
+            raise
+
+    wrapper.idempotent = True
+    return wrapper

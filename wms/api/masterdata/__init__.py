@@ -1,0 +1,1 @@
+"""Master data endpoints: items, locations, suppliers, customers, owners, warehouses."""

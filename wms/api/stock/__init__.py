@@ -1,0 +1,1 @@
+"""Stock on hand, lots, and the scans that move stock."""

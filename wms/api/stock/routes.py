@@ -1,0 +1,66 @@
+"""GET /stock, GET /lots, POST /stock/moves (the handheld's hot path), POST /stock/adjustments."""
+
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from wms.api.idempotency import idempotent
+from wms.api.schemas import MovementResultSchema
+from wms.api.security import current_user
+from wms.api.stock import schemas as s
+from wms.services import stock
+
+blp = Blueprint("stock", __name__, url_prefix="/api/v1", description="Stock on hand and movements")
+
+
+@blp.route("/stock")
+class Stock(MethodView):
+    @blp.arguments(s.StockArgsSchema, location="query")
+    @blp.response(200, s.StockRowSchema(many=True))
+    @blp.paginate()
+    def get(self, args, pagination_parameters):
+        """On-hand stock by item, location, lot or owner (FIFO order within an item)."""
+        rows, total = stock.list_stock(
+            current_user(), args, pagination_parameters.page, pagination_parameters.page_size
+        )
+        pagination_parameters.item_count = total
+        return rows
+
+
+@blp.route("/stock/moves")
+class StockMoves(MethodView):
+    @idempotent
+    @blp.arguments(s.ScanMoveSchema)
+    @blp.response(201, MovementResultSchema)
+    def post(self, scan):
+        """Move stock between two locations as scanned (put-away, replenishment)."""
+        return stock.move_by_scan(
+            current_user(), item_code=scan["item"], from_location=scan["from_location"],
+            to_location=scan["to_location"], quantity=scan["quantity"],
+            lot_code=scan["lot"], owner_code=scan["owner"],
+        )
+
+
+@blp.route("/stock/adjustments")
+class StockAdjustments(MethodView):
+    @idempotent
+    @blp.arguments(s.AdjustmentSchema)
+    @blp.response(201, MovementResultSchema)
+    def post(self, adjustment):
+        """Book found or missing stock against lost-and-found, with a reason."""
+        return stock.adjust_stock(current_user(), **adjustment)
+
+
+@blp.route("/lots")
+class Lots(MethodView):
+    @blp.arguments(s.LotArgsSchema, location="query")
+    @blp.response(200, s.LotSchema(many=True))
+    @blp.paginate()
+    def get(self, args, pagination_parameters):
+        """Lots, oldest receipt first (the FIFO key of rule S1)."""
+        rows, total = stock.list_lots(
+            current_user(), args["item_id"], pagination_parameters.page, pagination_parameters.page_size
+        )
+        pagination_parameters.item_count = total
+        return rows

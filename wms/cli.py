@@ -1,0 +1,121 @@
+"""The ``wms`` command: database, demo data, users, the ledger check, serving, devices."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+
+def register_cli(app: Flask) -> None:
+    """Attach the project's commands to ``app.cli`` (``flask``/``wms``)."""
+    app.cli.add_command(demo_command)
+    app.cli.add_command(user_group)
+    app.cli.add_command(ledger_group)
+    app.cli.add_command(serve_command)
+    try:
+        from devices.cli import devices_cli
+    except ImportError:
+        return
+    app.cli.add_command(devices_cli, "devices")
+
+
+@click.command("demo")
+@click.option("--seed", default=7, show_default=True, help="Random seed for the generated data.")
+@click.option("--skus", default=300, show_default=True, help="How many items to create.")
+@with_appcontext
+def demo_command(seed: int, skus: int) -> None:
+    """Load a realistic demo warehouse (refuses a database that already has data)."""
+    from wms.demo import load_demo
+
+    summary = load_demo(seed=seed, skus=skus)
+    click.echo(json.dumps(summary, ensure_ascii=False, indent=2))
+
+
+@click.group("user")
+def user_group() -> None:
+    """Manage users."""
+
+
+@user_group.command("create")
+@click.argument("username")
+@click.option("--role", required=True, type=click.Choice(
+    ["admin", "supervisor", "receiver", "picker", "shipper", "clerk"]))
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option("--name", "display_name", default=None)
+@with_appcontext
+def user_create(username: str, role: str, password: str, display_name: str | None) -> None:
+    """Create a user with a role."""
+    from wms.errors import DomainError
+    from wms.services.users import create_user
+
+    try:
+        user = create_user(None, username=username, password=password, role=role,
+                           display_name=display_name)
+    except DomainError as exc:
+        raise click.ClickException(f"{exc.code}: {exc.message}") from exc
+    click.echo(f"created user {user.username} ({user.role})")
+
+
+@click.group("ledger")
+def ledger_group() -> None:
+    """The stock ledger (rule L1)."""
+
+
+@ledger_group.command("verify")
+@with_appcontext
+def ledger_verify() -> None:
+    """Prove on-hand equals the sum of the ledger; exit 1 when it does not."""
+    from wms.services.stock import verify_ledger
+
+    check = verify_ledger()
+    click.echo(json.dumps({
+        "ok": check.ok, "entries": check.entries, "quants": check.quants,
+        "on_hand_mismatches": check.on_hand_mismatches,
+        "unbalanced_movements": check.unbalanced_movements,
+        "negative_quants": check.negative_quants,
+    }, default=str, indent=2))
+    if not check.ok:
+        sys.exit(1)
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--workers", default=2, show_default=True, type=int)
+@click.option("--simulators/--no-simulators", default=False,
+              help="Start device simulators (scale, scanner, printer) for the demo stations.")
+@with_appcontext
+def serve_command(host: str, port: int, workers: int, simulators: bool) -> None:
+    """Serve the API and the PDA UI with gunicorn."""
+    from gunicorn.app.base import BaseApplication
+
+    app = current_app._get_current_object()
+    if simulators:
+        from wms.demo import start_demo_simulators
+
+        for line in start_demo_simulators(app):
+            click.echo(line)
+
+    class Server(BaseApplication):
+        def load_config(self):
+            self.cfg.set("bind", f"{host}:{port}")
+            self.cfg.set("workers", workers)
+            self.cfg.set("accesslog", "-")
+
+        def load(self):
+            return app
+
+    click.echo(f"WMS serving on http://{host}:{port}  (API docs: http://{host}:{port}/api/docs)")
+    Server().run()
+
+
+def main() -> None:
+    """Entry point of the ``wms`` console script."""
+    from wms import create_app
+
+    cli = FlaskGroup(create_app=create_app, help="WMS for handhelds.")
+    cli.main(prog_name="wms")

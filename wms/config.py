@@ -1,0 +1,82 @@
+"""Configuration defaults; the environment is read in ``create_app``, never at import."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+#: Variables read from the environment by ``load_environment`` and the key they set.
+ENVIRONMENT_KEYS = {
+    "DATABASE_URL": "SQLALCHEMY_DATABASE_URI",
+    "WMS_SECRET_KEY": "SECRET_KEY",
+    "WMS_TOKEN_MAX_AGE": "TOKEN_MAX_AGE",
+    "WMS_LOGIN_MAX_FAILURES": "LOGIN_MAX_FAILURES",
+    "WMS_LOGIN_WINDOW_SECONDS": "LOGIN_WINDOW_SECONDS",
+    "WMS_SQLITE_SYNCHRONOUS": "SQLITE_SYNCHRONOUS",
+}
+
+INTEGER_KEYS = {"TOKEN_MAX_AGE", "LOGIN_MAX_FAILURES", "LOGIN_WINDOW_SECONDS"}
+
+
+class Defaults:
+    """Settings a fresh install runs with: embedded SQLite in the instance folder."""
+
+    SQLALCHEMY_DATABASE_URI = None  # filled by create_app: sqlite in the instance folder
+    SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {"pool_pre_ping": True}
+    SECRET_KEY = None  # generated into the instance folder on first start when unset
+    # Bearer tokens last one shift; a PDA logs in again at the start of the next.
+    TOKEN_MAX_AGE = 12 * 3600
+    # Login throttling: failures per user name (and 4x that per address) in the window.
+    LOGIN_MAX_FAILURES = 5
+    LOGIN_WINDOW_SECONDS = 300
+    # synchronous=FULL survives power loss without losing committed scans (notes/data.md).
+    SQLITE_SYNCHRONOUS = "FULL"
+    SQLITE_BUSY_TIMEOUT_MS = 10_000
+    # Retries of a whole use case on serialization failure or deadlock (PostgreSQL).
+    TRANSACTION_RETRIES = 5
+    IDEMPOTENCY_KEY_MAX_LENGTH = 255
+
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_HTTPONLY = True
+    JSON_SORT_KEYS = False
+
+    API_TITLE = "WMS handheld API"
+    API_VERSION = "v1"
+    OPENAPI_VERSION = "3.0.3"
+    OPENAPI_URL_PREFIX = "/api"
+    OPENAPI_JSON_PATH = "openapi.json"
+    OPENAPI_SWAGGER_UI_PATH = "docs"
+    # Served from the swagger-ui-bundle package so the docs work without internet.
+    OPENAPI_SWAGGER_UI_URL = "/api/docs/static/"
+    API_SPEC_OPTIONS = {
+        "info": {
+            "description": "Task-oriented API for receivers, pickers, shippers and "
+            "ledger clerks. Every mutating call accepts an Idempotency-Key header.",
+        },
+        "components": {
+            "securitySchemes": {
+                "bearerAuth": {"type": "http", "scheme": "bearer"},
+                "cookieAuth": {"type": "apiKey", "in": "cookie", "name": "session"},
+            }
+        },
+        "security": [{"bearerAuth": []}, {"cookieAuth": []}],
+    }
+
+
+def load_environment(environ: os._Environ | dict[str, str] | None = None) -> dict[str, Any]:
+    """Settings found in the environment, keyed by their config names."""
+    environ = os.environ if environ is None else environ
+    found: dict[str, Any] = {}
+    for variable, key in ENVIRONMENT_KEYS.items():
+        if variable in environ and environ[variable] != "":
+            value: Any = environ[variable]
+            found[key] = int(value) if key in INTEGER_KEYS else value
+    return found
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept the common ``postgres://`` spellings and pick the psycopg 3 driver."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url

@@ -1,0 +1,42 @@
+"""Engine settings per backend: SQLite made safe for concurrent writers.
+
+SQLite (notes/data.md, SQLAlchemy's pysqlite documentation): the driver's implicit
+transactions are switched off and every transaction starts with ``BEGIN IMMEDIATE``,
+so the read-then-write of a use case cannot interleave with another writer; WAL lets
+readers run beside the writer; a busy timeout waits for the lock instead of failing.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Flask
+
+from wms.extensions import db
+
+
+def configure_engine(app: Flask) -> None:
+    """Attach per-connection settings to the app's engine."""
+    engine = db.engine
+    if engine.dialect.name == "sqlite":
+        _configure_sqlite(engine, app.config["SQLITE_SYNCHRONOUS"], app.config["SQLITE_BUSY_TIMEOUT_MS"])
+
+
+def _configure_sqlite(engine: sa.Engine, synchronous: str, busy_timeout_ms: int) -> None:
+    if synchronous.upper() not in {"OFF", "NORMAL", "FULL", "EXTRA"}:
+        raise ValueError(f"SQLITE_SYNCHRONOUS must be OFF, NORMAL, FULL or EXTRA, not {synchronous!r}")
+    in_memory = engine.url.database in (None, "", ":memory:")
+
+    @sa.event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, connection_record):
+        dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
+        cursor = dbapi_connection.cursor()
+        if not in_memory:
+            cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        cursor.execute(f"PRAGMA synchronous={synchronous.upper()}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @sa.event.listens_for(engine, "begin")
+    def _on_begin(connection):
+        connection.exec_driver_sql("BEGIN IMMEDIATE")

@@ -1,0 +1,1 @@
+"""Pure warehouse rules: no Flask, no database session."""

@@ -1,0 +1,30 @@
+"""Location types and which of them physically hold stock (Tryton-style moves)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class LocationType(StrEnum):
+    """Where stock can be: real places in the warehouse and the virtual ends of moves."""
+
+    SUPPLIER = "supplier"
+    CUSTOMER = "customer"
+    RECEIVING = "receiving"
+    STORAGE = "storage"
+    QUARANTINE = "quarantine"
+    CONSIGNMENT = "consignment"
+    LOST_AND_FOUND = "lost_and_found"
+    IN_TRANSIT = "in_transit"
+
+
+#: Virtual locations are the far side of a movement; their balance may go negative.
+VIRTUAL_TYPES = frozenset({LocationType.SUPPLIER, LocationType.CUSTOMER, LocationType.LOST_AND_FOUND})
+
+#: Locations whose stock may be picked for shipping (quarantine and receiving may not).
+AVAILABLE_TYPES = frozenset({LocationType.STORAGE})
+
+
+def holds_stock(location_type: str) -> bool:
+    """True for places with a physical on-hand balance that may never go negative (S5)."""
+    return LocationType(location_type) not in VIRTUAL_TYPES

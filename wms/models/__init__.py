@@ -1,0 +1,12 @@
+"""SQLAlchemy models, one module per business area; importing this registers them all."""
+
+from wms.models.idempotency import IdempotencyRecord
+from wms.models.masterdata import Customer, Item, ItemBarcode, Location, Owner, Supplier, Warehouse
+from wms.models.stock import LedgerEntry, Lot, MovementKind, StockQuant
+from wms.models.users import LoginAttempt, User
+
+__all__ = [
+    "Customer", "IdempotencyRecord", "Item", "ItemBarcode", "LedgerEntry", "Location",
+    "LoginAttempt", "Lot", "MovementKind", "Owner", "StockQuant", "Supplier", "User",
+    "Warehouse",
+]

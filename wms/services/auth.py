@@ -1,0 +1,114 @@
+"""Logging in, bearer tokens and login throttling."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from wms.errors import AuthenticationRequired, InvalidCredentials, LoginRateLimited, TokenExpired
+from wms.extensions import db
+from wms.models.types import utcnow
+from wms.models.users import LoginAttempt, User
+from wms.services.uow import transaction
+
+TOKEN_SALT = "wms-api-token"
+_dummy_hash: str | None = None
+
+
+def _spend_hash_time(password: str) -> None:
+    """Hash anyway when the user is unknown, so timing does not reveal user names."""
+    global _dummy_hash
+    if _dummy_hash is None:
+        _dummy_hash = generate_password_hash("unknown-user")
+    check_password_hash(_dummy_hash, password)
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    """A bearer token and when it stops working."""
+
+    token: str
+    expires_at: datetime
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=TOKEN_SALT)
+
+
+def log_in(username: str, password: str, remote_addr: str) -> User:
+    """Check a user name and password, throttled per user name and per address."""
+    username = (username or "").strip()
+    window_start = utcnow() - timedelta(seconds=current_app.config["LOGIN_WINDOW_SECONDS"])
+    max_failures = current_app.config["LOGIN_MAX_FAILURES"]
+    with transaction():
+        by_user, by_addr = db.session.execute(
+            sa.select(
+                sa.func.count().filter(LoginAttempt.username == username),
+                sa.func.count().filter(LoginAttempt.remote_addr == remote_addr),
+            ).where(
+                LoginAttempt.at >= window_start,
+                LoginAttempt.succeeded.is_(False),
+                sa.or_(LoginAttempt.username == username, LoginAttempt.remote_addr == remote_addr),
+            )
+        ).one()
+        if by_user >= max_failures or by_addr >= 4 * max_failures:
+            raise LoginRateLimited(retry_after_seconds=current_app.config["LOGIN_WINDOW_SECONDS"])
+        user = db.session.execute(
+            sa.select(User).where(User.username == username)
+        ).scalar_one_or_none()
+        if user is None:
+            _spend_hash_time(password or "")
+            ok = False
+        else:
+            ok = user.active and user.check_password(password or "")
+        db.session.add(LoginAttempt(username=username[:64], remote_addr=remote_addr[:64], succeeded=ok))
+        if ok:
+            # Old attempts are only needed for the throttling window.
+            db.session.execute(
+                sa.delete(LoginAttempt).where(LoginAttempt.at < utcnow() - timedelta(days=1))
+            )
+    # The failed attempt is committed above before refusing, so it counts.
+    if not ok:
+        raise InvalidCredentials()
+    return user
+
+
+def issue_token(user: User) -> IssuedToken:
+    """A signed, expiring bearer token for the API and devices."""
+    max_age = current_app.config["TOKEN_MAX_AGE"]
+    token = _serializer().dumps({"u": user.id, "v": user.token_version})
+    return IssuedToken(token, utcnow() + timedelta(seconds=max_age))
+
+
+def user_from_token(token: str) -> User:
+    """The active user a bearer token was issued to, or a typed refusal."""
+    try:
+        payload = _serializer().loads(token, max_age=current_app.config["TOKEN_MAX_AGE"])
+    except SignatureExpired as exc:
+        raise TokenExpired() from exc
+    except BadSignature as exc:
+        raise AuthenticationRequired("The token is not valid.") from exc
+    return user_from_session(payload.get("u"), payload.get("v"))
+
+
+def user_from_session(user_id, token_version) -> User:
+    """The active user of a login whose token version is still current."""
+    if not isinstance(user_id, int) or not isinstance(token_version, int):
+        raise AuthenticationRequired("The login is not valid.")
+    user = db.session.get(User, user_id)
+    if user is None or not user.active or user.token_version != token_version:
+        raise AuthenticationRequired("The login was revoked; log in again.")
+    return user
+
+
+def revoke_tokens(user: User) -> None:
+    """Log the user out everywhere: every token and session issued so far stops working."""
+    with transaction():
+        db.session.execute(
+            sa.update(User).where(User.id == user.id).values(token_version=User.token_version + 1)
+        )

@@ -1,0 +1,526 @@
+"""Stock movements: the only code that writes the ledger and the on-hand table (L1, S5).
+
+Every change of stock goes through ``post_movement``: it appends the ledger entries and
+updates ``stock_quant`` in the same transaction. A decrement is a guarded UPDATE
+(``... WHERE quantity - reserved >= n``) so two concurrent writers can never take the
+same unit twice; if any line of a movement would go negative the whole movement is
+refused and nothing is written.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from wms.domain.locations import LocationType, holds_stock
+from wms.domain.permissions import Permission, require
+from wms.errors import (
+    AlreadyReversed,
+    InsufficientStock,
+    InvalidMovement,
+    LocationInactive,
+    LotRequired,
+    NotFound,
+    UnknownBarcode,
+    UnknownLocation,
+    UnknownLot,
+)
+from wms.extensions import db
+from wms.models import Item, ItemBarcode, LedgerEntry, Location, Lot, MovementKind, Owner, StockQuant
+from wms.models.types import utcnow
+from wms.models.users import User
+from wms.services.uow import transaction
+
+ledger = LedgerEntry.__table__
+quants = StockQuant.__table__
+
+
+@dataclass(frozen=True)
+class Place:
+    """The part of a location a movement needs: its id, type and whether it is in use."""
+
+    id: int
+    type: str
+    code: str = ""
+    active: bool = True
+
+    @classmethod
+    def of(cls, location: Location) -> Place:
+        """The place of a Location row."""
+        return cls(location.id, location.type, location.code, location.active)
+
+
+@dataclass(frozen=True)
+class StockChange:
+    """One line of a movement: ``quantity`` units of one lot go from one place to another."""
+
+    item_id: int
+    lot_id: int
+    owner_id: int
+    source: Place
+    destination: Place
+    quantity: int
+    # Picking consumes a reservation made at allocation; other moves may not touch it.
+    from_reserved: bool = False
+
+
+@dataclass(frozen=True)
+class MovementResult:
+    """What a posted movement wrote."""
+
+    movement_id: str
+    entry_ids: list[int]
+    created_at: datetime
+
+
+def post_movement(
+    actor: User,
+    kind: str,
+    changes: list[StockChange],
+    *,
+    document_type: str | None = None,
+    document_id: str | None = None,
+    reason: str | None = None,
+) -> MovementResult:
+    """Append one movement to the ledger and update on-hand in the same transaction (L1)."""
+    if kind not in MovementKind.ALL or kind == MovementKind.REVERSAL:
+        raise InvalidMovement(f"Unknown movement kind '{kind}'.", kind=kind)
+    if not changes:
+        raise InvalidMovement("A movement needs at least one line.")
+    now = utcnow()
+    movement_id = uuid.uuid4().hex
+    entries: list[dict] = []
+    physical: set[int] = set()
+    for change in changes:
+        _check_change(change)
+        for place, sign in ((change.source, -1), (change.destination, +1)):
+            if holds_stock(place.type):
+                physical.add(place.id)
+            entries.append(
+                dict(
+                    movement_id=movement_id, kind=kind, item_id=change.item_id,
+                    lot_id=change.lot_id, location_id=place.id, owner_id=change.owner_id,
+                    quantity=sign * change.quantity, document_type=document_type,
+                    document_id=document_id, user_id=actor.id, created_at=now,
+                    reason=reason, reverses_entry_id=None,
+                )
+            )
+    reserved_use = {
+        (c.item_id, c.lot_id, c.source.id, c.owner_id): c.quantity for c in changes if c.from_reserved
+    }
+    with transaction():
+        ids = _append_and_apply(entries, physical, reserved_use)
+    return MovementResult(movement_id, ids, now)
+
+
+def _check_change(change: StockChange) -> None:
+    if not isinstance(change.quantity, int) or isinstance(change.quantity, bool) or change.quantity <= 0:
+        raise InvalidMovement("Quantity must be a positive whole number.", quantity=change.quantity)
+    if change.source.id == change.destination.id:
+        raise InvalidMovement("Source and destination are the same location.")
+    for place in (change.source, change.destination):
+        if not place.active:
+            raise LocationInactive(location=place.code or place.id)
+    if change.from_reserved and not holds_stock(change.source.type):
+        raise InvalidMovement("Only stock in a physical location can be reserved.")
+
+
+def _append_and_apply(entries: list[dict], physical: set[int], reserved_use: dict) -> list[int]:
+    """Insert ledger entries and apply their sum to on-hand, decrements guarded (S5)."""
+    session = db.session
+    deltas: dict[tuple[int, int, int, int], int] = defaultdict(int)
+    for e in entries:
+        if e["location_id"] in physical:
+            deltas[(e["item_id"], e["lot_id"], e["location_id"], e["owner_id"])] += e["quantity"]
+    # A fixed order of row updates keeps concurrent movements from deadlocking.
+    for key in sorted(deltas):
+        delta = deltas[key]
+        if delta < 0:
+            _take(key, -delta, reserved_use.get(key, 0))
+        elif delta > 0:
+            _put(key, delta)
+    result = session.execute(sa.insert(ledger).returning(ledger.c.id), entries)
+    return [row[0] for row in result]
+
+
+def _key_filter(key: tuple[int, int, int, int]):
+    item_id, lot_id, location_id, owner_id = key
+    return sa.and_(
+        quants.c.item_id == item_id, quants.c.lot_id == lot_id,
+        quants.c.location_id == location_id, quants.c.owner_id == owner_id,
+    )
+
+
+def _take(key: tuple[int, int, int, int], quantity: int, from_reserved: int) -> None:
+    """Guarded decrement: succeeds only if the stock is there, atomically (S5)."""
+    free_needed = quantity - from_reserved
+    stmt = (
+        sa.update(quants)
+        .where(_key_filter(key))
+        .where(quants.c.quantity - quants.c.reserved >= free_needed)
+        .where(quants.c.reserved >= from_reserved)
+        .values(quantity=quants.c.quantity - quantity, reserved=quants.c.reserved - from_reserved)
+    )
+    if db.session.execute(stmt).rowcount != 1:
+        row = db.session.execute(
+            sa.select(quants.c.quantity, quants.c.reserved).where(_key_filter(key))
+        ).first()
+        available = 0 if row is None else row.quantity - row.reserved
+        raise InsufficientStock(
+            item_id=key[0], lot_id=key[1], location_id=key[2], owner_id=key[3],
+            requested=quantity, available=available,
+        )
+
+
+def _put(key: tuple[int, int, int, int], quantity: int) -> None:
+    """Add stock to a place, creating its on-hand row on first use."""
+    item_id, lot_id, location_id, owner_id = key
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = insert(quants).values(
+        item_id=item_id, lot_id=lot_id, location_id=location_id, owner_id=owner_id,
+        quantity=quantity, reserved=0,
+    )
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[quants.c.item_id, quants.c.lot_id, quants.c.location_id, quants.c.owner_id],
+        set_={"quantity": quants.c.quantity + stmt.excluded.quantity},
+    )
+    db.session.execute(stmt)
+
+
+# --- corrections ------------------------------------------------------------------
+
+
+def reverse_movement(actor: User, movement_id: str, reason: str) -> MovementResult:
+    """Cancel a movement by appending the opposite entries (L1: never edit, reverse)."""
+    require(actor.role, Permission.LEDGER_REVERSE)
+    if not reason or not reason.strip():
+        raise InvalidMovement("A reversal needs a reason.")
+    with transaction():
+        originals = db.session.execute(
+            sa.select(ledger).where(ledger.c.movement_id == movement_id).order_by(ledger.c.id)
+        ).all()
+        if not originals:
+            raise NotFound(f"No movement {movement_id}.", movement_id=movement_id)
+        if originals[0].kind == MovementKind.REVERSAL:
+            raise InvalidMovement("A reversal cannot itself be reversed; post a new movement.")
+        already = db.session.execute(
+            sa.select(sa.func.count()).select_from(ledger)
+            .where(ledger.c.reverses_entry_id.in_([o.id for o in originals]))
+        ).scalar_one()
+        if already:
+            raise AlreadyReversed(movement_id=movement_id)
+        location_types = dict(
+            db.session.execute(
+                sa.select(Location.id, Location.type).where(
+                    Location.id.in_({o.location_id for o in originals})
+                )
+            ).all()
+        )
+        now = utcnow()
+        new_id = uuid.uuid4().hex
+        entries = [
+            dict(
+                movement_id=new_id, kind=MovementKind.REVERSAL, item_id=o.item_id,
+                lot_id=o.lot_id, location_id=o.location_id, owner_id=o.owner_id,
+                quantity=-o.quantity, document_type=o.document_type,
+                document_id=o.document_id, user_id=actor.id, created_at=now,
+                reason=reason.strip(), reverses_entry_id=o.id,
+            )
+            for o in originals
+        ]
+        physical = {i for i, t in location_types.items() if holds_stock(t)}
+        ids = _append_and_apply(entries, physical, {})
+    return MovementResult(new_id, ids, now)
+
+
+# --- scans from handhelds -----------------------------------------------------------
+
+
+def resolve_item_id(code: str) -> int:
+    """The item a scanned code names: a barcode (GTIN or internal) or the SKU."""
+    code = code.strip()
+    item_id = db.session.execute(
+        sa.select(ItemBarcode.item_id).where(ItemBarcode.code == code)
+    ).scalar_one_or_none()
+    if item_id is None:
+        item_id = db.session.execute(sa.select(Item.id).where(Item.sku == code)).scalar_one_or_none()
+    if item_id is None:
+        raise UnknownBarcode(f"No item has the code '{code}'.", code=code)
+    return item_id
+
+
+def resolve_places(*codes: str) -> list[Place]:
+    """Locations by their scanned codes, in the order given."""
+    rows = db.session.execute(
+        sa.select(Location.id, Location.type, Location.code, Location.active).where(
+            Location.code.in_(set(codes))
+        )
+    ).all()
+    by_code = {r.code: Place(r.id, r.type, r.code, r.active) for r in rows}
+    missing = [c for c in codes if c not in by_code]
+    if missing:
+        raise UnknownLocation(f"No location has the code '{missing[0]}'.", code=missing[0])
+    return [by_code[c] for c in codes]
+
+
+def move_by_scan(
+    actor: User,
+    *,
+    item_code: str,
+    from_location: str,
+    to_location: str,
+    quantity: int,
+    lot_code: str | None = None,
+    owner_code: str | None = None,
+) -> MovementResult:
+    """Move stock between two places as scanned on a handheld (put-away, replenishment)."""
+    require(actor.role, Permission.STOCK_MOVE)
+    with transaction():
+        item_id = resolve_item_id(item_code)
+        source, destination = resolve_places(from_location, to_location)
+        if not (holds_stock(source.type) and holds_stock(destination.type)):
+            raise InvalidMovement("Scanned moves are between physical locations only.")
+        if (source.type == LocationType.CONSIGNMENT) != (destination.type == LocationType.CONSIGNMENT):
+            # rule R7: consignment stock is never mixed with own stock
+            raise InvalidMovement("Consignment stock stays in consignment locations (R7).")
+        stmt = (
+            sa.select(quants.c.lot_id, quants.c.owner_id, Lot.code,
+                      (quants.c.quantity - quants.c.reserved).label("free"))
+            .join(Lot, Lot.id == quants.c.lot_id)
+            .where(quants.c.item_id == item_id, quants.c.location_id == source.id)
+            .where(quants.c.quantity - quants.c.reserved > 0)
+        )
+        if lot_code:
+            stmt = stmt.where(Lot.code == lot_code)
+        if owner_code:
+            stmt = stmt.join(Owner, Owner.id == quants.c.owner_id).where(Owner.code == owner_code)
+        candidates = db.session.execute(stmt).all()
+        if not candidates:
+            if lot_code and not _lot_exists(item_id, lot_code):
+                raise UnknownLot(f"Item has no lot '{lot_code}'.", lot=lot_code)
+            raise InsufficientStock(
+                "Nothing of this item is free at the location.",
+                item_code=item_code, location=from_location, requested=quantity, available=0,
+            )
+        if len(candidates) > 1:
+            raise LotRequired(lots=sorted(c.code for c in candidates))
+        chosen = candidates[0]
+        kind = MovementKind.PUTAWAY if source.type == LocationType.RECEIVING else MovementKind.MOVE
+        return post_movement(
+            actor, kind,
+            [StockChange(item_id, chosen.lot_id, chosen.owner_id, source, destination, quantity)],
+            document_type="scan", document_id=None,
+        )
+
+
+def _lot_exists(item_id: int, lot_code: str) -> bool:
+    return db.session.execute(
+        sa.select(Lot.id).where(Lot.item_id == item_id, Lot.code == lot_code)
+    ).first() is not None
+
+
+# --- adjustments ------------------------------------------------------------------
+
+
+def adjust_stock(
+    actor: User,
+    *,
+    item_id: int,
+    lot_id: int,
+    location_id: int,
+    owner_id: int,
+    quantity_change: int,
+    reason: str,
+    kind: str = MovementKind.ADJUSTMENT,
+) -> MovementResult:
+    """Book a found or lost quantity against lost-and-found; needs a reason (L1)."""
+    require(actor.role, Permission.STOCK_ADJUST)
+    if kind not in (MovementKind.ADJUSTMENT, MovementKind.COUNT_DIFFERENCE):
+        raise InvalidMovement("Adjustments are 'adjustment' or 'count_difference'.")
+    if not reason or not reason.strip():
+        raise InvalidMovement("An adjustment needs a reason.")
+    if quantity_change == 0:
+        raise InvalidMovement("An adjustment of zero changes nothing.")
+    with transaction():
+        location = db.session.get(Location, location_id)
+        if location is None:
+            raise UnknownLocation(location_id=location_id)
+        if not location.holds_stock:
+            raise InvalidMovement("Adjust a physical location, not a virtual one.")
+        lot = db.session.get(Lot, lot_id)
+        if lot is None or lot.item_id != item_id:
+            raise UnknownLot(lot_id=lot_id)
+        lost_found = virtual_location(location.warehouse_id, LocationType.LOST_AND_FOUND)
+        place = Place.of(location)
+        source, destination = (lost_found, place) if quantity_change > 0 else (place, lost_found)
+        return post_movement(
+            actor, kind,
+            [StockChange(item_id, lot_id, owner_id, source, destination, abs(quantity_change))],
+            document_type="adjustment", reason=reason.strip(),
+        )
+
+
+def virtual_location(warehouse_id: int, location_type: LocationType) -> Place:
+    """The warehouse's virtual location of a type (supplier, customer, lost-and-found)."""
+    location = db.session.execute(
+        sa.select(Location)
+        .where(Location.warehouse_id == warehouse_id, Location.type == location_type.value)
+        .order_by(Location.id)
+        .limit(1)
+    ).scalar_one_or_none()
+    if location is None:
+        raise UnknownLocation(f"The warehouse has no {location_type.value} location.")
+    return Place.of(location)
+
+
+def get_or_create_lot(
+    item_id: int, code: str, *, received_at: datetime | None = None,
+    expiry_date=None, supplier_id: int | None = None,
+) -> Lot:
+    """The item's lot with this code; a new lot's receipt time is the FIFO key (S1)."""
+    lot = db.session.execute(
+        sa.select(Lot).where(Lot.item_id == item_id, Lot.code == code)
+    ).scalar_one_or_none()
+    if lot is None:
+        lot = Lot(item_id=item_id, code=code, received_at=received_at or utcnow(),
+                  expiry_date=expiry_date, supplier_id=supplier_id)
+        db.session.add(lot)
+        db.session.flush()
+    return lot
+
+
+# --- the check that on-hand equals the ledger (L1) ----------------------------------
+
+
+@dataclass
+class LedgerCheck:
+    """Result of ``verify_ledger``: empty lists mean the books balance."""
+
+    entries: int
+    quants: int
+    on_hand_mismatches: list[dict]
+    unbalanced_movements: list[dict]
+    negative_quants: list[dict]
+
+    @property
+    def ok(self) -> bool:
+        """True when on-hand equals the ledger and every movement balances."""
+        return not (self.on_hand_mismatches or self.unbalanced_movements or self.negative_quants)
+
+
+def verify_ledger(limit: int = 100) -> LedgerCheck:
+    """Prove on-hand equals the sum of the ledger per (item, lot, location, owner)."""
+    key = ("item_id", "lot_id", "location_id", "owner_id")
+    virtual = [t.value for t in LocationType if not holds_stock(t)]
+    physical_entries = (
+        sa.select(*(ledger.c[k] for k in key), ledger.c.quantity.label("q"))
+        .join(Location, Location.id == ledger.c.location_id)
+        .where(Location.type.not_in(virtual))
+    )
+    negated_quants = sa.select(*(quants.c[k] for k in key), (-quants.c.quantity).label("q"))
+    both = sa.union_all(physical_entries, negated_quants).subquery()
+    mismatch_rows = db.session.execute(
+        sa.select(*(both.c[k] for k in key), sa.func.sum(both.c.q).label("difference"))
+        .group_by(*(both.c[k] for k in key))
+        .having(sa.func.sum(both.c.q) != 0)
+        .limit(limit)
+    ).all()
+    unbalanced = db.session.execute(
+        sa.select(ledger.c.movement_id, ledger.c.item_id, ledger.c.lot_id, ledger.c.owner_id,
+                  sa.func.sum(ledger.c.quantity).label("sum"))
+        .group_by(ledger.c.movement_id, ledger.c.item_id, ledger.c.lot_id, ledger.c.owner_id)
+        .having(sa.func.sum(ledger.c.quantity) != 0)
+        .limit(limit)
+    ).all()
+    negative = db.session.execute(
+        sa.select(quants)
+        .where(sa.or_(quants.c.quantity < 0, quants.c.reserved > quants.c.quantity))
+        .limit(limit)
+    ).all()
+    return LedgerCheck(
+        entries=db.session.execute(sa.select(sa.func.count()).select_from(ledger)).scalar_one(),
+        quants=db.session.execute(sa.select(sa.func.count()).select_from(quants)).scalar_one(),
+        on_hand_mismatches=[r._asdict() for r in mismatch_rows],
+        unbalanced_movements=[r._asdict() for r in unbalanced],
+        negative_quants=[r._asdict() for r in negative],
+    )
+
+
+# --- queries ------------------------------------------------------------------------
+
+
+def list_stock(actor: User, filters: dict, page: int, page_size: int):
+    """On-hand rows with item, lot and location, filtered; empty rows left out by default."""
+    from wms.services.queries import paginate
+
+    require(actor.role, Permission.STOCK_READ)
+    stmt = (
+        sa.select(
+            quants.c.item_id, Item.sku, Item.name.label("item_name"), quants.c.lot_id,
+            Lot.code.label("lot_code"), Lot.received_at, Lot.expiry_date,
+            quants.c.location_id, Location.code.label("location_code"), quants.c.owner_id,
+            Owner.code.label("owner_code"), quants.c.quantity, quants.c.reserved,
+            (quants.c.quantity - quants.c.reserved).label("available"),
+        )
+        .join(Item, Item.id == quants.c.item_id)
+        .join(Lot, Lot.id == quants.c.lot_id)
+        .join(Location, Location.id == quants.c.location_id)
+        .join(Owner, Owner.id == quants.c.owner_id)
+        .order_by(Item.sku, Lot.received_at, Location.path_order, Location.code)
+    )
+    if not filters.get("include_empty"):
+        stmt = stmt.where(quants.c.quantity > 0)
+    if filters.get("item"):
+        stmt = stmt.where(quants.c.item_id == resolve_item_id(filters["item"]))
+    if filters.get("location"):
+        stmt = stmt.where(Location.code == filters["location"])
+    if filters.get("lot"):
+        stmt = stmt.where(Lot.code == filters["lot"])
+    if filters.get("owner"):
+        stmt = stmt.where(Owner.code == filters["owner"])
+    for column in ("item_id", "lot_id", "location_id", "owner_id"):
+        if filters.get(column) is not None:
+            stmt = stmt.where(quants.c[column] == filters[column])
+    rows, total = paginate(stmt, page, page_size, scalars=False)
+    return [r._asdict() for r in rows], total
+
+
+def list_ledger(actor: User, filters: dict, page: int, page_size: int):
+    """Ledger entries, newest first, filtered by item, lot, location, document, user, time."""
+    from wms.services.queries import paginate
+
+    require(actor.role, Permission.LEDGER_READ)
+    stmt = sa.select(LedgerEntry).order_by(LedgerEntry.id.desc())
+    exact = ("item_id", "lot_id", "location_id", "owner_id", "movement_id", "kind",
+             "document_type", "document_id", "user_id")
+    for column in exact:
+        if filters.get(column) is not None:
+            stmt = stmt.where(getattr(LedgerEntry, column) == filters[column])
+    if filters.get("since") is not None:
+        stmt = stmt.where(LedgerEntry.created_at >= filters["since"])
+    if filters.get("until") is not None:
+        stmt = stmt.where(LedgerEntry.created_at < filters["until"])
+    return paginate(stmt, page, page_size)
+
+
+def list_lots(actor: User, item_id: int | None, page: int, page_size: int):
+    """Lots, oldest receipt first (the FIFO order of S1)."""
+    from wms.services.queries import paginate
+
+    require(actor.role, Permission.STOCK_READ)
+    stmt = sa.select(Lot).order_by(Lot.received_at, Lot.id)
+    if item_id is not None:
+        stmt = stmt.where(Lot.item_id == item_id)
+    return paginate(stmt, page, page_size)
+
+
+def check_ledger(actor: User) -> LedgerCheck:
+    """verify_ledger for a user allowed to run it."""
+    require(actor.role, Permission.LEDGER_VERIFY)
+    return verify_ledger()

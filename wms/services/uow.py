@@ -1,0 +1,68 @@
+"""Units of work: one use case, one transaction, retried on serialization failure."""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TypeVar
+
+import sqlalchemy as sa
+from flask import current_app
+
+from wms.extensions import db
+
+T = TypeVar("T")
+
+# PostgreSQL: serialization failure and deadlock; both are safe to retry whole.
+RETRYABLE_SQLSTATES = {"40001", "40P01"}
+
+
+def in_transaction() -> bool:
+    """True inside a ``transaction()`` block."""
+    return db.session.info.get("uow_depth", 0) > 0
+
+
+@contextmanager
+def transaction() -> Iterator[None]:
+    """Commit on success, roll back on any error; nested blocks join the outer one."""
+    session = db.session
+    depth = session.info.get("uow_depth", 0)
+    session.info["uow_depth"] = depth + 1
+    try:
+        yield
+        if depth == 0:
+            session.commit()
+    except BaseException:
+        if depth == 0:
+            session.rollback()
+        raise
+    finally:
+        session.info["uow_depth"] = depth
+
+
+def is_retryable(exc: BaseException) -> bool:
+    """True for errors after which running the whole use case again is correct."""
+    if not isinstance(exc, sa.exc.DBAPIError):
+        return False
+    sqlstate = getattr(exc.orig, "sqlstate", None)
+    if sqlstate in RETRYABLE_SQLSTATES:
+        return True
+    return "database is locked" in str(exc.orig)
+
+
+def run_in_transaction(use_case: Callable[[], T]) -> T:
+    """Run ``use_case`` in one transaction, retrying a bounded number of times with jitter."""
+    if in_transaction():
+        return use_case()
+    retries = current_app.config.get("TRANSACTION_RETRIES", 5)
+    for attempt in range(retries + 1):
+        try:
+            with transaction():
+                return use_case()
+        except sa.exc.DBAPIError as exc:
+            if attempt == retries or not is_retryable(exc):
+                raise
+            time.sleep(random.uniform(0.005, 0.02) * (2**attempt))
+    raise AssertionError("unreachable")  # pragma: no cover

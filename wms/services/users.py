@@ -1,0 +1,89 @@
+"""User administration: create users, change roles, passwords and access."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from wms.domain.permissions import Permission, Role, require
+from wms.errors import AlreadyExists, InvalidInput, NotFound
+from wms.extensions import db
+from wms.models.users import User
+from wms.services.uow import transaction
+
+MIN_PASSWORD_LENGTH = 8
+
+
+def _check_password(password: str) -> None:
+    if len(password or "") < MIN_PASSWORD_LENGTH:
+        raise InvalidInput(
+            f"A password needs at least {MIN_PASSWORD_LENGTH} characters.",
+            password=[f"at least {MIN_PASSWORD_LENGTH} characters"],
+        )
+
+
+def _check_role(role: str) -> None:
+    if role not in {r.value for r in Role}:
+        raise InvalidInput(f"Unknown role '{role}'.", role=[f"one of {[r.value for r in Role]}"])
+
+
+def create_user(actor: User | None, *, username: str, password: str, role: str,
+                display_name: str | None = None) -> User:
+    """Create a user; ``actor`` None is the command line (the site operator)."""
+    if actor is not None:
+        require(actor.role, Permission.USER_MANAGE)
+    _check_role(role)
+    _check_password(password)
+    username = username.strip()
+    if not username:
+        raise InvalidInput("A user name is needed.", username=["required"])
+    with transaction():
+        if db.session.execute(sa.select(User.id).where(User.username == username)).first():
+            raise AlreadyExists(field="username", value=username)
+        user = User(username=username, display_name=display_name or username, role=role)
+        user.set_password(password)
+        db.session.add(user)
+        db.session.flush()
+    return user
+
+
+def update_user(actor: User, user_id: int, changes: dict[str, Any]) -> User:
+    """Change a user's role, name, password or access; a new password logs them out."""
+    require(actor.role, Permission.USER_MANAGE)
+    with transaction():
+        user = db.session.get(User, user_id)
+        if user is None:
+            raise NotFound(f"No user {user_id}.", id=user_id)
+        if "role" in changes:
+            _check_role(changes["role"])
+            user.role = changes["role"]
+        if "display_name" in changes:
+            user.display_name = changes["display_name"]
+        if "active" in changes:
+            if user.id == actor.id and not changes["active"]:
+                raise InvalidInput("You cannot lock yourself out.", active=["own account"])
+            user.active = changes["active"]
+        if "password" in changes:
+            _check_password(changes["password"])
+            user.set_password(changes["password"])
+            user.token_version += 1
+        db.session.flush()
+    return user
+
+
+def list_users(actor: User, page: int, page_size: int):
+    """A page of users, by user name."""
+    from wms.services.queries import paginate
+
+    require(actor.role, Permission.USER_MANAGE)
+    return paginate(sa.select(User).order_by(User.username), page, page_size)
+
+
+def get_user(actor: User, user_id: int) -> User:
+    """One user, for an administrator."""
+    require(actor.role, Permission.USER_MANAGE)
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound(f"No user {user_id}.", id=user_id)
+    return user
