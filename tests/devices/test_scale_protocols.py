@@ -178,4 +178,4 @@ def test_stability_window_needs_count_and_time():
     assert not window.feed(Weight(Decimal("1.01"), "kg"), 0.15)
     assert not window.feed(Weight(Decimal("1.01"), "kg"), 0.2)
     assert not window.feed(Weight(Decimal("1.01"), "kg"), 0.3)
-    assert window.feed(Weight(Decimal("1.01"), "kg"), 0.35)
+    assert window.feed(Weight(Decimal("1.01"), "kg"), 0.4)

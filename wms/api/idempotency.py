@@ -11,7 +11,7 @@ separate them. Without the header the call still runs as one transaction.
 from __future__ import annotations
 
 import hashlib
-from functools import wraps
+from functools import partial, wraps
 
 import sqlalchemy as sa
 from flask import Response, current_app, make_response, request
@@ -78,6 +78,13 @@ def _store(user_id: int, key: str, fingerprint: str, status: int, body: str) -> 
     )
 
 
+def _remember_refusal(user_id: int, key: str, fingerprint: str, error: DomainError) -> Response | None:
+    replay = _claim(user_id, key, fingerprint)
+    if replay is None:
+        _store(user_id, key, fingerprint, error.status, current_app.json.dumps(error.to_dict()))
+    return replay
+
+
 def idempotent(view):
     """Decorate a mutating view: one transaction, replayable by Idempotency-Key."""
 
@@ -105,16 +112,9 @@ def idempotent(view):
             return run_in_transaction(first_run)
         except (IdempotencyKeyReused, IdempotencyInFlight):
             raise
-        except DomainError:
+        except DomainError as refusal:
             # The effect was rolled back; the refusal itself is what a retry must see.
-            def remember_refusal() -> Response | None:
-                replay = _claim(user_id, key, fingerprint)
-                if replay is None:
-                    body = current_app.json.dumps(refusal.to_dict())
-                    _store(user_id, key, fingerprint, refusal.status, body)
-                return replay
-
-            replay = run_in_transaction(remember_refusal)
+            replay = run_in_transaction(partial(_remember_refusal, user_id, key, fingerprint, refusal))
             if replay is not None:
                 return replay
             raise
