@@ -132,3 +132,9 @@ class LedgerImmutable(DomainError):
 
 class AlreadyReversed(DomainError):
     code, status, message = "already_reversed", 409, "This movement was already reversed."
+
+
+# --- receiving (rules R1-R9) --------------------------------------------------------
+
+
+# --- shipping (rules S1-S7) ---------------------------------------------------------

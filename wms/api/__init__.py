@@ -17,7 +17,8 @@ def register_api(app: Flask) -> None:
     from wms.api.users.routes import blp as users_blp
 
     api = WmsApi(app)
-    for blueprint in (system_blp, auth_blp, users_blp, masterdata_blp, stock_blp, ledger_blp):
+    blueprints = [system_blp, auth_blp, users_blp, masterdata_blp, stock_blp, ledger_blp]
+    for blueprint in blueprints:
         api.register_blueprint(blueprint)
     _serve_swagger_ui_assets(app)
 
