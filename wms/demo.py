@@ -160,7 +160,8 @@ def _master_data(rng: random.Random, skus: int) -> DemoContext:
         for cat in CATEGORIES for variant in cat[2] for colour in COLOURS
     ]
     rng.shuffle(variants)
-    for (prefix, name, _, lot_tracked, expiry_tracked, weight), variant, (colour_code, colour) in variants[:skus]:
+    for category, variant, (colour_code, colour) in variants[:skus]:
+        prefix, name, _, lot_tracked, expiry_tracked, weight = category
         gtin_serial += 1
         sku = f"{prefix}-{variant.replace(' ', '')}-{colour_code}".upper()
         if any(i.sku == sku for i in items):
