@@ -36,7 +36,12 @@ def run(engine, frames) -> dict:
             per_kind[frame.symbology] = per_kind.get(frame.symbology, 0) + 1
         if texts - {frame.text}:
             misreads += 1
-    return {"decoded": decoded, "misreads": misreads, "median_ms": statistics.median(times), "per_kind": per_kind}
+    return {
+        "decoded": decoded,
+        "misreads": misreads,
+        "median_ms": statistics.median(times),
+        "per_kind": per_kind,
+    }
 
 
 def main() -> None:
@@ -53,11 +58,15 @@ def main() -> None:
     print(f"{args.frames} frames, seed {args.seed}, 1280x720")
     print(f"{'engine':<18}{'decoded':>9}{'rate':>8}{'misreads':>10}{'median ms':>11}  per symbology")
     for name, r in results.items():
-        print(f"{name:<18}{r['decoded']:>9}{r['decoded'] / len(frames):>8.0%}{r['misreads']:>10}"
-              f"{r['median_ms']:>11.1f}  {r['per_kind']}")
+        print(
+            f"{name:<18}{r['decoded']:>9}{r['decoded'] / len(frames):>8.0%}{r['misreads']:>10}"
+            f"{r['median_ms']:>11.1f}  {r['per_kind']}"
+        )
     plain, ours = results["pyzbar (plain)"], results["pipeline (ours)"]
-    print(f"pipeline/plain: decoded x{ours['decoded'] / max(plain['decoded'], 1):.2f}, "
-          f"median time x{ours['median_ms'] / plain['median_ms']:.2f}")
+    print(
+        f"pipeline/plain: decoded x{ours['decoded'] / max(plain['decoded'], 1):.2f}, "
+        f"median time x{ours['median_ms'] / plain['median_ms']:.2f}"
+    )
 
 
 if __name__ == "__main__":

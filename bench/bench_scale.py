@@ -58,10 +58,15 @@ def main() -> None:
     parser.add_argument("--transport", choices=["pty", "tcp"], default="pty")
     parser.add_argument("--interval", type=float, default=0.1, help="Continuous frame interval, s")
     args = parser.parse_args()
-    print(f"transport {args.transport}, {args.runs} runs, continuous frames every {args.interval * 1000:.0f} ms")
+    print(
+        f"transport {args.transport}, {args.runs} runs, continuous frames every {args.interval * 1000:.0f} ms"
+    )
     print(f"{'protocol':<10}{'median ms':>11}{'max ms':>9}  how stability is known")
-    how = {"mt-sics": "S command, balance replies when stable",
-           "toledo": "motion bit in SWB", "xk3190": "3 identical frames spanning 0.2 s (software)"}
+    how = {
+        "mt-sics": "S command, balance replies when stable",
+        "toledo": "motion bit in SWB",
+        "xk3190": "3 identical frames spanning 0.2 s (software)",
+    }
     for protocol in DRIVERS:
         ms = measure(protocol, args.transport, args.runs, args.interval)
         print(f"{protocol:<10}{statistics.median(ms):>11.1f}{max(ms):>9.1f}  {how[protocol]}")

@@ -67,9 +67,15 @@ def decode_cmd(images: tuple[str, ...], engine: str) -> None:
             emit({"image": path, "ok": False, "error": exc.to_dict()})
             failed = True
             continue
-        emit({"image": path, "ok": bool(found), "ms": round((time.perf_counter() - started) * 1000, 1),
-              "codes": [d.to_dict() for d in found],
-              **({} if found else {"error": {"code": "decode_error", "message": "no barcode found"}})})
+        emit(
+            {
+                "image": path,
+                "ok": bool(found),
+                "ms": round((time.perf_counter() - started) * 1000, 1),
+                "codes": [d.to_dict() for d in found],
+                **({} if found else {"error": {"code": "decode_error", "message": "no barcode found"}}),
+            }
+        )
         failed |= not found
     sys.exit(1 if failed else 0)
 
@@ -149,8 +155,13 @@ def print_cmd(url: str, language: str, label_kind: str, no_status: bool, dry_run
         if label_kind == "lot":
             if not (fields["gtin"] and fields["lot"] and fields["expiry"]):
                 raise click.UsageError("lot labels need --gtin, --lot and --expiry")
-            label = LotLabel(fields["gtin"], fields["lot"], dt.date.fromisoformat(fields["expiry"]),
-                             fields["description"], fields["quantity"])
+            label = LotLabel(
+                fields["gtin"],
+                fields["lot"],
+                dt.date.fromisoformat(fields["expiry"]),
+                fields["description"],
+                fields["quantity"],
+            )
         elif label_kind == "bin":
             if not fields["location"]:
                 raise click.UsageError("bin labels need --location")
@@ -158,11 +169,19 @@ def print_cmd(url: str, language: str, label_kind: str, no_status: bool, dry_run
         else:
             if not fields["tracking"]:
                 raise click.UsageError("shipping labels need --tracking")
-            label = ShippingLabel(fields["tracking"], fields["carrier"], fields["recipient_name"],
-                                  fields["phone"], fields["address"], fields["order"])
+            label = ShippingLabel(
+                fields["tracking"],
+                fields["carrier"],
+                fields["recipient_name"],
+                fields["phone"],
+                fields["address"],
+                fields["order"],
+            )
         job = printer_cls.builders[label_kind](label)
         if dry_run:
-            emit({"ok": True, "language": language, "job": job.decode("utf-8" if language == "zpl" else "gbk")})
+            emit(
+                {"ok": True, "language": language, "job": job.decode("utf-8" if language == "zpl" else "gbk")}
+            )
             return
         with printer_cls(url, check_status=not no_status) as printer:
             printer.print_label(job)

@@ -157,6 +157,7 @@ class Driver:
         try:
             detail = self.probe(timeout)
         except DeviceError as exc:
-            return DeviceHealth(self.kind, self.url, False, exc.code, str(exc),
-                                (time.monotonic() - started) * 1000)
+            return DeviceHealth(
+                self.kind, self.url, False, exc.code, str(exc), (time.monotonic() - started) * 1000
+            )
         return DeviceHealth(self.kind, self.url, True, "ok", "", (time.monotonic() - started) * 1000, detail)

@@ -88,7 +88,9 @@ class FixedFramer(Framer):
     resumes just after its STX (so a frame that began inside garbage is not lost).
     """
 
-    def __init__(self, length: int, *, start: bytes = STX, end: bytes | None = None, end_at: int | None = None):
+    def __init__(
+        self, length: int, *, start: bytes = STX, end: bytes | None = None, end_at: int | None = None
+    ):
         super().__init__()
         self.length = length
         self.start = start

@@ -20,7 +20,12 @@ COMMON = {
     "reconnect": {"type": "boolean", "default": True, "title": "Reopen the port after a pulled cable"},
     "baudrate": {"type": "integer", "title": "Serial speed (or ?baudrate= in the URL)"},
 }
-TYPES = {"number": (int, float, Decimal, str), "integer": (int, str), "boolean": (bool, str), "string": (str,)}
+TYPES = {
+    "number": (int, float, Decimal, str),
+    "integer": (int, str),
+    "boolean": (bool, str),
+    "string": (str,),
+}
 
 
 @dataclass(frozen=True)
@@ -34,8 +39,11 @@ class DriverSpec:
 
     def to_dict(self) -> dict:
         """Return the spec as a JSON-ready mapping (JSON-Schema-like options)."""
-        return {"kind": self.kind, "description": self.description,
-                "schema": {"type": "object", "properties": self.schema}}
+        return {
+            "kind": self.kind,
+            "description": self.description,
+            "schema": {"type": "object", "properties": self.schema},
+        }
 
 
 _REGISTRY: dict[str, DriverSpec] = {}
@@ -43,7 +51,9 @@ _REGISTRY: dict[str, DriverSpec] = {}
 
 def register(kind: str, driver: type[Driver], options: dict, description: str = "") -> None:
     """Register ``driver`` under ``kind`` with its own options (common ones are added)."""
-    _REGISTRY[kind] = DriverSpec(kind, driver, {**COMMON, **options}, description or (driver.__doc__ or "").strip())
+    _REGISTRY[kind] = DriverSpec(
+        kind, driver, {**COMMON, **options}, description or (driver.__doc__ or "").strip()
+    )
 
 
 def drivers() -> list[DriverSpec]:
@@ -113,26 +123,51 @@ def health_check(kind: str, url: str, timeout: float = 2.0, **options) -> Device
 
 
 register("scale:mt-sics", MtSicsScale, {}, "Mettler Toledo balance speaking MT-SICS")
-register("scale:toledo", ToledoScale, {
-    "checksum": {"type": "boolean", "default": True, "title": "Frames end with the checksum byte"},
-}, "Indicator streaming Toledo continuous output")
-register("scale:xk3190", Xk3190Scale, {
-    "unit": {"type": "string", "default": "kg", "enum": ["kg", "g", "lb", "t"], "title": "Unit shown"},
-    "capacity": {"type": "number", "title": "Readings above are overload"},
-    "minimum": {"type": "number", "title": "Readings below are underload"},
-    "stable_count": {"type": "integer", "default": 5, "title": "Identical readings for stable"},
-    "stable_seconds": {"type": "number", "default": 0.5, "title": "Seconds they must span"},
-}, "Yaohua XK3190-A9 indicator, continuous mode")
-register("scanner:serial", SerialScanner, {
-    "suffix": {"type": "string", "default": "CR", "enum": ["CR", "LF", "CRLF", "ANY"]},
-    "prefix": {"type": "string", "default": ""},
-    "aim": {"type": "boolean", "default": True, "title": "Scanner sends AIM symbology identifiers"},
-}, "Serial (RS-232/USB-CDC) barcode scanner")
-register("printer:zpl", ZplPrinter, {
-    "check_status": {"type": "boolean", "default": True, "title": "Ask ~HS before each label"},
-    "reconnect": {"type": "boolean", "default": False},
-}, "ZPL II label printer (raw TCP 9100 or serial)")
-register("printer:tspl", TsplPrinter, {
-    "check_status": {"type": "boolean", "default": True, "title": "Ask ESC !? before each label"},
-    "reconnect": {"type": "boolean", "default": False},
-}, "TSPL label printer (raw TCP 9100 or serial)")
+register(
+    "scale:toledo",
+    ToledoScale,
+    {
+        "checksum": {"type": "boolean", "default": True, "title": "Frames end with the checksum byte"},
+    },
+    "Indicator streaming Toledo continuous output",
+)
+register(
+    "scale:xk3190",
+    Xk3190Scale,
+    {
+        "unit": {"type": "string", "default": "kg", "enum": ["kg", "g", "lb", "t"], "title": "Unit shown"},
+        "capacity": {"type": "number", "title": "Readings above are overload"},
+        "minimum": {"type": "number", "title": "Readings below are underload"},
+        "stable_count": {"type": "integer", "default": 5, "title": "Identical readings for stable"},
+        "stable_seconds": {"type": "number", "default": 0.5, "title": "Seconds they must span"},
+    },
+    "Yaohua XK3190-A9 indicator, continuous mode",
+)
+register(
+    "scanner:serial",
+    SerialScanner,
+    {
+        "suffix": {"type": "string", "default": "CR", "enum": ["CR", "LF", "CRLF", "ANY"]},
+        "prefix": {"type": "string", "default": ""},
+        "aim": {"type": "boolean", "default": True, "title": "Scanner sends AIM symbology identifiers"},
+    },
+    "Serial (RS-232/USB-CDC) barcode scanner",
+)
+register(
+    "printer:zpl",
+    ZplPrinter,
+    {
+        "check_status": {"type": "boolean", "default": True, "title": "Ask ~HS before each label"},
+        "reconnect": {"type": "boolean", "default": False},
+    },
+    "ZPL II label printer (raw TCP 9100 or serial)",
+)
+register(
+    "printer:tspl",
+    TsplPrinter,
+    {
+        "check_status": {"type": "boolean", "default": True, "title": "Ask ESC !? before each label"},
+        "reconnect": {"type": "boolean", "default": False},
+    },
+    "TSPL label printer (raw TCP 9100 or serial)",
+)

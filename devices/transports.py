@@ -167,4 +167,3 @@ def open_port_retrying(url: str, *, deadline: float, interval: float = 0.2, **se
         if time.monotonic() + interval > deadline:
             raise DeviceTimeout(f"{url} did not come back: {last}", url=url) from last
         time.sleep(interval)
-

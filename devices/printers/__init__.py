@@ -3,5 +3,15 @@
 from .labels import BinLabel, LotLabel, ShippingLabel, mask_address, mask_name, mask_phone
 from .printer import LabelPrinter, PrinterStatus, TsplPrinter, ZplPrinter
 
-__all__ = ["BinLabel", "LabelPrinter", "LotLabel", "PrinterStatus", "ShippingLabel", "TsplPrinter",
-           "ZplPrinter", "mask_address", "mask_name", "mask_phone"]
+__all__ = [
+    "BinLabel",
+    "LabelPrinter",
+    "LotLabel",
+    "PrinterStatus",
+    "ShippingLabel",
+    "TsplPrinter",
+    "ZplPrinter",
+    "mask_address",
+    "mask_name",
+    "mask_phone",
+]

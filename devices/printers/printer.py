@@ -30,15 +30,27 @@ class PrinterStatus:
     @property
     def ready(self) -> bool:
         """True when the printer can print now."""
-        return not (self.paper_out or self.paused or self.head_open or self.ribbon_out
-                    or self.over_temperature or any(self.flags.get(k) for k in ("paper_jam", "other_error")))
+        return not (
+            self.paper_out
+            or self.paused
+            or self.head_open
+            or self.ribbon_out
+            or self.over_temperature
+            or any(self.flags.get(k) for k in ("paper_jam", "other_error"))
+        )
 
     def to_dict(self) -> dict:
         """Return the status as a JSON-ready mapping."""
-        return {"ready": self.ready, "paper_out": self.paper_out, "paused": self.paused,
-                "head_open": self.head_open, "ribbon_out": self.ribbon_out,
-                "over_temperature": self.over_temperature, "under_temperature": self.under_temperature,
-                "formats_in_buffer": self.formats_in_buffer}
+        return {
+            "ready": self.ready,
+            "paper_out": self.paper_out,
+            "paused": self.paused,
+            "head_open": self.head_open,
+            "ribbon_out": self.ribbon_out,
+            "over_temperature": self.over_temperature,
+            "under_temperature": self.under_temperature,
+            "formats_in_buffer": self.formats_in_buffer,
+        }
 
 
 def parse_host_status(strings: list[bytes]) -> PrinterStatus:
@@ -51,16 +63,26 @@ def parse_host_status(strings: list[bytes]) -> PrinterStatus:
         if len(one) < 12 or len(two) < 11:
             raise FrameError("~HS reply has too few fields", data=b"\x02".join(strings))
         return PrinterStatus(
-            paper_out=one[1] == "1", paused=one[2] == "1", formats_in_buffer=int(one[4]),
-            under_temperature=one[10] == "1", over_temperature=one[11] == "1",
-            head_open=two[2] == "1", ribbon_out=two[3] == "1",
+            paper_out=one[1] == "1",
+            paused=one[2] == "1",
+            formats_in_buffer=int(one[4]),
+            under_temperature=one[10] == "1",
+            over_temperature=one[11] == "1",
+            head_open=two[2] == "1",
+            ribbon_out=two[3] == "1",
         )
     except (UnicodeDecodeError, ValueError):
         raise FrameError("unreadable ~HS reply", data=b"\x02".join(strings)) from None
 
 
-def encode_host_status(*, paper_out: bool = False, paused: bool = False, head_open: bool = False,
-                       ribbon_out: bool = False, formats: int = 0) -> bytes:
+def encode_host_status(
+    *,
+    paper_out: bool = False,
+    paused: bool = False,
+    head_open: bool = False,
+    ribbon_out: bool = False,
+    formats: int = 0,
+) -> bytes:
     """The ``~HS`` reply a ZPL printer sends for this state (simulator side)."""
     one = f"030,{int(paper_out)},{int(paused)},1218,{formats:03d},0,0,0,000,0,0,0"
     two = f"001,0,{int(head_open)},{int(ribbon_out)},1,2,6,0,00000000,1,000"
@@ -145,5 +167,10 @@ class TsplPrinter(LabelPrinter):
         self._write(tspl.STATUS_COMMAND, deadline)
         item = self._next_item(deadline, reopen=False)
         flags = tspl.parse_status_byte(item[0])
-        return PrinterStatus(paper_out=flags["paper_out"], paused=flags["paused"], head_open=flags["head_open"],
-                             ribbon_out=flags["ribbon_out"], flags=flags)
+        return PrinterStatus(
+            paper_out=flags["paper_out"],
+            paused=flags["paused"],
+            head_open=flags["head_open"],
+            ribbon_out=flags["ribbon_out"],
+            flags=flags,
+        )

@@ -20,8 +20,15 @@ from .labels import (
 
 STATUS_COMMAND = b"\x1b!?"
 # Status byte bits for ESC !? (TSPL programming manual).
-STATUS_BITS = {0x01: "head_open", 0x02: "paper_jam", 0x04: "paper_out", 0x08: "ribbon_out",
-               0x10: "paused", 0x20: "printing", 0x80: "other_error"}
+STATUS_BITS = {
+    0x01: "head_open",
+    0x02: "paper_jam",
+    0x04: "paper_out",
+    0x08: "ribbon_out",
+    0x10: "paused",
+    0x20: "printing",
+    0x80: "other_error",
+}
 
 
 def quote(text: str) -> str:
@@ -34,8 +41,12 @@ class TsplLabel:
 
     def __init__(self, *, dpi: int = 203, width_mm: float = 100, height_mm: float = 60, gap_mm: float = 2):
         self.dots_per_mm = dpi / 25.4
-        self.lines = [f"SIZE {width_mm:g} mm,{height_mm:g} mm", f"GAP {gap_mm:g} mm,0 mm",
-                      "DIRECTION 1", "CLS"]
+        self.lines = [
+            f"SIZE {width_mm:g} mm,{height_mm:g} mm",
+            f"GAP {gap_mm:g} mm,0 mm",
+            "DIRECTION 1",
+            "CLS",
+        ]
 
     def mm(self, value: float) -> int:
         """Millimetres to dots."""
@@ -48,8 +59,10 @@ class TsplLabel:
 
     def barcode(self, x_mm: float, y_mm: float, height_mm: float, data: str, *, kind: str = "128") -> None:
         """Add a linear barcode with human-readable text under it."""
-        self.lines.append(f"BARCODE {self.mm(x_mm)},{self.mm(y_mm)},{quote(kind)},{self.mm(height_mm)},"
-                          f"1,0,2,4,{quote(data)}")
+        self.lines.append(
+            f"BARCODE {self.mm(x_mm)},{self.mm(y_mm)},{quote(kind)},{self.mm(height_mm)},"
+            f"1,0,2,4,{quote(data)}"
+        )
 
     def build(self, copies: int = 1) -> bytes:
         """Return the job as GBK bytes ending with PRINT."""
@@ -57,7 +70,7 @@ class TsplLabel:
         try:
             return text.encode("gbk")
         except UnicodeEncodeError as exc:
-            raise LabelError(f"text cannot be sent in GBK: {exc.object[exc.start:exc.end]!r}") from None
+            raise LabelError(f"text cannot be sent in GBK: {exc.object[exc.start : exc.end]!r}") from None
 
 
 def lot_label(label: LotLabel, **options) -> bytes:

@@ -33,8 +33,14 @@ def escape(text: str) -> str:
 class ZplLabel:
     """Accumulates ZPL commands for one label."""
 
-    def __init__(self, *, dpi: int = 203, width_mm: float = 100, height_mm: float = 60,
-                 cjk_font: str | None = DEFAULT_CJK_FONT):
+    def __init__(
+        self,
+        *,
+        dpi: int = 203,
+        width_mm: float = 100,
+        height_mm: float = 60,
+        cjk_font: str | None = DEFAULT_CJK_FONT,
+    ):
         self.dots_per_mm = dpi / 25.4
         self.width = round(width_mm * self.dots_per_mm)
         self.height = round(height_mm * self.dots_per_mm)
@@ -58,8 +64,9 @@ class ZplLabel:
             font = f"^A1N,{h},{h}"
         self.body.append(f"^FO{self.mm(x_mm)},{self.mm(y_mm)}{font}^FH^FD{escape(text)}^FS")
 
-    def code128(self, x_mm: float, y_mm: float, height_mm: float, data: str, *, gs1: bool = False,
-                fnc1: int = 0) -> None:
+    def code128(
+        self, x_mm: float, y_mm: float, height_mm: float, data: str, *, gs1: bool = False, fnc1: int = 0
+    ) -> None:
         """Add a Code 128 (``gs1``: GS1-128 in mode D, data as ``(AI)value``) that must fit."""
         plain = data.replace("(", "").replace(")", "") if gs1 else data
         modules = code128_modules(plain, fnc1_positions=1 + fnc1 if gs1 else 0) + 2 * QUIET_MODULES

@@ -73,8 +73,12 @@ def parse_reply(line: bytes) -> Reply:
 
 def _raise_for(reply: Reply, url: str | None = None) -> None:
     if reply.command in ERRORS:
-        raise ScaleCommandError(f"scale replied {reply.command}: {ERRORS[reply.command]}",
-                                reason=reply.command, url=url, data=reply.raw)
+        raise ScaleCommandError(
+            f"scale replied {reply.command}: {ERRORS[reply.command]}",
+            reason=reply.command,
+            url=url,
+            data=reply.raw,
+        )
     status = reply.status
     if status == "I":
         raise ScaleBusy(f"{reply.command} not executable now", url=url, data=reply.raw)
@@ -110,7 +114,9 @@ def parse_weight_reply(line: bytes, url: str | None = None) -> Reading:
     return Reading(_weight(reply), reply.status == "S")
 
 
-def encode_weight_reply(value: Decimal, unit: str = "kg", *, stable: bool = True, command: str = "S") -> bytes:
+def encode_weight_reply(
+    value: Decimal, unit: str = "kg", *, stable: bool = True, command: str = "S"
+) -> bytes:
     """Return a weight reply line as a balance sends it (value right-aligned, 10 wide)."""
     return f"{command} {'S' if stable else 'D'} {str(value):>10} {unit}".encode("ascii") + TERMINATOR
 
@@ -140,7 +146,11 @@ class MtSicsScale(Scale):
                 raise item
             reply = parse_reply(item)
             # Ignore stray lines for another command (e.g. a late SIR stream).
-            if reply.command in ERRORS or reply.command == command or (command == "SI" and reply.command == "S"):
+            if (
+                reply.command in ERRORS
+                or reply.command == command
+                or (command == "SI" and reply.command == "S")
+            ):
                 return reply
 
     def read(self, timeout: float | None = None) -> Reading:

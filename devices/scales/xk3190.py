@@ -61,8 +61,15 @@ class Xk3190Scale(WindowedScale):
 
     kind = "scale:xk3190"
 
-    def __init__(self, url: str, *, unit: str = "kg", capacity: Decimal | None = None,
-                 minimum: Decimal | None = None, **kwargs):
+    def __init__(
+        self,
+        url: str,
+        *,
+        unit: str = "kg",
+        capacity: Decimal | None = None,
+        minimum: Decimal | None = None,
+        **kwargs,
+    ):
         self.unit = unit
         self.capacity = None if capacity is None else Decimal(str(capacity))
         self.minimum = None if minimum is None else Decimal(str(minimum))

@@ -32,8 +32,19 @@ KNOWN = {
     "]L0": Symbology("]L0", "pdf417"),
 }
 # Identifier families whose modifier we do not list still name the symbology.
-FAMILIES = {"C": "code128", "d": "datamatrix", "Q": "qrcode", "E": "ean", "e": "gs1-databar",
-            "I": "itf", "A": "code39", "G": "code93", "F": "codabar", "L": "pdf417", "X": "other"}
+FAMILIES = {
+    "C": "code128",
+    "d": "datamatrix",
+    "Q": "qrcode",
+    "E": "ean",
+    "e": "gs1-databar",
+    "I": "itf",
+    "A": "code39",
+    "G": "code93",
+    "F": "codabar",
+    "L": "pdf417",
+    "X": "other",
+}
 
 
 def split_aim(text: str) -> tuple[Symbology | None, str]:

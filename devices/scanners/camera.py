@@ -26,11 +26,31 @@ from .aim import KNOWN
 from .gs1 import looks_like_gs1
 from .scan import Scan, interpret
 
-ZBAR_NAMES = {"CODE128": "code128", "EAN13": "ean13", "EAN8": "ean8", "UPCA": "upca", "UPCE": "upce",
-              "QRCODE": "qrcode", "I25": "itf", "CODE39": "code39", "DATABAR": "gs1-databar",
-              "DATABAR_EXP": "gs1-databar", "CODE93": "code93", "CODABAR": "codabar", "PDF417": "pdf417"}
-AIM_FOR = {"code128": "]C0", "ean13": "]E0", "ean8": "]E4", "upca": "]E0", "qrcode": "]Q1", "itf": "]I0",
-           "code39": "]A0", "gs1-databar": "]e0"}
+ZBAR_NAMES = {
+    "CODE128": "code128",
+    "EAN13": "ean13",
+    "EAN8": "ean8",
+    "UPCA": "upca",
+    "UPCE": "upce",
+    "QRCODE": "qrcode",
+    "I25": "itf",
+    "CODE39": "code39",
+    "DATABAR": "gs1-databar",
+    "DATABAR_EXP": "gs1-databar",
+    "CODE93": "code93",
+    "CODABAR": "codabar",
+    "PDF417": "pdf417",
+}
+AIM_FOR = {
+    "code128": "]C0",
+    "ean13": "]E0",
+    "ean8": "]E4",
+    "upca": "]E0",
+    "qrcode": "]Q1",
+    "itf": "]I0",
+    "code39": "]A0",
+    "gs1-databar": "]e0",
+}
 GS1_AIM_FOR = {"code128": "]C1", "qrcode": "]Q3"}
 # Interleaved 2 of 5 and DataBar are left out by default: zbar finds them in noise.
 DEFAULT_SYMBOLS = (ZBarSymbol.CODE128, ZBarSymbol.EAN13, ZBarSymbol.EAN8, ZBarSymbol.UPCA, ZBarSymbol.QRCODE)
@@ -126,7 +146,7 @@ def find_regions(gray: np.ndarray, max_regions: int = 4):
         if min(w, h) < 6:
             continue
         x, y, bw, bh = cv2.boundingRect(c)
-        density = float(energy[y:y + bh, x:x + bw].mean())
+        density = float(energy[y : y + bh, x : x + bw].mean())
         scored.append((density * min(area, 20000) ** 0.5, ((cx * 2, cy * 2), (w * 2, h * 2), angle)))
     scored.sort(key=lambda s: -s[0])
     return [r for _, r in scored[:max_regions]]
@@ -139,7 +159,9 @@ def upright_crop(gray: np.ndarray, rect, pad: float = 0.15) -> np.ndarray:
     matrix = cv2.getRotationMatrix2D((cx, cy), angle, 1.0)
     matrix[0, 2] += w / 2 - cx
     matrix[1, 2] += h / 2 - cy
-    return cv2.warpAffine(gray, matrix, (int(w), int(h)), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    return cv2.warpAffine(
+        gray, matrix, (int(w), int(h)), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
+    )
 
 
 def _variants(crop: np.ndarray):
@@ -155,8 +177,9 @@ def _variants(crop: np.ndarray):
     yield binary
 
 
-def decode_pipeline(image, symbols=DEFAULT_SYMBOLS, *, max_regions: int = 4, fallback: bool = True,
-                    sure_quality: int = 6) -> list[Decoded]:
+def decode_pipeline(
+    image, symbols=DEFAULT_SYMBOLS, *, max_regions: int = 4, fallback: bool = True, sure_quality: int = 6
+) -> list[Decoded]:
     """Our pipeline: regions, upright crops, preprocessing, zbar, validation.
 
     A 1D read seen on fewer than ``sure_quality`` scan lines is only tentative: it is
@@ -178,7 +201,12 @@ def decode_pipeline(image, symbols=DEFAULT_SYMBOLS, *, max_regions: int = 4, fal
 
     for rect in find_regions(gray, max_regions):
         crop = upright_crop(gray, rect)
-        box = (int(rect[0][0] - rect[1][0] / 2), int(rect[0][1] - rect[1][1] / 2), int(rect[1][0]), int(rect[1][1]))
+        box = (
+            int(rect[0][0] - rect[1][0] / 2),
+            int(rect[0][1] - rect[1][1] / 2),
+            int(rect[1][0]),
+            int(rect[1][1]),
+        )
         for variant in _variants(crop):
             for text, kind, quality, _r in _zbar(variant, symbols):
                 consider(text, kind, quality, box)
@@ -210,7 +238,13 @@ def decode_zxing(image) -> list[Decoded]:
     for b in zxingcpp.read_barcodes(gray):
         aim = b.symbology_identifier
         fmt = str(b.format).split(".")[-1].lower().replace(" ", "")
-        kind = {"code128": "code128", "ean13": "ean13", "ean8": "ean8", "upca": "upca", "qrcode": "qrcode"}.get(fmt, fmt)
+        kind = {
+            "code128": "code128",
+            "ean13": "ean13",
+            "ean8": "ean8",
+            "upca": "upca",
+            "qrcode": "qrcode",
+        }.get(fmt, fmt)
         text = b.text if not aim.startswith(("]C1", "]Q3", "]d2")) else b.bytes.decode("latin-1")
         try:
             scan = interpret(aim + text) if aim else Scan(text, kind)
@@ -219,9 +253,15 @@ def decode_zxing(image) -> list[Decoded]:
         pos = b.position
         xs = [pos.top_left.x, pos.top_right.x, pos.bottom_left.x, pos.bottom_right.x]
         ys = [pos.top_left.y, pos.top_right.y, pos.bottom_left.y, pos.bottom_right.y]
-        out.append(Decoded(Scan(scan.text, kind if scan.symbology in (None, "ean") else scan.symbology,
-                                scan.aim, scan.gs1),
-                           (min(xs), min(ys), max(xs) - min(xs), max(ys) - min(ys)), "zxing-cpp"))
+        out.append(
+            Decoded(
+                Scan(
+                    scan.text, kind if scan.symbology in (None, "ean") else scan.symbology, scan.aim, scan.gs1
+                ),
+                (min(xs), min(ys), max(xs) - min(xs), max(ys) - min(ys)),
+                "zxing-cpp",
+            )
+        )
     return out
 
 

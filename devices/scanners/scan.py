@@ -44,5 +44,8 @@ def interpret(text: str, symbology: Symbology | None = None) -> Scan:
     elif symbology is not None and symbology.name in GTIN_SYMBOLOGIES + ("ean",):
         if not text.isdigit():
             raise GS1Error(f"{symbology.name} data must be digits", data=text.encode())
-        gs1 = parse_gs1(text.zfill(13) if len(text) == 12 else text, symbology_identifier="]E0" if len(text) != 8 else "]E4")
+        gs1 = parse_gs1(
+            text.zfill(13) if len(text) == 12 else text,
+            symbology_identifier="]E0" if len(text) != 8 else "]E4",
+        )
     return Scan(text, symbology.name if symbology else None, symbology.aim if symbology else None, gs1)

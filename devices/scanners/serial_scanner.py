@@ -15,8 +15,16 @@ class SerialScanner(Driver):
 
     kind = "scanner:serial"
 
-    def __init__(self, url: str, *, suffix: str = "CR", prefix: str = "", aim: bool = True,
-                 encoding: str = "utf-8", **kwargs):
+    def __init__(
+        self,
+        url: str,
+        *,
+        suffix: str = "CR",
+        prefix: str = "",
+        aim: bool = True,
+        encoding: str = "utf-8",
+        **kwargs,
+    ):
         if suffix.upper() not in TERMINATORS:
             raise ValueError(f"suffix must be one of {sorted(TERMINATORS)}")
         self.suffix = suffix.upper()
@@ -40,7 +48,7 @@ class SerialScanner(Driver):
         if self.prefix:
             if not text.startswith(self.prefix):
                 raise FrameError("scan without the configured prefix", data=frame, url=self.url)
-            text = text[len(self.prefix):]
+            text = text[len(self.prefix) :]
         if not text:
             raise FrameError("empty scan", data=frame, url=self.url)
         if not self.aim:
@@ -54,8 +62,9 @@ class SerialScanner(Driver):
             raise item
         return self.parse(item)
 
-    def listen(self, *, count: int | None = None, timeout: float | None = None,
-               yield_errors: bool = False) -> Iterator[Scan | DeviceError]:
+    def listen(
+        self, *, count: int | None = None, timeout: float | None = None, yield_errors: bool = False
+    ) -> Iterator[Scan | DeviceError]:
         """Yield scans until ``count`` arrived or ``timeout`` s passed, then stop quietly.
 
         A bad scan raises its typed error, or is yielded as the error when ``yield_errors``.

@@ -46,14 +46,14 @@ def render_zpl_barcode(symbology: str, text: str) -> np.ndarray:
     png = zplkit.render(zpl, zplkit.Options(dpi=203)).labels[0].png()
     img = cv2.imdecode(np.frombuffer(png, np.uint8), cv2.IMREAD_GRAYSCALE)
     ys, xs = np.where(img < 128)
-    return img[ys.min(): ys.max() + 1, xs.min(): xs.max() + 1]
+    return img[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
 
 
 def render_qr(text: str) -> np.ndarray:
     """Render a QR code at 1 pixel per module (no quiet zone)."""
     img = cv2.QRCodeEncoder.create().encode(text)
     ys, xs = np.where(img < 128)
-    return img[ys.min(): ys.max() + 1, xs.min(): xs.max() + 1]
+    return img[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
 
 
 def _background(rng: random.Random, nrng: np.random.Generator) -> np.ndarray:
@@ -64,9 +64,15 @@ def _background(rng: random.Random, nrng: np.random.Generator) -> np.ndarray:
         w, h = rng.randint(40, 400), rng.randint(20, 300)
         cv2.rectangle(bg, (x, y), (x + w, y + h), rng.randint(30, 230), -1 if rng.random() < 0.6 else 3)
     for _ in range(rng.randint(1, 4)):  # printed text clutter
-        cv2.putText(bg, "".join(rng.choice("ABCDEFGH0123456789 ") for _ in range(12)),
-                    (rng.randrange(FRAME_W - 300), rng.randrange(30, FRAME_H)), cv2.FONT_HERSHEY_SIMPLEX,
-                    rng.uniform(0.5, 1.2), rng.randint(0, 80), rng.randint(1, 2))
+        cv2.putText(
+            bg,
+            "".join(rng.choice("ABCDEFGH0123456789 ") for _ in range(12)),
+            (rng.randrange(FRAME_W - 300), rng.randrange(30, FRAME_H)),
+            cv2.FONT_HERSHEY_SIMPLEX,
+            rng.uniform(0.5, 1.2),
+            rng.randint(0, 80),
+            rng.randint(1, 2),
+        )
     return bg.astype(np.float32)
 
 
@@ -97,8 +103,13 @@ def make_frame(seed: int, symbology: str | None = None) -> Frame:
     pad = 10
     patch = np.full((code.shape[0] + 2 * pad, code.shape[1] + 2 * pad), 255, np.uint8)
     patch[pad:-pad, pad:-pad] = code
-    patch = cv2.resize(patch, None, fx=module, fy=module * (1.0 if symbology == "qrcode" else 0.6),
-                       interpolation=cv2.INTER_AREA)
+    patch = cv2.resize(
+        patch,
+        None,
+        fx=module,
+        fy=module * (1.0 if symbology == "qrcode" else 0.6),
+        interpolation=cv2.INTER_AREA,
+    )
     patch = dark + (patch.astype(np.float32) / 255.0) * (light - dark)
     h, w = patch.shape
     frame = _background(rng, nrng)
@@ -113,8 +124,13 @@ def make_frame(seed: int, symbology: str | None = None) -> Frame:
     frame = cv2.GaussianBlur(frame, (0, 0), blur)
     frame = frame + nrng.normal(0, noise, frame.shape)
     image = np.clip(frame, 0, 255).astype(np.uint8)
-    params = {"module": round(module, 2), "angle": round(angle, 1), "blur": round(blur, 2),
-              "noise": round(noise, 1), "contrast": round(light - dark)}
+    params = {
+        "module": round(module, 2),
+        "angle": round(angle, 1),
+        "blur": round(blur, 2),
+        "noise": round(noise, 1),
+        "contrast": round(light - dark),
+    }
     return Frame(image, symbology, text, params)
 
 

@@ -29,8 +29,15 @@ class Simulator:
     tick_interval: float | None = None  # seconds between tick() calls; None: no stream
     max_received = 1 << 20  # bytes of history kept in ``received``
 
-    def __init__(self, transport: str = "pty", *, host: str = "127.0.0.1", port: int = 0,
-                 link: str | None = None, scheme: str = "socket"):
+    def __init__(
+        self,
+        transport: str = "pty",
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        link: str | None = None,
+        scheme: str = "socket",
+    ):
         if transport not in ("pty", "tcp"):
             raise DeviceConfigError(f"transport must be pty or tcp, not {transport!r}")
         if host not in LOOPBACK:

@@ -40,7 +40,9 @@ class PrinterSimulator(Simulator):
         """The status bytes for the present state."""
         if self.language == "zpl":
             return encode_host_status(paper_out=self.paper_out, paused=self.paused, head_open=self.head_open)
-        value = (0x01 if self.head_open else 0) | (0x04 if self.paper_out else 0) | (0x10 if self.paused else 0)
+        value = (
+            (0x01 if self.head_open else 0) | (0x04 if self.paper_out else 0) | (0x10 if self.paused else 0)
+        )
         return bytes((value,))
 
     def on_data(self, data: bytes) -> bytes:
@@ -50,12 +52,12 @@ class PrinterSimulator(Simulator):
         command = zpl.STATUS_COMMAND if self.language == "zpl" else tspl.STATUS_COMMAND
         while command in self._buf:
             at = self._buf.index(command)
-            del self._buf[at: at + len(command)]
+            del self._buf[at : at + len(command)]
             reply += self.status_reply()
         if self.language == "zpl":
             while (end := self._buf.find(b"^XZ")) >= 0:
                 start = self._buf.find(b"^XA")
-                job = bytes(self._buf[max(start, 0): end + 3])
+                job = bytes(self._buf[max(start, 0) : end + 3])
                 del self._buf[: end + 3]
                 self._record(job)
         else:

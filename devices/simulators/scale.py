@@ -20,9 +20,20 @@ PROTOCOLS = ("mt-sics", "toledo", "xk3190")
 class ScaleSimulator(Simulator):
     """A scale indicator of the chosen protocol."""
 
-    def __init__(self, protocol: str = "mt-sics", transport: str = "pty", *, weight: Decimal | str = "0",
-                 unit: str = "kg", decimals: int = 3, stable: bool = True, interval: float = 0.1,
-                 stability_timeout: float = 1.0, serial_number: str = "SIM0001", **kwargs):
+    def __init__(
+        self,
+        protocol: str = "mt-sics",
+        transport: str = "pty",
+        *,
+        weight: Decimal | str = "0",
+        unit: str = "kg",
+        decimals: int = 3,
+        stable: bool = True,
+        interval: float = 0.1,
+        stability_timeout: float = 1.0,
+        serial_number: str = "SIM0001",
+        **kwargs,
+    ):
         if protocol not in PROTOCOLS:
             raise DeviceConfigError(f"protocol must be one of {PROTOCOLS}")
         super().__init__(transport, **kwargs)
@@ -84,9 +95,15 @@ class ScaleSimulator(Simulator):
         value = self._displayed()
         if self.protocol == "toledo":
             data = toledo.encode_frame(
-                value, unit=self.unit, decimals=self.decimals, tare=self.tare_weight,
-                motion=not self.stable, net=self.tare_weight != 0,
-                overload=self.overload, underload=self.underload)
+                value,
+                unit=self.unit,
+                decimals=self.decimals,
+                tare=self.tare_weight,
+                motion=not self.stable,
+                net=self.tare_weight != 0,
+                overload=self.overload,
+                underload=self.underload,
+            )
             if self.corrupt_checksum:
                 data = data[:-1] + bytes(((data[-1] + 1) & 0x7F,))
             return data
@@ -155,8 +172,9 @@ class ScaleSimulator(Simulator):
             if self.overload or self.underload:
                 return b"T +\r\n" if self.overload else b"T -\r\n"
             self.tare_weight = self.weight
-            return mtsics.encode_weight_reply(self.tare_weight.quantize(Decimal(1).scaleb(-self.decimals)),
-                                              self.unit, command="T")
+            return mtsics.encode_weight_reply(
+                self.tare_weight.quantize(Decimal(1).scaleb(-self.decimals)), self.unit, command="T"
+            )
         if cmd == "I4":
             return f'I4 A "{self.serial_number}"\r\n'.encode("ascii")
         if cmd == "@":

@@ -42,10 +42,17 @@ def test_mtsics_reply_fields_are_split_not_sliced():
     assert mtsics.parse_weight_reply(b"S  S      -0.02  kg").weight.value == Decimal("-0.02")
 
 
-@pytest.mark.parametrize("line, error", [
-    (b"S +", ScaleOverload), (b"S -", ScaleUnderload), (b"S I", ScaleBusy),
-    (b"ES", ScaleCommandError), (b"ET", ScaleCommandError), (b"EL", ScaleCommandError),
-])
+@pytest.mark.parametrize(
+    "line, error",
+    [
+        (b"S +", ScaleOverload),
+        (b"S -", ScaleUnderload),
+        (b"S I", ScaleBusy),
+        (b"ES", ScaleCommandError),
+        (b"ET", ScaleCommandError),
+        (b"EL", ScaleCommandError),
+    ],
+)
 def test_mtsics_status_replies_raise_typed_errors(line, error):
     with pytest.raises(error):
         mtsics.parse_weight_reply(line)
@@ -114,8 +121,9 @@ def test_toledo_parity_bit_on_status_bytes_is_ignored():
     assert toledo.parse_frame(bytes(frame), with_checksum=False).weight.value == Decimal("1.000")
 
 
-@pytest.mark.parametrize("frame", [b"", b"\x02%0 01234500150\r'", b"\x02%0 01a345001500\r" + b"\x00",
-                                   b"\x02\x000 012345001500\r"])
+@pytest.mark.parametrize(
+    "frame", [b"", b"\x02%0 01234500150\r'", b"\x02%0 01a345001500\r" + b"\x00", b"\x02\x000 012345001500\r"]
+)
 def test_toledo_malformed_frames_are_frame_errors(frame):
     with pytest.raises(FrameError):
         toledo.parse_frame(frame, with_checksum=len(frame) == 18)
@@ -144,9 +152,15 @@ def test_xk3190_checksum_error_is_typed():
         xk3190.parse_frame(XK_PUBLISHED[:9] + b"1C" + XK_PUBLISHED[11:])
 
 
-@pytest.mark.parametrize("frame", [XK_PUBLISHED[:-1], XK_PUBLISHED[:-1] + b"\x04",
-                                   b"\x02*0020002" + xk3190.xor_checksum(b"*0020002") + b"\x03",
-                                   b"\x02+0020009" + xk3190.xor_checksum(b"+0020009") + b"\x03"])
+@pytest.mark.parametrize(
+    "frame",
+    [
+        XK_PUBLISHED[:-1],
+        XK_PUBLISHED[:-1] + b"\x04",
+        b"\x02*0020002" + xk3190.xor_checksum(b"*0020002") + b"\x03",
+        b"\x02+0020009" + xk3190.xor_checksum(b"+0020009") + b"\x03",
+    ],
+)
 def test_xk3190_malformed_frames_are_frame_errors(frame):
     with pytest.raises(FrameError):
         xk3190.parse_frame(frame)
@@ -157,7 +171,7 @@ def test_fixed_framer_reports_garbage_and_keeps_frames_split_anywhere():
     stream = b"\xff\x00junk" + XK_PUBLISHED + XK_PUBLISHED
     items = []
     for i in range(len(stream)):
-        items += framer.feed(stream[i:i + 1])
+        items += framer.feed(stream[i : i + 1])
     frames = [x for x in items if isinstance(x, bytes)]
     errors = [x for x in items if isinstance(x, FrameError)]
     assert frames == [XK_PUBLISHED, XK_PUBLISHED] and errors
