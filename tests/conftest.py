@@ -73,6 +73,8 @@ def app(database_url, tmp_path):
         "TESTING": True,
         # Throttling and retries are exercised by their own tests.
         "LOGIN_MAX_FAILURES": 5,
+        # Fast hashing keeps fixtures quick; the production default is scrypt.
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
     })
     with app.app_context():
         if ON_POSTGRES:

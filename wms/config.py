@@ -29,6 +29,7 @@ class Defaults:
     # Login throttling: failures per user name (and 4x that per address) in the window.
     LOGIN_MAX_FAILURES = 5
     LOGIN_WINDOW_SECONDS = 300
+    PASSWORD_HASH_METHOD = "scrypt"
     # synchronous=FULL survives power loss without losing committed scans (notes/data.md).
     SQLITE_SYNCHRONOUS = "FULL"
     SQLITE_BUSY_TIMEOUT_MS = 10_000

@@ -1,9 +1,11 @@
 """Engine settings per backend: SQLite made safe for concurrent writers.
 
 SQLite (notes/data.md, SQLAlchemy's pysqlite documentation): the driver's implicit
-transactions are switched off and every transaction starts with ``BEGIN IMMEDIATE``,
-so the read-then-write of a use case cannot interleave with another writer; WAL lets
-readers run beside the writer; a busy timeout waits for the lock instead of failing.
+transactions are switched off; a unit of work (``wms.services.uow.transaction``) starts
+with ``BEGIN IMMEDIATE`` so the read-then-write of a use case cannot interleave with
+another writer, while plain reads start a deferred ``BEGIN`` and never hold the write
+lock; WAL lets readers run beside the writer; a busy timeout waits for the lock
+instead of failing.
 """
 
 from __future__ import annotations
@@ -12,6 +14,9 @@ import sqlalchemy as sa
 from flask import Flask
 
 from wms.extensions import db
+
+#: Execution option a unit of work sets so SQLite takes the write lock at BEGIN.
+WRITE_OPTION = "wms_write_transaction"
 
 
 def configure_engine(app: Flask) -> None:
@@ -39,4 +44,7 @@ def _configure_sqlite(engine: sa.Engine, synchronous: str, busy_timeout_ms: int)
 
     @sa.event.listens_for(engine, "begin")
     def _on_begin(connection):
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        if connection.get_execution_options().get(WRITE_OPTION):
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            connection.exec_driver_sql("BEGIN")

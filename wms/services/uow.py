@@ -11,6 +11,7 @@ from typing import TypeVar
 import sqlalchemy as sa
 from flask import current_app
 
+from wms.database import WRITE_OPTION
 from wms.extensions import db
 
 T = TypeVar("T")
@@ -29,6 +30,8 @@ def transaction() -> Iterator[None]:
     """Commit on success, roll back on any error; nested blocks join the outer one."""
     session = db.session
     depth = session.info.get("uow_depth", 0)
+    if depth == 0:
+        _begin_for_writing(session)
     session.info["uow_depth"] = depth + 1
     try:
         yield
@@ -40,6 +43,17 @@ def transaction() -> Iterator[None]:
         raise
     finally:
         session.info["uow_depth"] = depth
+
+
+def _begin_for_writing(session) -> None:
+    """Start the unit of work's transaction; on SQLite one that holds the write lock."""
+    if session.get_bind().dialect.name != "sqlite":
+        return  # PostgreSQL writers are made safe by guarded updates and row locks
+    if session().in_transaction():
+        # Lookups before the use case (e.g. the login) opened a read transaction;
+        # end it so the use case starts with BEGIN IMMEDIATE, not a lock upgrade.
+        session.commit()
+    session.connection(execution_options={WRITE_OPTION: True})
 
 
 def is_retryable(exc: BaseException) -> bool:

@@ -1,0 +1,179 @@
+"""Rule L1 (append-only ledger, on-hand equals the ledger) and S5 (never negative)."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from tests.factories import GTIN_1, stock_in
+from wms.errors import AlreadyReversed, InsufficientStock, InvalidMovement, LedgerImmutable
+from wms.extensions import db
+from wms.models import LedgerEntry, StockQuant
+from wms.services.stock import (
+    StockChange,
+    adjust_stock,
+    move_by_scan,
+    post_movement,
+    reverse_movement,
+    verify_ledger,
+)
+
+
+def quantities(world, sku):
+    rows = db.session.execute(
+        sa.select(StockQuant.location_id, sa.func.sum(StockQuant.quantity))
+        .where(StockQuant.item_id == world.items[sku]).group_by(StockQuant.location_id)
+    ).all()
+    code_of = {v: k for k, v in world.locations.items()}
+    return {code_of[loc]: q for loc, q in rows if q}
+
+
+def test_l1_every_movement_is_two_balancing_entries(ctx, world):
+    stock_in(world, "SKU-1", 10, "RCV-01")
+    entries = db.session.execute(sa.select(LedgerEntry)).scalars().all()
+    assert sorted(e.quantity for e in entries) == [-10, 10]
+    assert {e.movement_id for e in entries} == {entries[0].movement_id}
+    assert all(e.user_id == world.users["admin"] and e.created_at.tzinfo for e in entries)
+    assert verify_ledger().ok
+
+
+def test_l1_orm_refuses_to_update_or_delete_an_entry(ctx, world):
+    stock_in(world, "SKU-1", 5)
+    entry = db.session.execute(sa.select(LedgerEntry).limit(1)).scalar_one()
+    entry.quantity = 500
+    with pytest.raises(LedgerImmutable):
+        db.session.flush()
+    db.session.rollback()
+    entry = db.session.execute(sa.select(LedgerEntry).limit(1)).scalar_one()
+    db.session.delete(entry)
+    with pytest.raises(LedgerImmutable):
+        db.session.flush()
+    db.session.rollback()
+    with pytest.raises(LedgerImmutable):
+        db.session.execute(sa.update(LedgerEntry).values(quantity=1))
+    db.session.rollback()
+
+
+@pytest.mark.parametrize("statement", [
+    "UPDATE ledger_entry SET quantity = quantity * 2",
+    "DELETE FROM ledger_entry",
+])
+def test_l1_database_refuses_update_and_delete_of_entries(ctx, world, statement):
+    """Even SQL that bypasses the application is refused by the database's trigger."""
+    stock_in(world, "SKU-1", 5)
+    with pytest.raises(sa.exc.DatabaseError, match="append-only"):
+        with db.engine.begin() as conn:
+            conn.exec_driver_sql(statement)
+    assert db.session.execute(sa.select(sa.func.sum(sa.func.abs(LedgerEntry.quantity)))).scalar_one() == 10
+
+
+def test_l1_database_refuses_truncate_on_postgresql(ctx, world):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("TRUNCATE exists on PostgreSQL only")
+    stock_in(world, "SKU-1", 5)
+    with pytest.raises(sa.exc.DatabaseError, match="append-only"):
+        with db.engine.begin() as conn:
+            conn.exec_driver_sql("TRUNCATE ledger_entry CASCADE")
+
+
+def test_l1_reversal_restores_on_hand_and_keeps_the_original(ctx, world):
+    stock_in(world, "SKU-1", 10, "RCV-01")
+    moved = move_by_scan(world.user("receiver"), item_code=GTIN_1, from_location="RCV-01",
+                         to_location="A-01-01", quantity=4)
+    assert quantities(world, "SKU-1") == {"RCV-01": 6, "A-01-01": 4}
+    reversal = reverse_movement(world.user("supervisor"), moved.movement_id, "scanned wrong bin")
+    assert quantities(world, "SKU-1") == {"RCV-01": 10}
+    entries = db.session.execute(
+        sa.select(LedgerEntry).where(LedgerEntry.movement_id.in_([moved.movement_id, reversal.movement_id]))
+    ).scalars().all()
+    assert len(entries) == 4  # originals stay; corrections are new entries
+    assert {e.reverses_entry_id for e in entries if e.kind == "reversal"} == set(moved.entry_ids)
+    assert verify_ledger().ok
+
+
+def test_l1_a_movement_is_reversed_once_only(ctx, world):
+    stock_in(world, "SKU-1", 10, "RCV-01")
+    moved = move_by_scan(world.user("receiver"), item_code=GTIN_1, from_location="RCV-01",
+                         to_location="A-01-01", quantity=4)
+    reverse_movement(world.user("supervisor"), moved.movement_id, "wrong bin")
+    with pytest.raises(AlreadyReversed):
+        reverse_movement(world.user("supervisor"), moved.movement_id, "again")
+
+
+def test_s5_reversal_that_would_go_negative_is_refused(ctx, world):
+    stock_in(world, "SKU-1", 10, "RCV-01")
+    moved = move_by_scan(world.user("receiver"), item_code=GTIN_1, from_location="RCV-01",
+                         to_location="A-01-01", quantity=10)
+    move_by_scan(world.user("receiver"), item_code=GTIN_1, from_location="A-01-01",
+                 to_location="B-01-01", quantity=10)
+    with pytest.raises(InsufficientStock):
+        reverse_movement(world.user("supervisor"), moved.movement_id, "too late")
+    assert verify_ledger().ok
+
+
+def test_s5_move_beyond_on_hand_is_refused_and_writes_nothing(ctx, world):
+    stock_in(world, "SKU-1", 3, "RCV-01")
+    before = db.session.execute(sa.select(sa.func.count()).select_from(LedgerEntry)).scalar_one()
+    with pytest.raises(InsufficientStock) as refused:
+        move_by_scan(world.user("receiver"), item_code=GTIN_1, from_location="RCV-01",
+                     to_location="A-01-01", quantity=4)
+    assert refused.value.details["available"] == 3
+    after = db.session.execute(sa.select(sa.func.count()).select_from(LedgerEntry)).scalar_one()
+    assert after == before
+    assert quantities(world, "SKU-1") == {"RCV-01": 3}
+
+
+def test_s5_multi_line_movement_is_all_or_nothing(ctx, world):
+    lot_a = stock_in(world, "SKU-1", 5, "A-01-01")
+    lot_b = stock_in(world, "SKU-2", 1, "A-01-01")
+    user = world.user("admin")
+    src, dst = world.place("A-01-01"), world.place("B-01-01")
+    with pytest.raises(InsufficientStock):
+        post_movement(user, "move", [
+            StockChange(world.items["SKU-1"], lot_a, world.owners["OWN"], src, dst, 5),
+            StockChange(world.items["SKU-2"], lot_b, world.owners["OWN"], src, dst, 2),
+        ])
+    db.session.rollback()
+    assert quantities(world, "SKU-1") == {"A-01-01": 5}
+    assert quantities(world, "SKU-2") == {"A-01-01": 1}
+
+
+@pytest.mark.parametrize("quantity", [0, -1, True, 2.5])
+def test_movement_quantity_must_be_positive_whole_number(ctx, world, quantity):
+    lot = stock_in(world, "SKU-1", 5, "A-01-01")
+    with pytest.raises(InvalidMovement):
+        post_movement(world.user("admin"), "move", [
+            StockChange(world.items["SKU-1"], lot, world.owners["OWN"], world.place("A-01-01"),
+                        world.place("B-01-01"), quantity)])
+
+
+def test_l1_adjustment_books_against_lost_and_found_with_reason(ctx, world):
+    lot = stock_in(world, "SKU-1", 5, "A-01-01")
+    common = dict(item_id=world.items["SKU-1"], lot_id=lot, location_id=world.locations["A-01-01"],
+                  owner_id=world.owners["OWN"])
+    adjust_stock(world.user("supervisor"), quantity_change=-2, reason="broken in bin", **common)
+    adjust_stock(world.user("supervisor"), quantity_change=1, reason="found", kind="count_difference",
+                 **common)
+    assert quantities(world, "SKU-1") == {"A-01-01": 4}
+    kinds = db.session.execute(
+        sa.select(LedgerEntry.kind, LedgerEntry.reason).where(LedgerEntry.location_id == world.locations["LF"])
+    ).all()
+    assert sorted(kinds) == [("adjustment", "broken in bin"), ("count_difference", "found")]
+    with pytest.raises(InvalidMovement):
+        adjust_stock(world.user("supervisor"), quantity_change=1, reason="  ", **common)
+    assert verify_ledger().ok
+
+
+def test_l1_verify_finds_on_hand_that_disagrees_with_the_ledger(ctx, world, runner):
+    stock_in(world, "SKU-1", 5, "A-01-01")
+    assert verify_ledger().ok
+    assert runner.invoke(args=["ledger", "verify"]).exit_code == 0
+    # Someone edits on-hand behind the ledger's back: verify must notice.
+    db.session.execute(sa.update(StockQuant).values(quantity=StockQuant.quantity + 1))
+    db.session.commit()
+    check = verify_ledger()
+    assert not check.ok
+    assert check.on_hand_mismatches[0]["difference"] == -1
+    result = runner.invoke(args=["ledger", "verify"])
+    assert result.exit_code == 1
+    assert '"ok": false' in result.output
