@@ -137,4 +137,56 @@ class AlreadyReversed(DomainError):
 # --- receiving (rules R1-R9) --------------------------------------------------------
 
 
+class NoOpenDocument(DomainError):
+    """Rule R1: goods are received only against an open inbound document."""
+
+    code, status = "no_open_document", 409
+    message = "Receive only against an open document (PO, RMA, return-to-vendor, consignment)."
+
+
+class DocumentNotOpen(DomainError):
+    """Rule R1: a closed or cancelled document takes no more goods."""
+
+    code, status, message = "document_not_open", 409, "This document is closed or cancelled."
+
+
+class OverReceipt(DomainError):
+    """Rule R2: never more than ordered, summed over all receipts of the line."""
+
+    code, status, message = "over_receipt", 409, "More than ordered; the excess is refused."
+
+
+class ItemNotOnDocument(DomainError):
+    code, status, message = "item_not_on_document", 422, "This item is not on the document."
+
+
+class ReceiptNotEditable(DomainError):
+    code, status, message = "receipt_wrong_state", 409, "The receipt is not in a state that allows this."
+
+
+class HandoverIncomplete(DomainError):
+    """Rule R3: delivery-note number, names and signatures are recorded at handover."""
+
+    code, status, message = "handover_incomplete", 422, "The handover needs the delivery note and signatures."
+
+
+class InspectionInvalid(DomainError):
+    code, status, message = "inspection_invalid", 422, "These inspection figures are not possible."
+
+
+class InspectionPending(DomainError):
+    """Rule R5: a lot is posted only after its inspection is decided."""
+
+    code, status, message = "inspection_pending", 409, "Inspection is not finished for every line."
+
+
+class ImportRejected(DomainError):
+    code, status, message = "import_rejected", 422, "The file has bad rows; nothing was imported."
+
+
+class NothingToPutAway(DomainError):
+    code, status, message = "nothing_to_put_away", 409, "Nothing of this lot waits in receiving."
+
+
+
 # --- shipping (rules S1-S7) ---------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from wms.models.idempotency import IdempotencyRecord
 from wms.models.masterdata import Customer, Item, ItemBarcode, Location, Owner, Supplier, Warehouse
+from wms.models.receiving import InboundDocument, InboundLine, Inspection, Receipt, ReceiptLine
 from wms.models.stock import LedgerEntry, Lot, MovementKind, StockQuant
 from wms.models.users import LoginAttempt, User
 
@@ -9,4 +10,5 @@ __all__ = [
     "Customer", "IdempotencyRecord", "Item", "ItemBarcode", "LedgerEntry", "Location",
     "LoginAttempt", "Lot", "MovementKind", "Owner", "StockQuant", "Supplier", "User",
     "Warehouse",
+    "InboundDocument", "InboundLine", "Inspection", "Receipt", "ReceiptLine",
 ]

@@ -1,0 +1,270 @@
+"""Schemas of inbound documents, receipts, inspections, posting and put-away."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from wms.api.schemas import Code, Quantity
+from wms.domain.sampling import DocumentKind, Packaging
+
+KINDS = [k.value for k in DocumentKind]
+PACKAGING = [p.value for p in Packaging]
+Count = lambda **kw: fields.Int(strict=True, validate=validate.Range(min=0, max=10**9), **kw)  # noqa: E731
+
+
+class InboundLineInSchema(Schema):
+    item = Code(required=True, metadata={"description": "SKU, GTIN or internal barcode"})
+    quantity = Quantity(required=True)
+
+
+class InboundDocumentInSchema(Schema):
+    """A new inbound document (R1): PO, customer return, return to vendor or consignment."""
+
+    number = Code(required=True, metadata={"description": "Document number, printed as its barcode"})
+    kind = fields.Str(required=True, validate=validate.OneOf(KINDS))
+    supplier = Code(load_default=None, metadata={"description": "Supplier code (PO, return to vendor)"})
+    customer = Code(load_default=None, metadata={"description": "Customer code (customer return)"})
+    owner = Code(load_default=None, metadata={"description": "Owner code; a consignor for consignment"})
+    warehouse = Code(load_default=None)
+    external_ref = fields.Str(load_default=None, validate=validate.Length(max=64))
+    expected_date = fields.Date(load_default=None)
+    note = fields.Str(load_default=None, validate=validate.Length(max=400))
+    lines = fields.List(fields.Nested(InboundLineInSchema), required=True,
+                        validate=validate.Length(min=1, max=20_000))
+
+
+class InboundLineSchema(Schema):
+    id = fields.Int()
+    line_no = fields.Int()
+    item_id = fields.Int()
+    sku = fields.Str(attribute="item.sku")
+    item_name = fields.Str(attribute="item.name")
+    ordered = fields.Int()
+    received = fields.Int()
+    remaining = fields.Function(lambda line: line.ordered - line.received)
+
+
+class InboundDocumentSchema(Schema):
+    id = fields.Int()
+    number = fields.Str()
+    kind = fields.Str()
+    status = fields.Str()
+    warehouse_id = fields.Int()
+    supplier_id = fields.Int(allow_none=True)
+    customer_id = fields.Int(allow_none=True)
+    owner_id = fields.Int()
+    external_ref = fields.Str(allow_none=True)
+    expected_date = fields.Date(allow_none=True)
+    note = fields.Str(allow_none=True)
+    created_at = fields.DateTime()
+    closed_at = fields.DateTime(allow_none=True)
+    lines = fields.List(fields.Nested(InboundLineSchema))
+
+
+class InboundDocumentListArgsSchema(Schema):
+    status = fields.Str(load_default=None, validate=validate.OneOf(["open", "closed", "cancelled"]))
+    kind = fields.Str(load_default=None, validate=validate.OneOf(KINDS))
+    supplier_id = fields.Int(load_default=None)
+    number = fields.Str(load_default=None)
+
+
+class InboundDocumentStatusSchema(Schema):
+    status = fields.Str(required=True, validate=validate.OneOf(["closed", "cancelled"]))
+
+
+class InboundDocumentSummarySchema(Schema):
+    id = fields.Int()
+    number = fields.Str()
+    kind = fields.Str()
+    status = fields.Str()
+    supplier_id = fields.Int(allow_none=True)
+    expected_date = fields.Date(allow_none=True)
+
+
+class InboundImportResultSchema(Schema):
+    documents = fields.List(fields.Nested(InboundDocumentSummarySchema))
+    lines = fields.Int()
+
+
+class ReceiptInSchema(Schema):
+    """Open a receipt by scanning the document's barcode (R1)."""
+
+    document = fields.Str(required=True, allow_none=True, validate=validate.Length(max=64),
+                          metadata={"description": "The scanned document number"})
+    receiving_location = Code(load_default=None)
+
+
+class ReceiveScanSchema(Schema):
+    """One scan and count on the handheld (R2, R4)."""
+
+    code = fields.Str(required=True, validate=validate.Length(min=1, max=200),
+                      metadata={"description": "GTIN, internal barcode, SKU or GS1 element string"})
+    quantity = Quantity(required=True)
+    packaging = fields.Str(load_default="intact", validate=validate.OneOf(PACKAGING))
+    packaging_note = fields.Str(load_default=None, validate=validate.Length(max=400))
+    batch = fields.Str(load_default=None, validate=validate.Length(min=1, max=64))
+    expiry_date = fields.Date(load_default=None)
+
+
+class HandoverSchema(Schema):
+    """R3: the delivery note and both sides' names and signatures (base64 PNG)."""
+
+    delivery_note = fields.Str(required=True, validate=validate.Length(min=1, max=64))
+    receiver_name = fields.Str(required=True, validate=validate.Length(min=1, max=100))
+    deliverer_name = fields.Str(required=True, validate=validate.Length(min=1, max=100))
+    receiver_signature = fields.Str(required=True, validate=validate.Length(min=1, max=200_000))
+    deliverer_signature = fields.Str(required=True, validate=validate.Length(min=1, max=200_000))
+
+
+class InspectionSchema(Schema):
+    id = fields.Int()
+    receipt_line_id = fields.Int()
+    document_kind = fields.Str()
+    supplier_id = fields.Int(allow_none=True)
+    item_id = fields.Int()
+    lot_quantity = fields.Int()
+    state = fields.Str(metadata={"description": "normal, reduced, tightened or full"})
+    rate_percent = fields.Int()
+    sample_size = fields.Int()
+    reason = fields.Str()
+    zero_tolerance = fields.Bool()
+    units_inspected = fields.Int()
+    defects = fields.Int()
+    expanded = fields.Bool()
+    remaining_units = fields.Int()
+    outcome = fields.Str()
+    decision_reason = fields.Str(allow_none=True)
+    accepted_quantity = fields.Int(allow_none=True)
+    rejected_quantity = fields.Int(allow_none=True)
+    decided_at = fields.DateTime(allow_none=True)
+
+
+class ReceiptLineSchema(Schema):
+    id = fields.Int()
+    line_no = fields.Int()
+    inbound_line_id = fields.Int()
+    item_id = fields.Int()
+    sku = fields.Str(attribute="item.sku")
+    quantity = fields.Int()
+    batch = fields.Str(allow_none=True)
+    expiry_date = fields.Date(allow_none=True)
+    packaging = fields.Str()
+    packaging_replacement_requested = fields.Bool()
+    packaging_note = fields.Str(allow_none=True)
+    resellable = fields.Int(allow_none=True)
+    damaged = fields.Int(allow_none=True)
+    missing_parts = fields.Int(allow_none=True)
+    lot_id = fields.Int(allow_none=True)
+    lot_code = fields.Method("_lot_code", allow_none=True)
+    accepted_quantity = fields.Int(allow_none=True)
+    rejected_quantity = fields.Int(allow_none=True)
+    inspection = fields.Nested(InspectionSchema, allow_none=True)
+
+    def _lot_code(self, line):
+        from wms.extensions import db
+        from wms.models import Lot
+
+        return db.session.get(Lot, line.lot_id).code if line.lot_id else None
+
+
+class ReceiptSchema(Schema):
+    id = fields.Int()
+    number = fields.Str()
+    document_id = fields.Int()
+    document_number = fields.Str(attribute="document.number")
+    document_kind = fields.Str(attribute="document.kind")
+    status = fields.Str()
+    receiving_location_id = fields.Int()
+    delivery_note = fields.Str(allow_none=True)
+    receiver_name = fields.Str(allow_none=True)
+    deliverer_name = fields.Str(allow_none=True)
+    created_at = fields.DateTime()
+    submitted_at = fields.DateTime(allow_none=True)
+    posted_at = fields.DateTime(allow_none=True)
+    lines = fields.List(fields.Nested(ReceiptLineSchema))
+
+
+class InspectionInSchema(Schema):
+    """Units inspected in this round and defects found among them (added to earlier rounds)."""
+
+    units_inspected = Count(required=True)
+    defects = Count(load_default=0)
+
+
+class ReturnClassificationSchema(Schema):
+    """R6: every returned unit is resellable, damaged or missing parts."""
+
+    resellable = Count(required=True)
+    damaged = Count(load_default=0)
+    missing_parts = Count(load_default=0)
+
+
+class UnpostedArgsSchema(Schema):
+    day = fields.Date(load_default=None, metadata={"description": "Warehouse-local date; today if absent"})
+    warehouse_id = fields.Int(load_default=None)
+
+
+class UnpostedReceiptSchema(Schema):
+    id = fields.Int()
+    number = fields.Str()
+    status = fields.Str()
+    created_at = fields.DateTime()
+    delivery_note = fields.Str(allow_none=True)
+    document_number = fields.Str()
+    document_kind = fields.Str()
+    waiting_for = fields.Str()
+
+
+class PutawayArgsSchema(Schema):
+    lot = Code(required=True, metadata={"description": "The scanned lot label"})
+    item = Code(load_default=None)
+
+
+class PutawaySuggestionSchema(Schema):
+    lot = fields.Str()
+    quantity = fields.Int()
+    from_location = fields.Str()
+    bin = fields.Str()
+    reason = fields.Str()
+
+
+class PutawayInSchema(Schema):
+    lot = Code(required=True, metadata={"description": "The scanned lot label"})
+    bin = Code(required=True, metadata={"description": "The scanned bin"})
+    item = Code(load_default=None)
+    quantity = Quantity(load_default=None)
+
+
+class SupplierQualityArgsSchema(Schema):
+    item_id = fields.Int(load_default=None)
+
+
+class SupplierQualityTotalsSchema(Schema):
+    lots = fields.Int()
+    rejected_lots = fields.Int()
+    units_inspected = fields.Int()
+    defects = fields.Int()
+    defect_rate_percent = fields.Str(allow_none=True)
+
+
+class SupplierQualityBucketSchema(Schema):
+    item_id = fields.Int()
+    sku = fields.Str()
+    lots = fields.Int()
+    rejected_lots = fields.Int()
+    units_inspected = fields.Int()
+    defects = fields.Int()
+    defect_rate_percent = fields.Str(allow_none=True)
+
+
+class SupplierQualitySchema(Schema):
+    supplier_id = fields.Int()
+    supplier_code = fields.Str()
+    supplier_name = fields.Str()
+    state = fields.Str()
+    rate_percent = fields.Int()
+    reason = fields.Str()
+    lots_considered = fields.Int()
+    totals = fields.Nested(SupplierQualityTotalsSchema)
+    items = fields.List(fields.Nested(SupplierQualityBucketSchema))
+    history = fields.List(fields.Nested(InspectionSchema))

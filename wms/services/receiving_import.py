@@ -1,0 +1,181 @@
+"""Import purchase orders from the CSV/XLSX files sellers' ERPs export.
+
+One row per order line; rows with the same order number form one document. Headers
+are matched in Chinese or English (``采购单号``/``po_number`` ...). Every row is checked
+first; if any is bad the whole file is refused with the row numbers and what is wrong,
+and nothing is created (one transaction).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, datetime
+
+import openpyxl
+import sqlalchemy as sa
+
+from wms.domain.permissions import Permission, require
+from wms.domain.sampling import DocumentKind
+from wms.errors import ImportRejected, UnknownBarcode
+from wms.extensions import db
+from wms.models import Supplier
+from wms.models.receiving import InboundDocument
+from wms.models.users import User
+from wms.services.receiving import create_document
+from wms.services.stock import resolve_item_id
+from wms.services.uow import transaction
+
+#: Accepted header spellings per field (compared lower-case, spaces stripped).
+HEADERS = {
+    "number": ("po_number", "po", "number", "采购单号", "采购订单号", "订单号", "单号"),
+    "supplier": ("supplier", "supplier_code", "供应商编码", "供应商代码", "供应商"),
+    "item": ("item", "sku", "barcode", "gtin", "商品编码", "商品条码", "条码", "货号"),
+    "quantity": ("quantity", "qty", "数量", "采购数量", "订购数量"),
+    "expected_date": ("expected_date", "eta", "预计到货日期", "到货日期"),
+    "external_ref": ("external_ref", "erp_ref", "外部单号", "erp单号"),
+}
+REQUIRED = ("number", "supplier", "item", "quantity")
+MAX_ROWS = 20_000
+
+
+def read_rows(filename: str, content: bytes) -> list[list]:
+    """The cells of a CSV (UTF-8, with or without BOM, or GBK) or XLSX file, header first."""
+    name = filename.lower()
+    if name.endswith((".xlsx", ".xlsm")):
+        try:
+            book = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+        except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds for a bad file
+            raise ImportRejected("The file is not a readable XLSX workbook.", rows=[]) from exc
+        sheet = book.worksheets[0]
+        rows = [list(row) for row in sheet.iter_rows(values_only=True)]
+        book.close()
+        return rows
+    if name.endswith(".csv"):
+        for encoding in ("utf-8-sig", "gb18030"):
+            try:
+                text = content.decode(encoding)
+                break
+            except UnicodeDecodeError:
+                continue
+        else:  # pragma: no cover - gb18030 decodes any byte string
+            raise ImportRejected("The CSV file's encoding is not UTF-8 or GBK.", rows=[])
+        return [row for row in csv.reader(io.StringIO(text))]
+    raise ImportRejected("Upload a .csv or .xlsx file.", rows=[], filename=filename)
+
+
+def _columns(header: list) -> dict[str, int]:
+    normalised = [str(h or "").strip().lower().replace(" ", "") for h in header]
+    found = {}
+    for field, names in HEADERS.items():
+        for index, text in enumerate(normalised):
+            if text in names:
+                found[field] = index
+                break
+    return found
+
+
+def _cells(row: list, columns: dict[str, int]):
+    def cell(field: str):
+        index = columns.get(field)
+        return row[index] if index is not None and index < len(row) else None
+
+    return cell
+
+
+def _quantity(value) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    text = str(value or "").strip()
+    return int(text) if text.isdigit() else None
+
+
+def _date(value) -> date | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    text = str(value).strip().replace("/", "-")
+    return date.fromisoformat(text)
+
+
+def import_purchase_orders(actor: User, filename: str, content: bytes) -> list[InboundDocument]:
+    """Create the purchase orders of a file, all or nothing; bad rows are listed by number."""
+    require(actor.role, Permission.INBOUND_DOCUMENT_WRITE)
+    rows = read_rows(filename, content)
+    if not rows:
+        raise ImportRejected("The file is empty.", rows=[])
+    columns = _columns(rows[0])
+    missing = [f for f in REQUIRED if f not in columns]
+    if missing:
+        raise ImportRejected("The header row lacks columns: " + ", ".join(missing) + ".",
+                             rows=[{"row": 1, "field": f, "message": "missing column"} for f in missing])
+    if len(rows) - 1 > MAX_ROWS:
+        raise ImportRejected(f"At most {MAX_ROWS} rows per file.", rows=[])
+    errors: list[dict] = []
+    orders: dict[str, dict] = {}
+    with transaction():
+        suppliers = dict(db.session.execute(sa.select(Supplier.code, Supplier.id)).all())
+        for row_number, row in enumerate(rows[1:], start=2):
+            cell = _cells(row, columns)
+            if all(v in (None, "") for v in row):
+                continue  # blank lines at the end of exports
+            number = str(cell("number") or "").strip()
+            supplier = str(cell("supplier") or "").strip()
+            item_code = str(cell("item") or "").strip()
+            quantity = _quantity(cell("quantity"))
+            problems = []
+            if not number:
+                problems.append(("number", "order number is empty"))
+            if supplier not in suppliers:
+                problems.append(("supplier", f"unknown supplier '{supplier}'"))
+            if quantity is None or quantity < 1:
+                problems.append(("quantity", f"quantity '{cell('quantity')}' is not a positive whole number"))
+            item_id = None
+            try:
+                item_id = resolve_item_id(item_code) if item_code else None
+            except UnknownBarcode:
+                pass
+            if item_id is None:
+                problems.append(("item", f"unknown item '{item_code}'"))
+            try:
+                expected = _date(cell("expected_date"))
+            except ValueError:
+                expected = None
+                problems.append(("expected_date", f"'{cell('expected_date')}' is not a date (YYYY-MM-DD)"))
+            order = orders.setdefault(number, {"supplier": supplier, "lines": {}, "expected_date": expected,
+                                               "external_ref": cell("external_ref"), "first_row": row_number})
+            if number and order["supplier"] != supplier:
+                problems.append(("supplier", f"order {number} has another supplier on row "
+                                             f"{order['first_row']}"))
+            errors.extend({"row": row_number, "field": f, "message": m} for f, m in problems)
+            if not problems:
+                # ERP exports repeat an item on several lines; the order is their sum.
+                order["lines"][item_id] = order["lines"].get(item_id, 0) + quantity
+        taken = set(db.session.execute(
+            sa.select(InboundDocument.number).where(InboundDocument.number.in_(set(orders)))
+        ).scalars())
+        for number in sorted(taken):
+            errors.append({"row": orders[number]["first_row"], "field": "number",
+                           "message": f"document {number} already exists"})
+        if errors:
+            errors.sort(key=lambda e: e["row"])
+            raise ImportRejected(f"{len({e['row'] for e in errors})} bad row(s); nothing was imported.",
+                                 rows=errors[:500])
+        if not orders:
+            raise ImportRejected("The file has no order lines.", rows=[])
+        created = []
+        for number, order in orders.items():
+            ref = order["external_ref"]
+            created.append(create_document(
+                actor, number=number, kind=DocumentKind.PURCHASE_ORDER.value, supplier=order["supplier"],
+                lines=[{"item_id": i, "quantity": q} for i, q in order["lines"].items()],
+                expected_date=order["expected_date"], external_ref=str(ref)[:64] if ref else None,
+            ))
+        return created
