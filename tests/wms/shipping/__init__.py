@@ -1,0 +1,1 @@
+"""Outbound tests: rules S1-S7."""

@@ -1,0 +1,1 @@
+"""Outbound: shipping documents, FIFO picking, the four steps, holds and exchanges."""

@@ -1,0 +1,282 @@
+"""Outbound API: shipping documents, allocation, pick lists, the four steps (S2), holds
+and releases (S4), exchange notices (S6), open documents of the day (S7), labels.
+
+Every change is a POST with ``@idempotent`` outermost: a PDA on flaky Wi-Fi may send it twice.
+"""
+
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from wms.api.idempotency import idempotent
+from wms.api.security import current_user
+from wms.api.shipping import schemas as s
+from wms.services import shipping, shipping_allocation, shipping_exchange, shipping_holds, shipping_import
+
+blp = Blueprint("shipping", __name__, url_prefix="/api/v1/shipping",
+                description="Outbound: FIFO picking, four-step shipping, holds and exchanges")
+
+
+def _ref(order) -> dict:
+    return {"number": order.number, "status": order.status, "stage": order.stage}
+
+
+# --- documents -------------------------------------------------------------------------
+
+
+@blp.route("/orders")
+class Orders(MethodView):
+    @blp.arguments(s.OrderListArgsSchema, location="query")
+    @blp.response(200, s.OrderRowSchema(many=True))
+    @blp.paginate()
+    def get(self, args, pagination_parameters):
+        """Shipping documents, newest first (recipient masked)."""
+        rows, total = shipping.list_orders(
+            current_user(), args, pagination_parameters.page, pagination_parameters.page_size
+        )
+        pagination_parameters.item_count = total
+        return rows
+
+    @idempotent
+    @blp.arguments(s.OrderCreateSchema)
+    @blp.response(201, s.OrderRefSchema)
+    def post(self, data):
+        """Create a draft shipping document: number, recipient, lines."""
+        return _ref(shipping.create_order(current_user(), **data))
+
+
+@blp.route("/orders/import")
+class OrderImport(MethodView):
+    @idempotent
+    @blp.arguments(s.OrderImportFormSchema, location="form")
+    @blp.arguments(s.OrderImportFileSchema, location="files")
+    @blp.response(201, s.OrderImportResultSchema)
+    def post(self, form, files):
+        """Import a shop's order export (CSV or XLSX); bad rows refuse the whole file."""
+        upload = files["file"]
+        return shipping_import.import_orders(
+            current_user(), upload.filename or "", upload.read(), approve=form["approve"],
+            warehouse_code=form["warehouse_code"],
+        )
+
+
+@blp.route("/orders/<string:number>")
+class Order(MethodView):
+    @blp.response(200, s.OrderSchema)
+    def get(self, number):
+        """One document with lines, pick tasks, steps done (who, when), handover and holds."""
+        return shipping.order_view(current_user(), number)
+
+
+@blp.route("/orders/<string:number>/approve")
+class OrderApprove(MethodView):
+    @idempotent
+    @blp.response(200, s.OrderRefSchema)
+    def post(self, number):
+        """Approve a draft document (S3: only approved documents ship)."""
+        return _ref(shipping.approve_order(current_user(), number))
+
+
+@blp.route("/orders/<string:number>/cancel")
+class OrderCancel(MethodView):
+    @idempotent
+    @blp.arguments(s.OrderCancelSchema)
+    @blp.response(200, s.OrderRefSchema)
+    def post(self, data, number):
+        """Cancel an unshipped document; its reserved stock is freed."""
+        return _ref(shipping.cancel_order(current_user(), number, data["reason"]))
+
+
+@blp.route("/orders/<string:number>/validity")
+class OrderValidity(MethodView):
+    @blp.response(200, s.OrderValiditySchema)
+    def get(self, number):
+        """Rule S3: exists, approved, not cancelled, not on hold, not shipped."""
+        return shipping.validity(current_user(), number)
+
+
+@blp.route("/orders/<string:number>/allocate")
+class OrderAllocate(MethodView):
+    @idempotent
+    @blp.response(200, s.AllocationReportSchema)
+    def post(self, number):
+        """Reserve stock oldest receipt first (S1); shortages are reported per line."""
+        return shipping_allocation.allocate_order(current_user(), number)
+
+
+@blp.route("/orders/<string:number>/pick-list")
+class OrderPickList(MethodView):
+    @blp.response(200, s.PickTaskSchema(many=True))
+    def get(self, number):
+        """Open pick tasks of the order in walking order of the bins."""
+        return shipping.pick_list(current_user(), order_number=number)
+
+
+@blp.route("/orders/<string:number>/verify-scans")
+class OrderVerifyScans(MethodView):
+    @idempotent
+    @blp.arguments(s.VerifyScanSchema)
+    @blp.response(201, s.VerifyResultSchema)
+    def post(self, scan, number):
+        """Step 2 (S2): one scan of item, lot, quantity against the document."""
+        return shipping.verify_scan(current_user(), number, item=scan["item"], lot=scan["lot"],
+                                    quantity=scan["quantity"])
+
+
+@blp.route("/orders/<string:number>/ship")
+class OrderShip(MethodView):
+    @idempotent
+    @blp.arguments(s.ShipSchema)
+    @blp.response(200, s.ShipResultSchema)
+    def post(self, handover, number):
+        """Steps 3 and 4 (S2): hand over with both signatures and deduct, in one transaction."""
+        return shipping.ship_order(current_user(), number, **handover)
+
+
+@blp.route("/orders/<string:number>/label")
+class OrderLabel(MethodView):
+    @blp.response(200, s.ShippingLabelDataSchema)
+    def get(self, number):
+        """Shipping label data: carrier, tracking number, weight, masked recipient."""
+        return shipping.shipping_label(current_user(), number)
+
+
+# --- waves and tasks ------------------------------------------------------------------------
+
+
+@blp.route("/waves")
+class Waves(MethodView):
+    @idempotent
+    @blp.arguments(s.WaveCreateSchema)
+    @blp.response(201, s.WaveSchema)
+    def post(self, data):
+        """Group approved orders into a wave, optionally for one picker."""
+        return shipping.create_wave(current_user(), data["orders"], data["picker"])
+
+
+@blp.route("/waves/<string:number>/pick-list")
+class WavePickList(MethodView):
+    @blp.response(200, s.PickTaskSchema(many=True))
+    def get(self, number):
+        """Open pick tasks of a wave in walking order of the bins."""
+        return shipping.pick_list(current_user(), wave_number=number)
+
+
+@blp.route("/tasks/<int:task_id>/count")
+class TaskCount(MethodView):
+    @idempotent
+    @blp.arguments(s.PickCountSchema)
+    @blp.response(200, s.PickCountResultSchema)
+    def post(self, count, task_id):
+        """Step 1 (S2): scan bin then item, confirm the quantity there; a difference opens an exception."""
+        return shipping.confirm_count(current_user(), task_id, **count)
+
+
+@blp.route("/cycle-counts")
+class CycleCounts(MethodView):
+    @blp.response(200, s.CycleCountSchema(many=True))
+    def get(self):
+        """Open cycle counts raised by count differences."""
+        return shipping.list_cycle_counts(current_user())
+
+
+@blp.route("/cycle-counts/<int:task_id>/complete")
+class CycleCountComplete(MethodView):
+    @idempotent
+    @blp.response(200, s.CycleCountDoneSchema)
+    def post(self, task_id):
+        """Close a cycle count after the bin was counted and adjusted."""
+        return shipping.complete_cycle_count(current_user(), task_id)
+
+
+# --- holds and releases (S4) ------------------------------------------------------------------
+
+
+@blp.route("/holds")
+class Holds(MethodView):
+    @blp.arguments(s.HoldListArgsSchema, location="query")
+    @blp.response(200, s.HoldSchema(many=True))
+    def get(self, args):
+        """Hold notices (active ones by default) with the open orders each stops."""
+        return shipping_holds.list_holds(current_user(), active_only=args["active_only"])
+
+    @idempotent
+    @blp.arguments(s.HoldCreateSchema)
+    @blp.response(201, s.HoldSchema)
+    def post(self, data):
+        """Issue a numbered hold notice; from now on nothing in its scope ships."""
+        return shipping_holds.issue_hold(
+            current_user(), scope=data["scope"], reason=data["reason"], order_number=data["order_number"],
+            customer_code=data["customer_code"], item_code=data["item"],
+        )
+
+
+@blp.route("/holds/mine")
+class MyHolds(MethodView):
+    @blp.arguments(s.MyHoldsArgsSchema, location="query")
+    @blp.response(200, s.HoldSchema(many=True))
+    def get(self, args):
+        """Active holds that stop orders in the caller's pick tasks (so the PDA says why)."""
+        return shipping_holds.holds_for_picker(current_user(), args["wave"])
+
+
+@blp.route("/releases")
+class Releases(MethodView):
+    @idempotent
+    @blp.arguments(s.ReleaseCreateSchema)
+    @blp.response(201, s.ReleaseSchema)
+    def post(self, data):
+        """Write a release notice for one hold; it takes effect when confirmed."""
+        return shipping_holds.write_release(current_user(), hold_number=data["hold"], reason=data["reason"])
+
+
+@blp.route("/releases/<string:number>/confirm")
+class ReleaseConfirm(MethodView):
+    @idempotent
+    @blp.response(200, s.ReleaseSchema)
+    def post(self, number):
+        """Confirm a release notice: the hold it references is lifted."""
+        return shipping_holds.confirm_release(current_user(), number)
+
+
+# --- exchanges (S6) and the day's open documents (S7) -------------------------------------------
+
+
+@blp.route("/exchange-notices")
+class ExchangeNotices(MethodView):
+    @idempotent
+    @blp.arguments(s.ExchangeCreateSchema)
+    @blp.response(201, s.ExchangeNoticeSchema)
+    def post(self, data):
+        """Issue an exchange notice for a shipped order, with its exchange shipping document."""
+        return shipping_exchange.issue_exchange_notice(
+            current_user(), original_order=data["original_order"], reason=data["reason"], lines=data["lines"]
+        )
+
+
+@blp.route("/exchange-notices/<string:number>")
+class ExchangeNotice(MethodView):
+    @blp.response(200, s.ExchangeNoticeSchema)
+    def get(self, number):
+        """One exchange notice with its original and exchange documents."""
+        return shipping_exchange.exchange_notice_view(current_user(), number)
+
+
+@blp.route("/exchange-notices/<string:number>/cancel")
+class ExchangeNoticeCancel(MethodView):
+    @idempotent
+    @blp.arguments(s.OrderCancelSchema)
+    @blp.response(200, s.ExchangeNoticeSchema)
+    def post(self, data, number):
+        """Withdraw an exchange notice; its exchange document can no longer ship."""
+        return shipping_exchange.cancel_exchange_notice(current_user(), number, data["reason"])
+
+
+@blp.route("/open-documents")
+class OpenDocuments(MethodView):
+    @blp.arguments(s.OpenDocumentsArgsSchema, location="query")
+    @blp.response(200, s.OpenDocumentSchema(many=True))
+    def get(self, args):
+        """Rule S7: shipping documents of the day still open, for the end-of-day report."""
+        return shipping.open_shipping_documents(current_user(), args["day"] or shipping.warehouse_today())

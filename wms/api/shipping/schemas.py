@@ -1,0 +1,345 @@
+"""Schemas of outbound: shipping documents, the four steps, holds, exchanges, labels."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from wms.api.schemas import Code, Quantity
+from wms.domain.shipping import WEIGHT_SOURCES, WEIGHT_UNITS, HoldScope, OrderStatus, Stage
+
+Text = lambda max_length, **kw: fields.Str(validate=validate.Length(min=1, max=max_length), **kw)  # noqa: E731
+
+
+# --- documents ------------------------------------------------------------------------
+
+
+class OrderLineInSchema(Schema):
+    item = Code(required=True, metadata={"description": "SKU, GTIN or internal barcode"})
+    quantity = Quantity(required=True)
+
+
+class OrderCreateSchema(Schema):
+    """A shop order as the shop's export gives it: number, recipient, lines."""
+
+    number = Code(required=True)
+    recipient_name = Text(100, required=True)
+    recipient_phone = fields.Str(load_default=None, validate=validate.Length(max=40))
+    recipient_address = fields.Str(load_default=None, validate=validate.Length(max=400))
+    customer_code = Code(load_default=None)
+    owner_code = Code(load_default=None, metadata={"description": "A consignor whose stock ships (R7)"})
+    warehouse_code = Code(load_default=None)
+    lines = fields.List(fields.Nested(OrderLineInSchema), required=True,
+                        validate=validate.Length(min=1, max=10_000))
+
+
+class OrderListArgsSchema(Schema):
+    status = fields.Str(load_default=None, validate=validate.OneOf([s.value for s in OrderStatus]))
+    stage = fields.Str(load_default=None, validate=validate.OneOf([s.value for s in Stage]))
+    kind = fields.Str(load_default=None, validate=validate.OneOf(["sale", "exchange"]))
+
+
+class OrderRowSchema(Schema):
+    number = fields.Str()
+    kind = fields.Str()
+    status = fields.Str()
+    stage = fields.Str()
+    recipient_name = fields.Str(metadata={"description": "Masked"})
+    created_at = fields.DateTime()
+
+
+class OrderLineSchema(Schema):
+    line_no = fields.Int()
+    item_id = fields.Int()
+    sku = fields.Str()
+    item_name = fields.Str()
+    quantity = fields.Int()
+    allocated = fields.Int()
+
+
+class PickTaskSchema(Schema):
+    """One task of a pick list: go to the bin, take this lot of this item, this many."""
+
+    task_id = fields.Int()
+    order_number = fields.Str()
+    location = fields.Str()
+    path_order = fields.Int()
+    item_id = fields.Int()
+    sku = fields.Str()
+    item_name = fields.Str()
+    barcode = fields.Str(allow_none=True)
+    lot = fields.Str()
+    expiry_date = fields.Date(allow_none=True)
+    quantity = fields.Int()
+    status = fields.Str()
+    counted_quantity = fields.Int(allow_none=True)
+    holds = fields.List(fields.Str(), metadata={"description": "Hold notices stopping this order (S4)"})
+
+
+class ShippingStepRecordSchema(Schema):
+    step = fields.Str()
+    user = fields.Str()
+    at = fields.DateTime()
+    detail = fields.Str(allow_none=True)
+
+
+class ParcelHandoverSchema(Schema):
+    carrier = fields.Str()
+    tracking_number = fields.Str()
+    weight_grams = fields.Int()
+    weight_kg = fields.Str()
+    weight_source = fields.Str()
+    shipped_at = fields.DateTime()
+    movement_id = fields.Str(allow_none=True)
+
+
+class OrderSchema(Schema):
+    number = fields.Str()
+    kind = fields.Str()
+    status = fields.Str()
+    stage = fields.Str()
+    customer_code = fields.Str(allow_none=True)
+    recipient_name = fields.Str()
+    recipient_phone = fields.Str(allow_none=True)
+    recipient_address = fields.Str(allow_none=True)
+    exchange_notice = fields.Str(allow_none=True)
+    created_at = fields.DateTime()
+    approved_at = fields.DateTime(allow_none=True)
+    cancelled_at = fields.DateTime(allow_none=True)
+    lines = fields.List(fields.Nested(OrderLineSchema))
+    tasks = fields.List(fields.Nested(PickTaskSchema))
+    steps = fields.List(fields.Nested(ShippingStepRecordSchema))
+    handover = fields.Nested(ParcelHandoverSchema, allow_none=True)
+    holds = fields.List(fields.Str())
+
+
+class OrderRefSchema(Schema):
+    number = fields.Str()
+    status = fields.Str()
+    stage = fields.Str()
+
+
+class OrderCancelSchema(Schema):
+    reason = Text(400, required=True)
+
+
+class OrderValiditySchema(Schema):
+    number = fields.Str()
+    valid = fields.Bool()
+    code = fields.Str(allow_none=True)
+    message = fields.Str()
+    details = fields.Dict()
+
+
+class OrderImportFormSchema(Schema):
+    approve = fields.Bool(load_default=False)
+    warehouse_code = Code(load_default=None)
+
+
+class OrderImportFileSchema(Schema):
+    file = fields.Raw(required=True, metadata={"type": "string", "format": "binary"})
+
+
+class OrderImportResultSchema(Schema):
+    created = fields.List(fields.Str())
+    orders = fields.Int()
+    lines = fields.Int()
+
+
+# --- allocation, waves, the four steps -----------------------------------------------------
+
+
+class LineAllocationSchema(Schema):
+    line_no = fields.Int()
+    item_id = fields.Int()
+    sku = fields.Str()
+    requested = fields.Int()
+    allocated = fields.Int()
+    short = fields.Int()
+
+
+class AllocationReportSchema(Schema):
+    order_number = fields.Str()
+    lines = fields.List(fields.Nested(LineAllocationSchema))
+    tasks_created = fields.Int()
+    shortage = fields.Int(metadata={"description": "Units that could not be reserved (S1)"})
+    fully_allocated = fields.Bool()
+
+
+class WaveCreateSchema(Schema):
+    orders = fields.List(Code(), required=True, validate=validate.Length(min=1, max=500))
+    picker = Code(load_default=None, metadata={"description": "User name of the picker"})
+
+
+class WaveSchema(Schema):
+    number = fields.Str()
+    orders = fields.List(fields.Str())
+    picker = fields.Str(allow_none=True)
+
+
+class PickCountSchema(Schema):
+    """Step 1 at the bin: scanned bin, scanned item (and lot), the quantity there."""
+
+    location = Code(required=True, metadata={"description": "Scanned bin code"})
+    item = Code(required=True, metadata={"description": "Scanned barcode, GTIN or SKU"})
+    lot = Code(load_default=None)
+    counted_quantity = fields.Int(required=True, strict=True, validate=validate.Range(min=0, max=10**9))
+
+
+class PickCountResultSchema(Schema):
+    task_id = fields.Int()
+    status = fields.Str()
+    book_quantity = fields.Int()
+    counted_quantity = fields.Int()
+    count_exception_id = fields.Int()
+    resolution = fields.Str()
+    short = fields.Int()
+    count_complete = fields.Bool()
+    stage = fields.Str()
+
+
+class VerifyScanSchema(Schema):
+    item = Code(required=True)
+    lot = Code(load_default=None)
+    quantity = Quantity(load_default=1)
+
+
+class VerifyResultSchema(Schema):
+    number = fields.Str()
+    complete = fields.Bool()
+    stage = fields.Str()
+    remaining = fields.Int()
+
+
+class ShipSchema(Schema):
+    """Steps 3 and 4: handover with both signatures; the ledger is reduced with it."""
+
+    carrier = Text(64, required=True)
+    tracking_number = Text(64, required=True)
+    weight = fields.Decimal(required=True, allow_nan=False, metadata={"description": "In weight_unit"})
+    weight_unit = fields.Str(load_default="kg", validate=validate.OneOf(sorted(WEIGHT_UNITS)))
+    weight_source = fields.Str(required=True, validate=validate.OneOf(WEIGHT_SOURCES))
+    shipper_signature = Text(200, required=True)
+    carrier_signature = Text(200, required=True)
+
+
+class ShipResultSchema(Schema):
+    number = fields.Str()
+    status = fields.Str()
+    stage = fields.Str()
+    movement_id = fields.Str()
+    shipped_at = fields.DateTime()
+    weight_grams = fields.Int()
+
+
+class ParcelWeightSchema(Schema):
+    grams = fields.Int()
+    kg = fields.Str()
+    unit = fields.Str()
+
+
+class ShippingLabelDataSchema(Schema):
+    """Shipping label data; the recipient's name, phone and address are masked."""
+
+    order_number = fields.Str()
+    carrier = fields.Str()
+    tracking_number = fields.Str()
+    recipient_name = fields.Str()
+    recipient_phone = fields.Str()
+    recipient_address = fields.Str()
+    weight = fields.Nested(ParcelWeightSchema)
+    weight_source = fields.Str()
+    shipped_at = fields.DateTime()
+
+
+# --- holds and releases (S4) ------------------------------------------------------------
+
+
+class HoldCreateSchema(Schema):
+    scope = fields.Str(required=True, validate=validate.OneOf([s.value for s in HoldScope]))
+    reason = Text(400, required=True)
+    order_number = Code(load_default=None)
+    customer_code = Code(load_default=None)
+    item = Code(load_default=None, metadata={"description": "SKU or barcode of the held item"})
+
+
+class HoldSchema(Schema):
+    number = fields.Str()
+    scope = fields.Str()
+    reason = fields.Str()
+    issued_by = fields.Str()
+    issued_at = fields.DateTime()
+    active = fields.Bool()
+    released_at = fields.DateTime(allow_none=True)
+    order_number = fields.Str(allow_none=True)
+    customer_code = fields.Str(allow_none=True)
+    item_sku = fields.Str(allow_none=True)
+    release_numbers = fields.List(fields.Str())
+    affected_orders = fields.List(fields.Str())
+
+
+class HoldListArgsSchema(Schema):
+    active_only = fields.Bool(load_default=True)
+
+
+class MyHoldsArgsSchema(Schema):
+    wave = Code(load_default=None)
+
+
+class ReleaseCreateSchema(Schema):
+    hold = Code(required=True, metadata={"description": "Number of the hold notice released"})
+    reason = Text(400, required=True)
+
+
+class ReleaseSchema(Schema):
+    number = fields.Str()
+    hold = fields.Str()
+    reason = fields.Str()
+    issued_at = fields.DateTime()
+    confirmed_at = fields.DateTime(allow_none=True)
+
+
+# --- exchanges (S6), same-day clearing (S7), cycle counts ---------------------------------
+
+
+class ExchangeCreateSchema(Schema):
+    original_order = Code(required=True)
+    reason = Text(400, required=True)
+    lines = fields.List(fields.Nested(OrderLineInSchema), required=True, validate=validate.Length(min=1))
+
+
+class ExchangeNoticeSchema(Schema):
+    number = fields.Str()
+    status = fields.Str()
+    reason = fields.Str()
+    original_order = fields.Str()
+    exchange_order = fields.Str()
+    issued_at = fields.DateTime()
+    return_reference = fields.Str()
+
+
+class OpenDocumentsArgsSchema(Schema):
+    day = fields.Date(load_default=None, metadata={"description": "Warehouse-local day; today if left out"})
+
+
+class OpenDocumentSchema(Schema):
+    number = fields.Str()
+    kind = fields.Str()
+    status = fields.Str()
+    stage = fields.Str()
+    created_at = fields.DateTime()
+    recipient_name = fields.Str()
+    holds = fields.List(fields.Str())
+
+
+class CycleCountSchema(Schema):
+    id = fields.Int()
+    location = fields.Str()
+    sku = fields.Str()
+    status = fields.Str()
+    reason = fields.Str()
+    created_at = fields.DateTime()
+
+
+class CycleCountDoneSchema(Schema):
+    id = fields.Int()
+    status = fields.Str()

@@ -1,0 +1,288 @@
+"""Shipping rules that need no database: the four-step state machine (S2), document
+validity (S3), the removal order of FIFO/FEFO allocation (S1), weights and masking.
+
+Pure functions and tables only; the services feed them rows and act on the answers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from enum import StrEnum
+
+from wms.errors import (
+    InvalidWeight,
+    OrderAlreadyShipped,
+    OrderCancelled,
+    OrderNotApproved,
+    OrderOnHold,
+    OrderStateInvalid,
+    StepOutOfOrder,
+)
+
+# --- the document's own life: draft -> approved -> shipped | cancelled ---------------
+
+
+class OrderStatus(StrEnum):
+    """Where a shipping document is in its life (S3 reads it)."""
+
+    DRAFT = "draft"
+    APPROVED = "approved"
+    SHIPPED = "shipped"
+    CANCELLED = "cancelled"
+
+
+class OrderAction(StrEnum):
+    """What can be done to a document as a whole."""
+
+    APPROVE = "approve"
+    CANCEL = "cancel"
+    SHIP = "ship"
+
+
+ORDER_TRANSITIONS: dict[tuple[OrderStatus, OrderAction], OrderStatus] = {
+    (OrderStatus.DRAFT, OrderAction.APPROVE): OrderStatus.APPROVED,
+    (OrderStatus.DRAFT, OrderAction.CANCEL): OrderStatus.CANCELLED,
+    (OrderStatus.APPROVED, OrderAction.CANCEL): OrderStatus.CANCELLED,
+    (OrderStatus.APPROVED, OrderAction.SHIP): OrderStatus.SHIPPED,
+}
+
+
+def next_order_status(status: str, action: OrderAction) -> OrderStatus:
+    """The status after ``action``, or OrderStateInvalid naming what is allowed."""
+    try:
+        return ORDER_TRANSITIONS[(OrderStatus(status), action)]
+    except KeyError:
+        allowed = sorted(a.value for (s, a) in ORDER_TRANSITIONS if s == status)
+        raise OrderStateInvalid(
+            f"A {status} document cannot be {action.value}d.", status=status,
+            action=action.value, allowed=allowed,
+        ) from None
+
+
+# --- rule S2: the four steps, in order, none skipped ----------------------------------
+
+
+class Step(StrEnum):
+    """The four steps of shipping (一盘点、二核对、三发货、四减数)."""
+
+    COUNT = "count"
+    VERIFY = "verify"
+    SHIP = "ship"
+    DEDUCT = "deduct"
+
+
+class Stage(StrEnum):
+    """How far a shipment has come through the four steps."""
+
+    PENDING = "pending"
+    COUNTED = "counted"
+    VERIFIED = "verified"
+    SHIPPED = "shipped"
+    DEDUCTED = "deducted"
+
+
+#: Rule S2 as a table: the only way from one stage to the next is the next step.
+STEP_TRANSITIONS: dict[tuple[Stage, Step], Stage] = {
+    (Stage.PENDING, Step.COUNT): Stage.COUNTED,
+    (Stage.COUNTED, Step.VERIFY): Stage.VERIFIED,
+    (Stage.VERIFIED, Step.SHIP): Stage.SHIPPED,
+    (Stage.SHIPPED, Step.DEDUCT): Stage.DEDUCTED,
+}
+
+STEP_SEQUENCE = (Step.COUNT, Step.VERIFY, Step.SHIP, Step.DEDUCT)
+
+
+def expected_step(stage: str) -> Step | None:
+    """The one step that may come next at ``stage`` (None when all four are done)."""
+    for (from_stage, step) in STEP_TRANSITIONS:
+        if from_stage == stage:
+            return step
+    return None
+
+
+def advance(stage: str, step: Step) -> Stage:
+    """The stage after ``step``; skipping or reordering raises StepOutOfOrder (S2)."""
+    try:
+        return STEP_TRANSITIONS[(Stage(stage), step)]
+    except KeyError:
+        expected = expected_step(stage)
+        raise StepOutOfOrder(
+            f"Step '{step.value}' is not allowed now; the next step is "
+            f"'{expected.value if expected else 'none (shipment complete)'}'.",
+            stage=stage, step=step.value, expected=expected.value if expected else None,
+        ) from None
+
+
+def check_step_allowed(stage: str, step: Step) -> None:
+    """Raise StepOutOfOrder unless ``step`` is the next one at ``stage`` (S2)."""
+    advance(stage, step)
+
+
+# --- rule S3: a valid document ------------------------------------------------------
+
+
+def check_valid_for_shipping(status: str, active_holds: list[str]) -> None:
+    """Rule S3: the document is approved, not cancelled, not on hold, not already shipped."""
+    if status == OrderStatus.CANCELLED:
+        raise OrderCancelled()
+    if status == OrderStatus.SHIPPED:
+        raise OrderAlreadyShipped()
+    if status != OrderStatus.APPROVED:
+        raise OrderNotApproved(status=status)
+    if active_holds:
+        # rule S4: any active hold in scope stops the shipment, whoever asks
+        raise OrderOnHold(holds=sorted(active_holds))
+
+
+# --- rule S4: hold scopes -------------------------------------------------------------
+
+
+class HoldScope(StrEnum):
+    """What a hold notice stops: one order, a customer's orders, an item, or everything."""
+
+    ORDER = "order"
+    CUSTOMER = "customer"
+    ITEM = "item"
+    ALL = "all"
+
+
+@dataclass(frozen=True)
+class HoldTarget:
+    """The scope of one hold notice, as the pure check needs it."""
+
+    number: str
+    scope: str
+    order_id: int | None = None
+    customer_id: int | None = None
+    item_id: int | None = None
+
+
+def hold_applies(hold: HoldTarget, order_id: int, customer_id: int | None, item_ids: set[int]) -> bool:
+    """True when the hold's scope covers a shipment of this order (S4)."""
+    if hold.scope == HoldScope.ALL:
+        return True
+    if hold.scope == HoldScope.ORDER:
+        return hold.order_id == order_id
+    if hold.scope == HoldScope.CUSTOMER:
+        return customer_id is not None and hold.customer_id == customer_id
+    if hold.scope == HoldScope.ITEM:
+        return hold.item_id in item_ids
+    return False
+
+
+# --- rule S1: the removal order -------------------------------------------------------
+
+_FAR_FUTURE = date.max
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """Free stock of one lot in one bin that allocation may take."""
+
+    quant_id: int
+    lot_id: int
+    location_id: int
+    owner_id: int
+    received_at: datetime
+    expiry_date: date | None
+    path_order: int
+    location_code: str
+    free: int
+
+
+def removal_key(candidate: Candidate, fefo: bool):
+    """Sort key: earliest receipt first (S1); earliest expiry first when FEFO is on.
+
+    Ties go to the bin first on the walk, so a picker takes one lot from as few bins
+    as possible in walking order.
+    """
+    received = (candidate.received_at, candidate.lot_id)
+    walk = (candidate.path_order, candidate.location_code, candidate.quant_id)
+    if fefo:
+        return (candidate.expiry_date or _FAR_FUTURE, *received, *walk)
+    return (*received, *walk)
+
+
+def removal_order(candidates: list[Candidate], fefo: bool = False) -> list[Candidate]:
+    """Candidates in the order allocation takes them (S1 FIFO, or FEFO when enabled)."""
+    return sorted(candidates, key=lambda c: removal_key(c, fefo))
+
+
+@dataclass(frozen=True)
+class Take:
+    """Planned reservation of ``quantity`` units from one candidate."""
+
+    candidate: Candidate
+    quantity: int
+
+
+def plan_allocation(candidates: list[Candidate], quantity: int, fefo: bool = False) -> tuple[list[Take], int]:
+    """Which candidates to reserve, in removal order, and the shortage left over."""
+    takes: list[Take] = []
+    remaining = quantity
+    for candidate in removal_order(candidates, fefo):
+        if remaining <= 0:
+            break
+        take = min(candidate.free, remaining)
+        if take > 0:
+            takes.append(Take(candidate, take))
+            remaining -= take
+    return takes, remaining
+
+
+# --- weights and personal data --------------------------------------------------------
+
+WEIGHT_UNITS = {"g": Decimal(1), "kg": Decimal(1000)}
+WEIGHT_SOURCES = ("scale", "manual")
+MAX_PARCEL_GRAMS = 1_000_000
+
+
+def weight_in_grams(value, unit: str) -> int:
+    """A parcel weight given in g or kg as whole grams; Decimal only, never float."""
+    if unit not in WEIGHT_UNITS:
+        raise InvalidWeight(f"Weight unit must be one of {sorted(WEIGHT_UNITS)}.", unit=unit)
+    if isinstance(value, float):
+        raise InvalidWeight("Send the weight as a decimal string, not a float.")
+    try:
+        amount = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        raise InvalidWeight("The weight is not a number.", weight=str(value)) from None
+    if not amount.is_finite():
+        raise InvalidWeight("The weight is not a number.", weight=str(value))
+    grams = (amount * WEIGHT_UNITS[unit]).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+    if grams <= 0 or grams > MAX_PARCEL_GRAMS:
+        raise InvalidWeight("The weight must be above 0 g and at most 1000 kg.", weight=str(value), unit=unit)
+    return int(grams)
+
+
+def grams_as_kg(grams: int) -> str:
+    """Whole grams written as kilograms with three decimals, e.g. '1.250'."""
+    return str((Decimal(grams) / 1000).quantize(Decimal("0.001")))
+
+
+def mask_name(name: str | None) -> str:
+    """张三丰 -> 张**: the family name stays, the rest is hidden."""
+    if not name:
+        return ""
+    return name[0] + "*" * max(1, len(name) - 1)
+
+
+def mask_phone(phone: str | None) -> str:
+    """13800138000 -> 138****8000; short numbers keep only the last two digits."""
+    if not phone:
+        return ""
+    digits = phone.strip()
+    if len(digits) > 7:
+        return digits[:3] + "*" * (len(digits) - 7) + digits[-4:]
+    return "*" * max(1, len(digits) - 2) + digits[-2:]
+
+
+def mask_address(address: str | None, keep: int = 6) -> str:
+    """Keep the province/city part a courier needs to sort; hide the street and number."""
+    if not address:
+        return ""
+    if len(address) <= keep:
+        return address[: max(1, len(address) // 2)] + "****"
+    return address[:keep] + "****"
