@@ -190,3 +190,145 @@ class NothingToPutAway(DomainError):
 
 
 # --- shipping (rules S1-S7) ---------------------------------------------------------
+
+
+class OrderNotFound(DomainError):
+    """Rule S3/S5: nothing ships without a real shipping document."""
+
+    code, status, message = "order_not_found", 404, "No shipping document has this number."
+
+
+class OrderNumberTaken(DomainError):
+    code, status, message = "order_number_taken", 409, "A shipping document with this number exists."
+
+
+class OrderStateInvalid(DomainError):
+    code, status, message = "order_state_invalid", 409, "The document's status does not allow this."
+
+
+class OrderNotApproved(DomainError):
+    """Rule S3: only an approved document ships."""
+
+    code, status, message = "order_not_approved", 409, "The shipping document is not approved."
+
+
+class OrderCancelled(DomainError):
+    """Rule S3: a cancelled document never ships."""
+
+    code, status, message = "order_cancelled", 409, "The shipping document is cancelled."
+
+
+class OrderOnHold(DomainError):
+    """Rule S4: an active hold notice covers this shipment."""
+
+    code, status, message = "order_on_hold", 409, "A hold notice stops this shipment."
+
+
+class OrderAlreadyShipped(DomainError):
+    """Rule S3: a document ships once."""
+
+    code, status, message = "order_already_shipped", 409, "The shipping document was already shipped."
+
+
+class StepOutOfOrder(DomainError):
+    """Rule S2: count, verify, ship, deduct; none skipped, none reordered."""
+
+    code, status, message = "step_out_of_order", 409, "This shipping step is not the next one."
+
+
+class PickTaskNotFound(DomainError):
+    code, status, message = "pick_task_not_found", 404, "No such pick task."
+
+
+class PickTaskClosed(DomainError):
+    code, status, message = "pick_task_closed", 409, "This pick task is already done or cancelled."
+
+
+class PickWrongLocation(DomainError):
+    code, status, message = "pick_wrong_location", 422, "Wrong bin: scan the bin the task names."
+
+
+class PickWrongItem(DomainError):
+    code, status, message = "pick_wrong_item", 422, "Wrong item: scan the item the task names."
+
+
+class PickWrongLot(DomainError):
+    code, status, message = "pick_wrong_lot", 422, "Wrong lot: take the lot the task names."
+
+
+class VerifyWrongItem(DomainError):
+    """Rule S2 step 2: the item is not on the shipping document."""
+
+    code, status, message = "verify_wrong_item", 422, "This item is not on the shipping document."
+
+
+class VerifyWrongLot(DomainError):
+    """Rule S2 step 2: the lot is not the one allocated to the document."""
+
+    code, status, message = "verify_wrong_lot", 422, "This lot is not the one on the shipping document."
+
+
+class VerifyTooMany(DomainError):
+    """Rule S2 step 2: more units than the document lists."""
+
+    code, status, message = "verify_too_many", 422, "More units than the shipping document lists."
+
+
+class VerifyLotRequired(DomainError):
+    code, status, message = "verify_lot_required", 422, "Several lots of this item are on the document; scan the lot."
+
+
+class InvalidWeight(DomainError):
+    code, status, message = "invalid_weight", 422, "The parcel weight is not valid."
+
+
+class TrackingNumberTaken(DomainError):
+    code, status, message = "tracking_number_taken", 409, "This carrier's tracking number is already used."
+
+
+class HoldNotFound(DomainError):
+    code, status, message = "hold_not_found", 404, "No hold notice has this number."
+
+
+class HoldNotActive(DomainError):
+    code, status, message = "hold_not_active", 409, "The hold notice is already released."
+
+
+class HoldScopeInvalid(DomainError):
+    code, status, message = "hold_scope_invalid", 422, "The hold's scope is not valid."
+
+
+class ReleaseNotFound(DomainError):
+    code, status, message = "release_not_found", 404, "No release notice has this number."
+
+
+class ReleaseAlreadyConfirmed(DomainError):
+    code, status, message = "release_already_confirmed", 409, "The release notice is already confirmed."
+
+
+class ExchangeNoticeNotFound(DomainError):
+    code, status, message = "exchange_notice_not_found", 404, "No exchange notice has this number."
+
+
+class ExchangeNoticeInvalid(DomainError):
+    """Rule S6: exchange goods ship only against a valid, system-issued notice."""
+
+    code, status, message = "exchange_notice_invalid", 409, "The exchange notice is not valid."
+
+
+class ExchangeOriginalNotShipped(DomainError):
+    code, status, message = "exchange_original_not_shipped", 409, "Only a shipped order can be exchanged."
+
+
+class ExchangeQuantityExceeded(DomainError):
+    code, status, message = "exchange_quantity_exceeded", 422, "More units than were shipped on the order."
+
+
+class WaveNotFound(DomainError):
+    code, status, message = "wave_not_found", 404, "No wave has this number."
+
+
+class OrderImportRejected(DomainError):
+    """Bad rows in an order import; nothing was imported."""
+
+    code, status, message = "order_import_rejected", 422, "The order file has bad rows; nothing was imported."

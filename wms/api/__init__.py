@@ -13,12 +13,14 @@ def register_api(app: Flask) -> None:
     from wms.api.ledger.routes import blp as ledger_blp
     from wms.api.masterdata.routes import blp as masterdata_blp
     from wms.api.receiving.routes import blp as receiving_blp
+    from wms.api.shipping.routes import blp as shipping_blp
     from wms.api.stock.routes import blp as stock_blp
     from wms.api.system.routes import blp as system_blp
     from wms.api.users.routes import blp as users_blp
 
     api = WmsApi(app)
-    blueprints = [system_blp, auth_blp, users_blp, masterdata_blp, stock_blp, ledger_blp, receiving_blp]
+    blueprints = [system_blp, auth_blp, users_blp, masterdata_blp, stock_blp, ledger_blp, receiving_blp,
+                  shipping_blp]
     for blueprint in blueprints:
         api.register_blueprint(blueprint)
     _serve_swagger_ui_assets(app)

@@ -3,6 +3,21 @@
 from wms.models.idempotency import IdempotencyRecord
 from wms.models.masterdata import Customer, Item, ItemBarcode, Location, Owner, Supplier, Warehouse
 from wms.models.receiving import InboundDocument, InboundLine, Inspection, Receipt, ReceiptLine
+from wms.models.shipping import (
+    CountException,
+    CycleCountTask,
+    ExchangeNotice,
+    Handover,
+    HoldNotice,
+    PickTask,
+    ReleaseNotice,
+    SalesOrder,
+    SalesOrderLine,
+    ShippingCounter,
+    ShippingStep,
+    VerifyScan,
+    Wave,
+)
 from wms.models.stock import LedgerEntry, Lot, MovementKind, StockQuant
 from wms.models.users import LoginAttempt, User
 
@@ -11,4 +26,7 @@ __all__ = [
     "LoginAttempt", "Lot", "MovementKind", "Owner", "StockQuant", "Supplier", "User",
     "Warehouse",
     "InboundDocument", "InboundLine", "Inspection", "Receipt", "ReceiptLine",
+    "CountException", "CycleCountTask", "ExchangeNotice", "Handover", "HoldNotice",
+    "PickTask", "ReleaseNotice", "SalesOrder", "SalesOrderLine", "ShippingCounter", "ShippingStep",
+    "VerifyScan", "Wave",
 ]
