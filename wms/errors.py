@@ -332,3 +332,32 @@ class OrderImportRejected(DomainError):
     """Bad rows in an order import; nothing was imported."""
 
     code, status, message = "order_import_rejected", 422, "The order file has bad rows; nothing was imported."
+
+
+# --- stations and devices -------------------------------------------------------------
+
+
+class StationNotFound(DomainError):
+    code, status, message = "station_not_found", 404, "No station has this code."
+
+
+class StationInactive(DomainError):
+    code, status, message = "station_inactive", 409, "This station is not in use."
+
+
+class StationDeviceInvalid(DomainError):
+    """A station's device URL, protocol or options do not fit the devices registry."""
+
+    code, status, message = "station_device_invalid", 422, "The station's device settings are not valid."
+
+
+class StationDeviceMissing(DomainError):
+    code, status, message = "station_device_missing", 409, "The station has no such device."
+
+
+class ImageTooLarge(DomainError):
+    code, status, message = "image_too_large", 413, "The image is too large to decode."
+
+
+class NotAnImage(DomainError):
+    code, status, message = "not_an_image", 415, "The upload is not a PNG, JPEG, BMP or WebP image."
