@@ -10,6 +10,7 @@ from wms.api.base import WmsApi
 def register_api(app: Flask) -> None:
     """Register every API blueprint and the docs page's static files."""
     from wms.api.auth.routes import blp as auth_blp
+    from wms.api.devices.routes import blp as devices_blp
     from wms.api.ledger.routes import blp as ledger_blp
     from wms.api.masterdata.routes import blp as masterdata_blp
     from wms.api.receiving.routes import blp as receiving_blp
@@ -20,7 +21,7 @@ def register_api(app: Flask) -> None:
 
     api = WmsApi(app)
     blueprints = [system_blp, auth_blp, users_blp, masterdata_blp, stock_blp, ledger_blp, receiving_blp,
-                  shipping_blp]
+                  devices_blp, shipping_blp]
     for blueprint in blueprints:
         api.register_blueprint(blueprint)
     _serve_swagger_ui_assets(app)

@@ -1,0 +1,1 @@
+"""API tests of stations and their devices, against real simulators."""

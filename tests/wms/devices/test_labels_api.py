@@ -1,0 +1,123 @@
+"""Printing labels through the API on a real printer simulator; exact bytes compared."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from devices.printers import tspl, zpl
+from devices.printers.labels import BinLabel, LotLabel, ShippingLabel
+from tests.factories import GTIN_1
+
+BUILDERS = {"zpl": zpl, "tspl": tspl}
+STATUS = {"zpl": b"~HS", "tspl": b"\x1b!?"}
+
+
+def printer_station(make_station, sim, **options):
+    return make_station(printer_url=sim.url, printer_language=sim.language, printer_options=options)["code"]
+
+
+@pytest.mark.parametrize("language", ["zpl", "tspl"])
+def test_lot_label_bytes_reach_the_printer_exactly(api, make_station, simulators, transport, language):
+    sim = simulators.printer(language, transport)
+    code = printer_station(make_station, sim)
+    gtin = "0" + GTIN_1
+    response = api.as_("receiver").post(f"/api/v1/stations/{code}/labels", key="lbl-1", json={
+        "label": "lot",
+        "data": {"gtin": gtin, "lot": "L2026-42", "expiry": "2027-03-01", "description": "保温杯 500ml",
+                 "quantity": "24"},
+    })
+    body = response.get_json()
+    assert response.status_code == 201, body
+    job = BUILDERS[language].lot_label(
+        LotLabel(gtin, "L2026-42", dt.date(2027, 3, 1), "保温杯 500ml", "24"))
+    assert sim.wait_for_jobs(1) == [job.strip(b"\r\n") + (b"\r\n" if language == "tspl" else b"")]
+    assert bytes(sim.received) == STATUS[language] + job  # status request, then the job
+    assert body["bytes"] == len(job) and body["language"] == language and body["label"] == "lot"
+    assert body["printer_url"] == sim.url and len(body["sha256"]) == 64
+
+    # A PDA retrying after lost Wi-Fi must not print the label twice.
+    replay = api.as_("receiver").post(f"/api/v1/stations/{code}/labels", key="lbl-1", json={
+        "label": "lot",
+        "data": {"gtin": gtin, "lot": "L2026-42", "expiry": "2027-03-01", "description": "保温杯 500ml",
+                 "quantity": "24"},
+    })
+    assert replay.status_code == 201 and replay.headers["Idempotent-Replayed"] == "true"
+    assert replay.get_json() == body
+    assert len(sim.wait_for_jobs(2, timeout=0.3)) == 1
+
+
+def test_bin_and_shipping_labels_with_copies(api, make_station, simulators):
+    sim = simulators.printer("zpl", "tcp")
+    code = printer_station(make_station, sim, check_status=False)
+    shipper = api.as_("shipper")
+    bin_job = shipper.post(f"/api/v1/stations/{code}/labels", json={
+        "label": "bin", "data": {"location": "A-01-01", "zone": "A"}, "copies": 2})
+    assert bin_job.status_code == 201, bin_job.get_json()
+    ship = shipper.post(f"/api/v1/stations/{code}/labels", json={
+        "label": "shipping", "data": {
+            "tracking": "SF1234567890", "carrier": "顺丰", "recipient_name": "张三",
+            "recipient_phone": "13800138000", "recipient_address": "浙江省杭州市西湖区文三路 1 号"}})
+    assert ship.status_code == 201, ship.get_json()
+    bin_bytes = zpl.bin_label(BinLabel("A-01-01", "A"))
+    ship_bytes = zpl.shipping_label(ShippingLabel(
+        "SF1234567890", "顺丰", "张三", "13800138000", "浙江省杭州市西湖区文三路 1 号"))
+    assert bytes(sim.received) == bin_bytes * 2 + ship_bytes
+    jobs = sim.wait_for_jobs(3)
+    assert len(jobs) == 3 and "张*".encode() in jobs[2] and b"13800138000" not in jobs[2]
+
+
+def test_printer_out_of_paper_is_refused_and_prints_nothing(api, make_station, simulators):
+    sim = simulators.printer("zpl", "tcp")
+    sim.paper_out = True
+    code = printer_station(make_station, sim)
+    response = api.as_("shipper").post(f"/api/v1/stations/{code}/labels", key="lbl-paper", json={
+        "label": "bin", "data": {"location": "A-01-01"}})
+    assert (response.status_code, response.get_json()["code"]) == (409, "printer_not_ready")
+    assert sim.jobs == []
+    # Device failures are not replayed: once paper is loaded the same request prints.
+    sim.paper_out = False
+    again = api.as_("shipper").post(f"/api/v1/stations/{code}/labels", key="lbl-paper", json={
+        "label": "bin", "data": {"location": "A-01-01"}})
+    assert again.status_code == 201
+    assert len(sim.wait_for_jobs(1)) == 1
+
+
+def test_printer_gone_is_a_503(api, make_station, simulators):
+    sim = simulators.printer("zpl", "tcp")
+    url = sim.url
+    sim.stop()
+    code = make_station(printer_url=url, printer_language="zpl")["code"]
+    response = api.as_("shipper").post(f"/api/v1/stations/{code}/labels", json={
+        "label": "bin", "data": {"location": "A-01-01"}})
+    assert (response.status_code, response.get_json()["code"]) == (503, "device_disconnected")
+
+
+def test_label_data_is_checked(api, make_station, simulators):
+    sim = simulators.printer("zpl", "tcp")
+    code = printer_station(make_station, sim)
+    caller = api.as_("receiver")
+    missing = caller.post(f"/api/v1/stations/{code}/labels", json={"label": "lot", "data": {"lot": "L1"}})
+    assert missing.status_code == 422
+    assert set(missing.get_json()["errors"]["json"]["data"]) == {"gtin", "expiry"}
+    wrong_digit = caller.post(f"/api/v1/stations/{code}/labels", json={
+        "label": "lot", "data": {"gtin": "09501101530004", "lot": "L1", "expiry": "2027-01-01"}})
+    assert (wrong_digit.status_code, wrong_digit.get_json()["code"]) == (422, "label_error")
+    unknown = caller.post(f"/api/v1/stations/{code}/labels", json={"label": "pallet", "data": {}})
+    assert unknown.status_code == 422
+    assert sim.jobs == []
+
+
+def test_station_without_printer(api, make_station):
+    code = make_station()["code"]
+    response = api.as_("shipper").post(f"/api/v1/stations/{code}/labels", json={
+        "label": "bin", "data": {"location": "A-01-01"}})
+    assert (response.status_code, response.get_json()["code"]) == (409, "station_device_missing")
+
+
+def test_clerk_cannot_print(api, make_station):
+    code = make_station()["code"]
+    response = api.as_("clerk").post(f"/api/v1/stations/{code}/labels", json={
+        "label": "bin", "data": {"location": "A-01-01"}})
+    assert response.status_code == 403

@@ -1,0 +1,1 @@
+"""Stations and their devices: configuration, scale readings, labels, camera decoding."""

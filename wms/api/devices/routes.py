@@ -1,0 +1,117 @@
+"""Stations (CRUD), their scale, label printer and health; camera images decoded."""
+
+from __future__ import annotations
+
+from flask import request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from devices.errors import DeviceError
+from wms.api.devices import schemas as s
+from wms.api.devices.errors import device_error_response
+from wms.api.idempotency import idempotent
+from wms.api.security import current_user
+from wms.errors import ImageTooLarge
+from wms.services import stations
+
+blp = Blueprint("devices", __name__, url_prefix="/api/v1",
+                description="Packing and receiving stations: scales, label printers, scanners")
+
+# Registered on the app: a DeviceError raised by any area's use case gets the one format.
+blp.app_errorhandler(DeviceError)(device_error_response)
+
+
+@blp.route("/stations")
+class Stations(MethodView):
+    @blp.arguments(s.StationListArgsSchema, location="query")
+    @blp.response(200, s.StationSchema(many=True))
+    @blp.paginate()
+    def get(self, args, pagination_parameters):
+        """List stations, by kind, warehouse or active flag."""
+        records, total = stations.list_stations(
+            current_user(), args, pagination_parameters.page, pagination_parameters.page_size
+        )
+        pagination_parameters.item_count = total
+        return records
+
+    @idempotent
+    @blp.arguments(s.StationSchema)
+    @blp.response(201, s.StationSchema)
+    def post(self, data):
+        """Configure a station; its devices are checked against the devices registry."""
+        return stations.create_station(current_user(), data)
+
+
+@blp.route("/stations/<string:code>")
+class Station(MethodView):
+    @blp.response(200, s.StationSchema)
+    def get(self, code):
+        """One station and its devices."""
+        return stations.read_station(current_user(), code)
+
+    @idempotent
+    @blp.arguments(s.StationPatchSchema(partial=True))
+    @blp.response(200, s.StationSchema)
+    def patch(self, changes, code):
+        """Change a station; its devices are checked again as a whole."""
+        return stations.update_station(current_user(), code, changes)
+
+    @idempotent
+    @blp.response(204)
+    def delete(self, code):
+        """Remove a station's configuration."""
+        stations.delete_station(current_user(), code)
+
+
+@blp.route("/stations/<string:code>/scale")
+class StationScale(MethodView):
+    @blp.arguments(s.ScaleArgsSchema, location="query")
+    @blp.response(200, s.ScaleReadingSchema)
+    def get(self, args, code):
+        """Read the station's scale; ``stable=true`` waits (bounded) for a stable weight."""
+        return stations.read_scale(current_user(), code, stable=args["stable"], timeout=args["timeout"])
+
+
+@blp.route("/stations/<string:code>/labels")
+class StationLabels(MethodView):
+    @idempotent
+    @blp.arguments(s.LabelRequestSchema)
+    @blp.response(201, s.PrintJobSchema)
+    def post(self, job, code):
+        """Print a lot, bin or shipping label on the station's printer."""
+        return stations.print_label(
+            current_user(), code, job["label"], job["data"], copies=job["copies"], timeout=job["timeout"]
+        )
+
+
+@blp.route("/stations/<string:code>/health")
+class StationHealth(MethodView):
+    @blp.arguments(s.HealthArgsSchema, location="query")
+    @blp.response(200, s.StationHealthSchema)
+    def get(self, args, code):
+        """Ask each device of the station once; a typed status per device."""
+        return stations.check_health(current_user(), code, timeout=args["timeout"])
+
+
+@blp.route("/devices/decode")
+class Decode(MethodView):
+    @blp.arguments(s.DecodeArgsSchema, location="query")
+    @blp.response(200, s.DecodeResultSchema)
+    def post(self, args):
+        """Decode the barcodes in a camera image (multipart ``file`` or the raw body).
+
+        Not idempotency-keyed: it changes nothing and is safe to send again.
+        """
+        return stations.decode_upload(current_user(), _uploaded_image(), args["engine"])
+
+
+def _uploaded_image() -> bytes:
+    limit = stations.upload_limit()
+    if request.content_length is not None and request.content_length > limit + 64 * 1024:
+        raise ImageTooLarge(max_bytes=limit)
+    # A chunked upload has no length: werkzeug stops reading past this many bytes.
+    request.max_content_length = limit + 64 * 1024
+    if request.mimetype == "multipart/form-data":
+        upload = request.files.get("file")
+        return upload.stream.read(limit + 1) if upload is not None else b""
+    return request.stream.read(limit + 1)
