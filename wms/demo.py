@@ -215,3 +215,10 @@ def _person_name(rng: random.Random) -> str:
 
 def _phone(rng: random.Random) -> str:
     return "1" + rng.choice("3589") + "".join(str(rng.randint(0, 9)) for _ in range(9))
+
+
+def start_demo_simulators(app) -> list[str]:
+    """Start the simulated scale and printer of station PACK-01; lines to print (URLs)."""
+    from wms.demo_devices import start_demo_simulators as start
+
+    return start(app)

@@ -1,0 +1,110 @@
+"""Demo devices: a scale and a label printer simulated on loopback TCP, wired to PACK-01.
+
+``wms serve --simulators`` starts them in the gunicorn master before it forks its
+workers. The simulators' threads live in the master only; the workers reach them
+over TCP like any networked device (a serial server, a printer on port 9100), opening
+them per request. The forked workers close their copies of the simulators'
+descriptors so that a connection the master drops is really gone, and the master
+stops the simulators when it exits.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import os
+import threading
+
+import sqlalchemy as sa
+from flask import Flask
+
+from devices.simulators.printer import PrinterSimulator
+from devices.simulators.scale import ScaleSimulator
+from wms.extensions import db
+from wms.models import Warehouse
+from wms.services.stations import save_station
+from wms.services.uow import transaction
+
+DEMO_STATION = "PACK-01"
+DEMO_WEIGHT = "1.250"
+
+_running: list = []
+_lock = threading.Lock()
+_hooks: list[int] = []  # pid of the process whose exit and forks are hooked
+
+
+def start_demo_simulators(app: Flask) -> list[str]:
+    """Start the demo scale and printer, point station PACK-01 at them; lines to print."""
+    with _lock:
+        if not _running:
+            scale = ScaleSimulator("mt-sics", "tcp", weight=DEMO_WEIGHT, unit="kg", decimals=3).start()
+            try:
+                printer = PrinterSimulator("zpl", "tcp").start()
+            except BaseException:
+                scale.stop()
+                raise
+            _running.extend([scale, printer])
+            if not _hooks:
+                _hooks.append(os.getpid())
+                atexit.register(_stop_in, os.getpid())
+                os.register_at_fork(after_in_child=_forget_in_child)
+        scale, printer = _running
+    with app.app_context():
+        warehouse = _demo_warehouse()
+        save_station(DEMO_STATION, {
+            "name": "打包台 1 (simulated scale and printer)", "kind": "packing",
+            "warehouse_id": warehouse.id, "active": True,
+            "scale_url": scale.url, "scale_protocol": "mt-sics", "scale_options": {},
+            "printer_url": printer.url, "printer_language": "zpl", "printer_options": {},
+        })
+    return [
+        f"simulated scale (MT-SICS, {DEMO_WEIGHT} kg): {scale.url}",
+        f"simulated label printer (ZPL): {printer.url}",
+        f"station {DEMO_STATION} uses them: GET /api/v1/stations/{DEMO_STATION}/scale?stable=true",
+    ]
+
+
+def running_simulators() -> list:
+    """The demo simulators started in this process (scale, printer), if any."""
+    return list(_running)
+
+
+def stop_demo_simulators() -> None:
+    """Stop the demo simulators (also run at exit of the process that started them)."""
+    with _lock:
+        sims, _running[:] = list(_running), []
+    for sim in sims:
+        sim.stop()
+
+
+def _stop_in(owner: int) -> None:
+    # atexit also runs in forked gunicorn workers when they exit; only the owner stops.
+    if os.getpid() == owner:
+        stop_demo_simulators()
+
+
+def _forget_in_child() -> None:
+    """In a forked worker: close the inherited descriptors, never touch the master's threads."""
+    for sim in _running:
+        for name in ("_client", "_listener"):
+            sock = getattr(sim, name, None)
+            if sock is not None:
+                with contextlib.suppress(OSError):
+                    sock.close()
+        for name in ("_master", "_slave"):
+            fd = getattr(sim, name, None)
+            if fd is not None:
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+    _running.clear()
+
+
+def _demo_warehouse() -> Warehouse:
+    warehouse = db.session.execute(sa.select(Warehouse).order_by(Warehouse.id).limit(1)).scalar_one_or_none()
+    if warehouse is not None:
+        return warehouse
+    with transaction():
+        warehouse = Warehouse(code="WH-DEMO", name="Demo warehouse")
+        db.session.add(warehouse)
+        db.session.flush()
+    return warehouse
