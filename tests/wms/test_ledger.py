@@ -156,7 +156,8 @@ def test_l1_adjustment_books_against_lost_and_found_with_reason(ctx, world):
                  **common)
     assert quantities(world, "SKU-1") == {"A-01-01": 4}
     kinds = db.session.execute(
-        sa.select(LedgerEntry.kind, LedgerEntry.reason).where(LedgerEntry.location_id == world.locations["LF"])
+        sa.select(LedgerEntry.kind, LedgerEntry.reason)
+        .where(LedgerEntry.location_id == world.locations["LF"])
     ).all()
     assert sorted(kinds) == [("adjustment", "broken in bin"), ("count_difference", "found")]
     with pytest.raises(InvalidMovement):
