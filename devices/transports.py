@@ -13,10 +13,13 @@ framing lives one layer up (:mod:`devices.framing`).
 
 from __future__ import annotations
 
+import contextlib
+import socket
 import time
 from urllib.parse import parse_qsl, urlsplit
 
 import serial
+from serial.urlhandler import protocol_socket
 
 from .errors import DeviceConfigError, DeviceDisconnected, DeviceTimeout
 
@@ -130,11 +133,23 @@ class Port:
     def close(self) -> None:
         """Close the port; safe to call twice."""
         ser, self._serial = self._serial, None
-        if ser is not None:
-            try:
-                ser.close()
-            except (serial.SerialException, OSError):
-                pass
+        if ser is None:
+            return
+        if isinstance(ser, protocol_socket.Serial):
+            # pyserial's socket:// close() sleeps 0.3 s "for quick reconnects"; a device
+            # opened per request (the service) would pay it on every request.
+            sock, ser._socket = ser._socket, None
+            ser.is_open = False
+            if sock is not None:
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+                with contextlib.suppress(OSError):
+                    sock.close()
+            return
+        try:
+            ser.close()
+        except (serial.SerialException, OSError):
+            pass
 
     def _require(self):
         if self._serial is None:
