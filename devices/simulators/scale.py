@@ -117,7 +117,11 @@ class ScaleSimulator(Simulator):
         """Stream a frame (Toledo, XK3190), or finish a pending MT-SICS ``S``."""
         with self._lock:
             if self.protocol != "mt-sics":
-                return b"" if self.paused else self.frame()
+                # Like a serial server, drop frames while no TCP client is connected: a
+                # client must never first read a stale frame of an earlier state.
+                if self.paused or (self.transport == "tcp" and self._client is None):
+                    return b""
+                return self.frame()
             if self._waiting_s is None:
                 return b""
             if self.stable:
