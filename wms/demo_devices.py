@@ -57,6 +57,9 @@ def start_demo_simulators(app: Flask) -> list[str]:
             "scale_url": scale.url, "scale_protocol": "mt-sics", "scale_options": {},
             "printer_url": printer.url, "printer_language": "zpl", "printer_options": {},
         })
+        db.session.remove()
+        # gunicorn forks its workers next: none of them may inherit this process's connections.
+        db.engine.dispose()
     return [
         f"simulated scale (MT-SICS, {DEMO_WEIGHT} kg): {scale.url}",
         f"simulated label printer (ZPL): {printer.url}",

@@ -1,0 +1,88 @@
+"""``wms serve --simulators``: a real gunicorn whose workers reach the master's simulators."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+import requests
+
+from tests.factories import PASSWORDS
+
+pytestmark = pytest.mark.slow
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for(predicate, timeout: float, what: str):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = predicate()
+        if result:
+            return result
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def refuses(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=0.5):
+            return False
+    except OSError:
+        return True
+
+
+def test_serve_with_simulators_reads_the_scale_through_gunicorn(world, database_url, tmp_path):
+    port = free_port()
+    log = tmp_path / "serve.log"
+    env = {**os.environ, "DATABASE_URL": database_url, "WMS_SECRET_KEY": "serve-test"}
+    with open(log, "wb") as out:
+        server = subprocess.Popen(
+            [sys.executable, "-c", "from wms.cli import main; main()", "serve", "--simulators",
+             "--port", str(port), "--workers", "2"],
+            stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+    base = f"http://127.0.0.1:{port}/api/v1"
+    try:
+        text = wait_for(lambda: "WMS serving on" in log.read_text() and log.read_text(), 30, "startup")
+        scale_port = int(re.search(r"simulated scale .*socket://127\.0\.0\.1:(\d+)", text).group(1))
+        printer_port = int(re.search(r"simulated label printer .*tcp://127\.0\.0\.1:(\d+)", text).group(1))
+        with requests.Session() as http:
+            def healthy():
+                try:
+                    return http.get(f"{base}/health", timeout=1).status_code == 200
+                except requests.ConnectionError:
+                    return False
+
+            wait_for(healthy, 30, "gunicorn workers")
+            token = http.post(f"{base}/auth/token", json={
+                "username": "shipper", "password": PASSWORDS["shipper"]}, timeout=5).json()["token"]
+            http.headers["Authorization"] = f"Bearer {token}"
+            for _ in range(4):  # several requests: both workers open the devices per request
+                reading = http.get(f"{base}/stations/PACK-01/scale?stable=true", timeout=10)
+                assert reading.status_code == 200, reading.text
+                assert (reading.json()["value"], reading.json()["stable"]) == ("1.250", True)
+            printed = http.post(f"{base}/stations/PACK-01/labels", timeout=10, json={
+                "label": "bin", "data": {"location": "A-01-01"}})
+            assert printed.status_code == 201, printed.text
+            health = http.get(f"{base}/stations/PACK-01/health", timeout=10).json()
+            assert health["ok"] is True, health
+    finally:
+        server.send_signal(signal.SIGTERM)
+        try:
+            server.wait(20)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait(5)
+            raise
+    # The simulators lived in the master and went with it.
+    assert refuses("127.0.0.1", scale_port) and refuses("127.0.0.1", printer_port)
