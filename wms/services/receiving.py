@@ -152,9 +152,10 @@ def create_document(
             customer_id=customer_id, owner_id=owner_row.id, external_ref=external_ref,
             expected_date=expected_date, note=note, created_by=actor.id,
         )
+        item_ids = _resolve_items([line["item"] for line in lines if not line.get("item_id")])
         seen: set[int] = set()
         for line_no, line in enumerate(lines, start=1):
-            item_id = line.get("item_id") or resolve_item_id(line["item"])
+            item_id = line.get("item_id") or item_ids[line["item"].strip()]
             if item_id in seen:
                 raise InvalidInput("Each item appears on one line only.", field="lines", line=line_no)
             seen.add(item_id)
@@ -162,6 +163,22 @@ def create_document(
         db.session.add(document)
         db.session.flush()
         return document
+
+
+def _resolve_items(codes: list[str]) -> dict[str, int]:
+    """Item ids of many scanned codes (barcode, GTIN or SKU) in two queries, not two per line."""
+    wanted = {code.strip() for code in codes}
+    if not wanted:
+        return {}
+    found: dict[str, int] = dict(db.session.execute(
+        sa.select(Item.sku, Item.id).where(Item.sku.in_(wanted))).all())
+    # A barcode wins over a SKU with the same text, as in resolve_item_id.
+    found.update(db.session.execute(
+        sa.select(ItemBarcode.code, ItemBarcode.item_id).where(ItemBarcode.code.in_(wanted))).all())
+    for code in codes:
+        if code.strip() not in found:
+            raise UnknownBarcode(f"No item has the code '{code}'.", code=code)
+    return found
 
 
 def _warehouse_id(code: str | None) -> int:
