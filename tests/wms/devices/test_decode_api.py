@@ -89,6 +89,23 @@ def test_uploads_are_size_limited(api, app):
     assert multipart.status_code == 413
 
 
+def test_a_decode_replays_under_its_idempotency_key(api):
+    image = png(label_photo(render_zpl_barcode("ean13", EAN)))
+    first, again = (api.as_("picker").post("/api/v1/devices/decode", data=image, content_type="image/png",
+                                           key="cam-1") for _ in range(2))
+    assert first.status_code == 200, first.get_json()
+    assert first.get_json()["codes"][0]["text"] == EAN
+    assert again.headers["Idempotent-Replayed"] == "true" and again.get_json() == first.get_json()
+
+
+def test_oversized_upload_is_refused_before_the_body_is_read(api, app):
+    app.config["DECODE_MAX_BYTES"] = 1000
+    body = b"\x89PNG\r\n\x1a\n" + bytes(200_000)
+    response = api.as_("picker").post("/api/v1/devices/decode", data=body, content_type="image/png",
+                                      key="big-1")
+    assert (response.status_code, response.get_json()["code"]) == (413, "image_too_large")
+
+
 def test_a_small_file_claiming_huge_dimensions_is_refused(api):
     header = b"\x89PNG\r\n\x1a\n" + b"\0\0\0\rIHDR" + (50000).to_bytes(4, "big") * 2 + b"\x08\0\0\0\0"
     response = api.as_("picker").post("/api/v1/devices/decode", data=header, content_type="image/png")

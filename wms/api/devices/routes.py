@@ -17,6 +17,9 @@ from wms.services import stations
 blp = Blueprint("devices", __name__, url_prefix="/api/v1",
                 description="Packing and receiving stations: scales, label printers, scanners")
 
+#: Bytes a multipart envelope may add around the image itself.
+MULTIPART_OVERHEAD = 64 * 1024
+
 # Registered on the app: a DeviceError raised by any area's use case gets the one format.
 blp.app_errorhandler(DeviceError)(device_error_response)
 
@@ -95,23 +98,29 @@ class StationHealth(MethodView):
 
 @blp.route("/devices/decode")
 class Decode(MethodView):
+    @idempotent
     @blp.arguments(s.DecodeArgsSchema, location="query")
     @blp.response(200, s.DecodeResultSchema)
     def post(self, args):
-        """Decode the barcodes in a camera image (multipart ``file`` or the raw body).
-
-        Not idempotency-keyed: it changes nothing and is safe to send again.
-        """
+        """Decode the barcodes in a camera image (multipart ``file`` or the raw body)."""
         return stations.decode_upload(current_user(), _uploaded_image(), args["engine"])
+
+
+@blp.before_request
+def _bound_uploads() -> None:
+    """Refuse an oversized image before anything reads the body (the idempotency hash does)."""
+    if request.endpoint != "devices.Decode":
+        return
+    limit = stations.upload_limit() + MULTIPART_OVERHEAD
+    if request.content_length is not None and request.content_length > limit:
+        raise ImageTooLarge(max_bytes=stations.upload_limit())
+    # A chunked upload has no length: werkzeug stops reading past this many bytes (413).
+    request.max_content_length = limit
 
 
 def _uploaded_image() -> bytes:
     limit = stations.upload_limit()
-    if request.content_length is not None and request.content_length > limit + 64 * 1024:
-        raise ImageTooLarge(max_bytes=limit)
-    # A chunked upload has no length: werkzeug stops reading past this many bytes.
-    request.max_content_length = limit + 64 * 1024
     if request.mimetype == "multipart/form-data":
         upload = request.files.get("file")
         return upload.stream.read(limit + 1) if upload is not None else b""
-    return request.stream.read(limit + 1)
+    return request.get_data(cache=True)  # bounded by max_content_length above
