@@ -93,7 +93,7 @@ class PickTask(db.Model):
 
     __tablename__ = "pick_task"
     id: so.Mapped[int] = so.mapped_column(BigIntPK, primary_key=True)
-    order_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("sales_order.id"), index=True)
+    order_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("sales_order.id"))
     line_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("sales_order_line.id"), index=True)
     quant_id: so.Mapped[int] = so.mapped_column(sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
                                                 sa.ForeignKey("stock_quant.id"))
@@ -112,6 +112,8 @@ class PickTask(db.Model):
     __table_args__ = (
         sa.CheckConstraint("quantity > 0", name="quantity_positive"),
         sa.CheckConstraint("status IN ('open', 'counted', 'exception', 'cancelled')", name="status"),
+        # "is any task of this order still open?" after every count
+        sa.Index("ix_pick_task_order_status", "order_id", "status"),
     )
 
 

@@ -500,11 +500,10 @@ def _count_exception(actor: User, order: SalesOrder, task: PickTask, book: int, 
 
 
 def _finish_count_if_done(order: SalesOrder, actor: User) -> bool:
-    open_tasks = db.session.execute(
-        sa.select(sa.func.count()).select_from(PickTask)
-        .where(PickTask.order_id == order.id, PickTask.status == "open")
-    ).scalar_one()
-    if open_tasks or any(line.allocated < line.quantity for line in order.lines):
+    still_open = db.session.execute(
+        sa.select(PickTask.id).where(PickTask.order_id == order.id, PickTask.status == "open").limit(1)
+    ).first()
+    if still_open or any(line.allocated < line.quantity for line in order.lines):
         return False
     record_step(order, Step.COUNT, actor)
     return True
@@ -513,15 +512,32 @@ def _finish_count_if_done(order: SalesOrder, actor: User) -> bool:
 # --- step 2: verify (核对) ------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Scan:
+    """One verify scan: an item code, its lot when several are on the document, a quantity."""
+
+    item: str
+    quantity: int = 1
+    lot: str | None = None
+
+
 def verify_scan(actor: User, number: str, *, item: str, quantity: int, lot: str | None = None) -> dict:
     """S2 step 2: one scan checked against the document: item, lot and quantity exactly.
 
     A wrong item, a wrong lot and too many units are refused with distinct codes; the
     step completes when every counted unit has been scanned.
     """
+    return verify_scans(actor, number, [Scan(item, quantity, lot)])
+
+
+def verify_scans(actor: User, number: str, scans: list[Scan]) -> dict:
+    """S2 step 2 for a batch of scans (a packing station's parcel): all or none accepted."""
     require(actor.role, Permission.VERIFY)
-    if not isinstance(quantity, int) or isinstance(quantity, bool) or quantity <= 0:
-        raise InvalidInput("Quantities are positive whole numbers.", field="quantity")
+    for scan in scans:
+        if not isinstance(scan.quantity, int) or isinstance(scan.quantity, bool) or scan.quantity <= 0:
+            raise InvalidInput("Quantities are positive whole numbers.", field="quantity")
+    if not scans:
+        raise InvalidInput("Send at least one scan.", field="scans")
 
     def use_case() -> dict:
         order = find_order(number, lock=True)
@@ -529,29 +545,17 @@ def verify_scan(actor: User, number: str, *, item: str, quantity: int, lot: str 
             check_valid_for_shipping(order.status, [])
         check_step_allowed(order.stage, Step.VERIFY)
         expected, scanned = _verify_tally(order)
-        try:
-            item_id = resolve_item_id(item)
-        except UnknownBarcode:
-            raise VerifyWrongItem(scanned=item) from None
-        lots = {lot_id: qty for (i, lot_id), qty in expected.items() if i == item_id}
-        if not lots:
-            raise VerifyWrongItem(scanned=item)
-        if lot is not None:
-            lot_id = db.session.execute(
-                sa.select(Lot.id).where(Lot.item_id == item_id, Lot.code == lot.strip())
-            ).scalar_one_or_none()
-            if lot_id not in lots:
-                raise VerifyWrongLot(scanned=lot, expected=_lot_codes(lots))
-        elif len(lots) == 1:
-            lot_id = next(iter(lots))
-        else:
-            raise VerifyLotRequired(lots=_lot_codes(lots))
-        already = scanned.get((item_id, lot_id), 0)
-        if already + quantity > lots[lot_id]:
-            raise VerifyTooMany(expected=lots[lot_id], already_scanned=already, scanned=quantity)
-        db.session.add(VerifyScan(order_id=order.id, item_id=item_id, lot_id=lot_id, quantity=quantity,
-                                  user_id=actor.id, at=utcnow()))
-        scanned[(item_id, lot_id)] = already + quantity
+        lots_of: dict[int, dict[int, int]] = defaultdict(dict)
+        for (item_id, lot_id), qty in expected.items():
+            lots_of[item_id][lot_id] = qty
+        rows = []
+        now = utcnow()
+        for index, scan in enumerate(scans):
+            item_id, lot_id = _check_scan(scan, lots_of, scanned, index)
+            scanned[(item_id, lot_id)] = scanned.get((item_id, lot_id), 0) + scan.quantity
+            rows.append(dict(order_id=order.id, item_id=item_id, lot_id=lot_id, quantity=scan.quantity,
+                             user_id=actor.id, at=now))
+        db.session.execute(sa.insert(VerifyScan), rows)
         complete = scanned == expected
         if complete:
             record_step(order, Step.VERIFY, actor)
@@ -560,6 +564,31 @@ def verify_scan(actor: User, number: str, *, item: str, quantity: int, lot: str 
                 "remaining": sum(expected.values()) - sum(scanned.values())}
 
     return run_in_transaction(use_case)
+
+
+def _check_scan(scan: Scan, lots_of: dict, scanned: dict, index: int) -> tuple[int, int]:
+    """The (item, lot) a scan counts for, or the refusal that says what is wrong."""
+    try:
+        item_id = resolve_item_id(scan.item)
+    except UnknownBarcode:
+        raise VerifyWrongItem(scanned=scan.item, scan=index) from None
+    lots = lots_of.get(item_id)
+    if not lots:
+        raise VerifyWrongItem(scanned=scan.item, scan=index)
+    if scan.lot is not None:
+        lot_id = db.session.execute(
+            sa.select(Lot.id).where(Lot.item_id == item_id, Lot.code == scan.lot.strip())
+        ).scalar_one_or_none()
+        if lot_id not in lots:
+            raise VerifyWrongLot(scanned=scan.lot, expected=_lot_codes(lots), scan=index)
+    elif len(lots) == 1:
+        lot_id = next(iter(lots))
+    else:
+        raise VerifyLotRequired(lots=_lot_codes(lots), scan=index)
+    already = scanned.get((item_id, lot_id), 0)
+    if already + scan.quantity > lots[lot_id]:
+        raise VerifyTooMany(expected=lots[lot_id], already_scanned=already, scanned=scan.quantity, scan=index)
+    return item_id, lot_id
 
 
 def _verify_tally(order: SalesOrder) -> tuple[dict, dict]:
@@ -758,5 +787,5 @@ __all__ = [
     "OrderLineInput", "approve_order", "build_order", "cancel_order", "complete_cycle_count",
     "confirm_count", "create_order", "create_wave", "list_cycle_counts", "list_orders",
     "open_shipping_documents", "order_view", "pick_list", "ship_order", "shipping_label", "validity",
-    "verify_scan",
+    "verify_scan", "verify_scans", "Scan",
 ]

@@ -243,3 +243,21 @@ def test_s5_stock_never_goes_negative_even_if_the_bin_was_emptied(out, world):
     out.ship("SO-1")
     assert _quant(world, "A-01-01").quantity == 0
     assert verify_ledger().ok
+
+
+def test_s2_a_batch_of_verify_scans_is_accepted_whole_or_not_at_all(out, world):
+    from wms.models import VerifyScan
+
+    stock_in(world, "SKU-1", 5, "A-01-01")
+    stock_in(world, "SKU-2", 5, "A-01-02")
+    out.order("SO-1", [("SKU-1", 2), ("SKU-2", 1)])
+    out.allocate("SO-1")
+    out.count_all("SO-1")
+    shipper = out.actor("shipper")
+    with pytest.raises(VerifyTooMany) as refused:
+        shipping.verify_scans(shipper, "SO-1", [shipping.Scan("SKU-1", 2), shipping.Scan("SKU-2", 2)])
+    assert refused.value.details["scan"] == 1
+    assert db.session.execute(sa.select(sa.func.count()).select_from(VerifyScan)).scalar_one() == 0
+    result = shipping.verify_scans(shipper, "SO-1", [shipping.Scan("SKU-1"), shipping.Scan("SKU-2"),
+                                                     shipping.Scan("SKU-1")])
+    assert (result["complete"], result["stage"]) == (True, "verified")

@@ -124,6 +124,17 @@ class OrderVerifyScans(MethodView):
                                     quantity=scan["quantity"])
 
 
+@blp.route("/orders/<string:number>/verify-scans/batch")
+class OrderVerifyBatch(MethodView):
+    @idempotent
+    @blp.arguments(s.VerifyBatchSchema)
+    @blp.response(201, s.VerifyResultSchema)
+    def post(self, batch, number):
+        """Step 2 (S2) for a whole parcel: every scan checked; one refusal refuses the batch."""
+        scans = [shipping.Scan(x["item"], x["quantity"], x["lot"]) for x in batch["scans"]]
+        return shipping.verify_scans(current_user(), number, scans)
+
+
 @blp.route("/orders/<string:number>/ship")
 class OrderShip(MethodView):
     @idempotent

@@ -203,6 +203,12 @@ class VerifyScanSchema(Schema):
     quantity = Quantity(load_default=1)
 
 
+class VerifyBatchSchema(Schema):
+    """A packing station's scans of one parcel, accepted all together or not at all."""
+
+    scans = fields.List(fields.Nested(VerifyScanSchema), required=True, validate=validate.Length(min=1, max=20_000))
+
+
 class VerifyResultSchema(Schema):
     number = fields.Str()
     complete = fields.Bool()
