@@ -2,15 +2,16 @@
 
 Reserving is a guarded UPDATE of ``stock_quant.reserved``
 (``SET reserved = reserved + n WHERE id = :id AND quantity - reserved >= n``); when it
-matches no row another allocator got there first, so the quant's free stock is read
-again and the rest is taken from it or from the next lot. Concurrent allocators can
-therefore never reserve a unit twice, on PostgreSQL (row locks, READ COMMITTED
-re-check) or SQLite (one writer at a time). A shortage is reported line by line, never
-hidden; what is available is reserved.
+matches no row another allocator got there first, so the stock is read again and the
+rest is taken from that lot or the next. Concurrent allocators can therefore never
+reserve a unit twice, on PostgreSQL (row locks, READ COMMITTED re-check) or SQLite (one
+writer at a time). A shortage is reported line by line, never hidden; what is
+available is reserved.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -79,34 +80,70 @@ def _allocate_order(number: str) -> AllocationReport:
     return allocate_lines(order, order.lines)
 
 
+#: Rounds of re-reading stock after losing a race for some of it, before reporting short.
+MAX_ROUNDS = 20
+
+
 def allocate_lines(order: SalesOrder, lines: list[SalesOrderLine]) -> AllocationReport:
-    """Reserve the missing quantity of ``lines``; creates one pick task per lot and bin."""
+    """Reserve the missing quantity of ``lines``; creates one pick task per lot and bin.
+
+    Each round reads the free stock the lines could take, plans the takes in removal
+    order (``wms.domain.shipping``), and reserves them with guarded UPDATEs. A take
+    that loses a race (the guard matches no row) is dropped and the next round reads
+    the stock again; the rounds end when every line is full or the stock is truly gone.
+    """
     report = AllocationReport(order.number)
-    needed = [line for line in lines if line.quantity > line.allocated]
-    item_ids = sorted({line.item_id for line in needed})
-    skus, fefo = _item_flags(item_ids)
-    candidates = _candidates(order, item_ids)
-    free = {c.quant_id: c.free for cands in candidates.values() for c in cands}
-    tasks: list[dict] = []
-    now = utcnow()
-    for line in needed:
-        remaining = line.quantity - line.allocated
-        for candidate in removal_order(candidates.get(line.item_id, []), fefo.get(line.item_id, False)):
-            if remaining == 0:
+    db.session.flush()  # the need per item is read from the lines in the database
+    remaining = {line.id: line.quantity - line.allocated for line in lines}
+    by_id = {line.id: line for line in lines}
+    skus, fefo = _item_flags(sorted({line.item_id for line in lines}))
+    reserved: dict[tuple[int, int], int] = defaultdict(int)  # (line id, quant id) -> units
+    quant_of: dict[int, Candidate] = {}
+    with db.session.no_autoflush:
+        for _ in range(MAX_ROUNDS):
+            short = [line for line in lines if remaining[line.id] > 0]
+            if not short:
                 break
-            taken = _reserve(candidate.quant_id, remaining, free)
-            if taken:
-                remaining -= taken
-                tasks.append(dict(
-                    order_id=order.id, line_id=line.id, quant_id=candidate.quant_id,
-                    item_id=line.item_id, lot_id=candidate.lot_id, location_id=candidate.location_id,
-                    owner_id=candidate.owner_id, quantity=taken, status="open", created_at=now,
-                ))
-        line.allocated = line.quantity - remaining
+            candidates = _candidates(order, sorted({line.item_id for line in short}))
+            free = {c.quant_id: c.free for cands in candidates.values() for c in cands}
+            plan: dict[tuple[int, int], int] = defaultdict(int)
+            for line in short:
+                need = remaining[line.id]
+                for candidate in removal_order(candidates.get(line.item_id, []), fefo.get(line.item_id, False)):
+                    if need == 0:
+                        break
+                    take = min(free[candidate.quant_id], need)
+                    if take > 0:
+                        free[candidate.quant_id] -= take
+                        need -= take
+                        plan[(line.id, candidate.quant_id)] += take
+                        quant_of[candidate.quant_id] = candidate
+            if not plan:
+                break  # nothing free is left for the short lines: a real shortage
+            per_quant: dict[int, int] = defaultdict(int)
+            for (_, quant_id), take in plan.items():
+                per_quant[quant_id] += take
+            won = _reserve(per_quant)
+            for (line_id, quant_id), take in plan.items():
+                if quant_id in won:
+                    reserved[(line_id, quant_id)] += take
+                    remaining[line_id] -= take
+            if len(won) == len(per_quant):
+                continue  # no race lost; another round only if lines are still short
+    now = utcnow()
+    tasks = []
+    for (line_id, quant_id), quantity in reserved.items():
+        candidate, line = quant_of[quant_id], by_id[line_id]
+        tasks.append(dict(
+            order_id=order.id, line_id=line_id, quant_id=quant_id, item_id=line.item_id,
+            lot_id=candidate.lot_id, location_id=candidate.location_id, owner_id=candidate.owner_id,
+            quantity=quantity, status="open", created_at=now,
+        ))
     for line in lines:
+        line.allocated = line.quantity - remaining[line.id]
         report.lines.append(LineAllocation(
             line.line_no, line.item_id, skus.get(line.item_id, ""), line.quantity, line.allocated,
-            line.quantity - line.allocated,
+            remaining[line.id],
         ))
     if tasks:
         db.session.execute(sa.insert(PickTask), tasks)
@@ -115,25 +152,46 @@ def allocate_lines(order: SalesOrder, lines: list[SalesOrderLine]) -> Allocation
     return report
 
 
-def _reserve(quant_id: int, wanted: int, free: dict[int, int]) -> int:
-    """Reserve up to ``wanted`` units of one quant with a guarded UPDATE; returns how many."""
-    available = free.get(quant_id, 0)
-    while available > 0:
-        take = min(available, wanted)
+def _reserve(per_quant: dict[int, int]) -> set[int]:
+    """Guarded reservation of each quant's units; returns the quants that had them free.
+
+    ``reserved = reserved + n WHERE quantity - reserved >= n``: the database checks and
+    changes the row in one step, so no two allocators can reserve the same unit.
+    """
+    ordered = sorted(per_quant.items())  # one lock order for every allocator
+    if db.session.get_bind().dialect.name == "postgresql":
+        won: set[int] = set()
+        for start in range(0, len(ordered), 1000):
+            won.update(_reserve_batch_postgres(ordered[start:start + 1000]))
+        return won
+    won = set()
+    for quant_id, quantity in ordered:  # SQLite: in-process, one statement per row is cheap
         result = db.session.execute(
             sa.update(quants)
-            .where(quants.c.id == quant_id, quants.c.quantity - quants.c.reserved >= take)
-            .values(reserved=quants.c.reserved + take)
+            .where(quants.c.id == quant_id, quants.c.quantity - quants.c.reserved >= quantity)
+            .values(reserved=quants.c.reserved + quantity)
         )
         if result.rowcount == 1:
-            free[quant_id] = available - take
-            return take
-        # Someone reserved or moved part of it since we read it: read again, take less.
-        available = db.session.execute(
-            sa.select(quants.c.quantity - quants.c.reserved).where(quants.c.id == quant_id)
-        ).scalar_one_or_none() or 0
-    free[quant_id] = 0
-    return 0
+            won.add(quant_id)
+    return won
+
+
+def _reserve_batch_postgres(batch: list[tuple[int, int]]) -> set[int]:
+    # Lock the rows in id order first: two allocators wanting overlapping lots then
+    # queue instead of deadlocking. The UPDATE is one round trip for the whole batch,
+    # and each row's guard is still checked under its row lock.
+    db.session.execute(
+        sa.select(quants.c.id).where(quants.c.id.in_([quant_id for quant_id, _ in batch]))
+        .order_by(quants.c.id).with_for_update()
+    ).all()
+    wanted = sa.values(sa.column("quant_id", sa.BigInteger), sa.column("n", sa.Integer), name="wanted").data(batch)
+    result = db.session.execute(
+        sa.update(quants)
+        .where(quants.c.id == wanted.c.quant_id, quants.c.quantity - quants.c.reserved >= wanted.c.n)
+        .values(reserved=quants.c.reserved + wanted.c.n)
+        .returning(quants.c.id)
+    )
+    return set(result.scalars())
 
 
 def _item_flags(item_ids: list[int]) -> tuple[dict[int, str], dict[int, bool]]:
@@ -151,19 +209,42 @@ def _item_flags(item_ids: list[int]) -> tuple[dict[int, str], dict[int, bool]]:
 
 
 def _candidates(order: SalesOrder, item_ids: list[int]) -> dict[int, list[Candidate]]:
-    """Free stock the order may take: storage bins of its warehouse, its owner's stock."""
+    """Free stock the order may take: storage bins of its warehouse, its owner's stock.
+
+    Only the head of each item's removal order is read: rows whose running total of free
+    units, in the same order as ``removal_key``, has not yet covered the order's need for
+    that item. The final order is still the domain's; the SQL only stops reading early.
+    """
     by_item: dict[int, list[Candidate]] = {}
+    need = (
+        sa.select(SalesOrderLine.item_id, sa.func.sum(SalesOrderLine.quantity - SalesOrderLine.allocated)
+                  .label("need"))
+        .where(SalesOrderLine.order_id == order.id, SalesOrderLine.quantity > SalesOrderLine.allocated)
+        .group_by(SalesOrderLine.item_id)
+        .subquery()
+    )
     under_count = (
         sa.select(CycleCountTask.id)
         .where(CycleCountTask.item_id == quants.c.item_id, CycleCountTask.location_id == quants.c.location_id,
                CycleCountTask.status == "open")
         .exists()
     )
+    free = quants.c.quantity - quants.c.reserved
+    is_fefo = sa.and_(Item.fefo, Item.expiry_tracked)
+    removal = [
+        # FEFO items: earliest expiry first, undated last; FIFO items skip these two keys
+        sa.case((sa.and_(is_fefo, Lot.expiry_date.is_(None)), 1), else_=0),
+        sa.case((is_fefo, Lot.expiry_date), else_=None),
+        Lot.received_at, Lot.id, Location.path_order, Location.code, quants.c.id,
+    ]
     for start in range(0, len(item_ids), _CHUNK):
-        stmt = (
+        inner = (
             sa.select(quants.c.id, quants.c.item_id, quants.c.lot_id, quants.c.location_id,
-                      quants.c.owner_id, (quants.c.quantity - quants.c.reserved).label("free"),
-                      Lot.received_at, Lot.expiry_date, Location.path_order, Location.code)
+                      quants.c.owner_id, free.label("free"), Lot.received_at, Lot.expiry_date,
+                      Location.path_order, Location.code, need.c.need,
+                      sa.func.sum(free).over(partition_by=quants.c.item_id, order_by=removal).label("running"))
+            .join(need, need.c.item_id == quants.c.item_id)
+            .join(Item, Item.id == quants.c.item_id)
             .join(Lot, Lot.id == quants.c.lot_id)
             .join(Location, Location.id == quants.c.location_id)
             .where(quants.c.item_id.in_(item_ids[start:start + _CHUNK]))
@@ -173,9 +254,11 @@ def _candidates(order: SalesOrder, item_ids: list[int]) -> dict[int, list[Candid
             .where(~under_count)  # a bin with a count difference waits for its cycle count
         )
         if order.owner_id is not None:
-            stmt = stmt.where(quants.c.owner_id == order.owner_id)  # the named consignor's stock
+            inner = inner.where(quants.c.owner_id == order.owner_id)  # the named consignor's stock
         else:
-            stmt = stmt.join(Owner, Owner.id == quants.c.owner_id).where(Owner.kind == "own")
+            inner = inner.join(Owner, Owner.id == quants.c.owner_id).where(Owner.kind == "own")
+        head = inner.subquery()
+        stmt = sa.select(head).where(head.c.running - head.c.free < head.c.need)
         for row in db.session.execute(stmt):
             by_item.setdefault(row.item_id, []).append(Candidate(
                 quant_id=row.id, lot_id=row.lot_id, location_id=row.location_id, owner_id=row.owner_id,
