@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -41,11 +40,12 @@ class InboundDocuments(MethodView):
 @blp.route("/inbound-documents/import")
 class InboundDocumentImport(MethodView):
     @idempotent
+    @blp.arguments(s.InboundImportFileSchema, location="files")
     @blp.response(201, s.InboundImportResultSchema)
-    def post(self):
+    def post(self, files):
         """Import purchase orders from an ERP's CSV or XLSX export (multipart field 'file')."""
-        upload = request.files.get("file")
-        if upload is None or not upload.filename:
+        upload = files["file"]
+        if not upload.filename:
             raise ImportRejected("Send the file as multipart field 'file'.", rows=[])
         documents = import_purchase_orders(current_user(), upload.filename, upload.read())
         return {"documents": documents, "lines": sum(len(d.lines) for d in documents)}

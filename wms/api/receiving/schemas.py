@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_smorest.fields import Upload
 from marshmallow import Schema, fields, validate
 
 from wms.api.schemas import Code, Quantity
@@ -70,6 +71,12 @@ class InboundDocumentListArgsSchema(Schema):
 
 class InboundDocumentStatusSchema(Schema):
     status = fields.Str(required=True, validate=validate.OneOf(["closed", "cancelled"]))
+
+
+class InboundImportFileSchema(Schema):
+    """The ERP export to import: a .csv (UTF-8 or GBK) or .xlsx file."""
+
+    file = Upload(required=True)
 
 
 class InboundDocumentSummarySchema(Schema):
