@@ -26,12 +26,20 @@ def register_cli(app: Flask) -> None:
 @click.command("demo")
 @click.option("--seed", default=7, show_default=True, help="Random seed for the generated data.")
 @click.option("--skus", default=300, show_default=True, help="How many items to create.")
+@click.option("--if-empty", is_flag=True, help="Do nothing (and succeed) when data is already loaded.")
 @with_appcontext
-def demo_command(seed: int, skus: int) -> None:
+def demo_command(seed: int, skus: int, if_empty: bool) -> None:
     """Load a realistic demo warehouse (refuses a database that already has data)."""
-    from wms.demo import load_demo
+    from wms.demo import demo_loaded, load_demo
+    from wms.errors import DomainError
 
-    summary = load_demo(seed=seed, skus=skus)
+    if if_empty and demo_loaded():
+        click.echo("demo data already loaded")
+        return
+    try:
+        summary = load_demo(seed=seed, skus=skus)
+    except DomainError as exc:
+        raise click.ClickException(f"{exc.code}: {exc.message}") from exc
     click.echo(json.dumps(summary, ensure_ascii=False, indent=2))
 
 

@@ -82,9 +82,14 @@ class DemoContext:
     summary: dict = field(default_factory=dict)
 
 
+def demo_loaded() -> bool:
+    """True when the database already holds items (the demo or real data)."""
+    return bool(db.session.execute(sa.select(sa.func.count()).select_from(Item)).scalar_one())
+
+
 def load_demo(seed: int = 7, skus: int = 300) -> dict:
     """Create the demo warehouse in an empty database; returns counts of what was made."""
-    if db.session.execute(sa.select(sa.func.count()).select_from(Item)).scalar_one():
+    if demo_loaded():
         raise InvalidInput("The database already has items; the demo loads into an empty one.")
     rng = random.Random(seed)
     with transaction():

@@ -106,3 +106,18 @@ def test_every_mutating_api_endpoint_honours_idempotency_keys(app):
             if not getattr(handler, "idempotent", False):
                 missing.append(f"{method} {rule.rule}")
     assert not missing, missing
+
+
+def test_a_record_written_meanwhile_makes_the_use_case_run_again(app, world):
+    """If the first request commits between our lookup and our insert, we retry and replay."""
+    import pytest
+
+    from wms.api.idempotency import _store
+    from wms.services.uow import RetryUseCase, transaction
+
+    with app.test_request_context("/api/v1/stock/moves", method="POST"):
+        with transaction():
+            _store(world.users["picker"], "raced", "f" * 64, 201, "{}")
+        with pytest.raises(RetryUseCase):
+            with transaction():
+                _store(world.users["picker"], "raced", "f" * 64, 201, "{}")

@@ -15,6 +15,7 @@ from functools import partial, wraps
 
 import sqlalchemy as sa
 from flask import Response, current_app, make_response, request
+from sqlalchemy.dialects import postgresql, sqlite
 
 from wms.api.security import current_user
 from wms.errors import (
@@ -25,7 +26,8 @@ from wms.errors import (
 )
 from wms.extensions import db
 from wms.models.idempotency import IdempotencyRecord
-from wms.services.uow import run_in_transaction
+from wms.models.types import utcnow
+from wms.services.uow import RetryUseCase, run_in_transaction
 
 HEADER = "Idempotency-Key"
 REPLAY_HEADER = "Idempotent-Replayed"
@@ -45,37 +47,56 @@ def _lock_id(user_id: int, key: str) -> int:
     return int.from_bytes(raw, "big", signed=True)
 
 
+_records = IdempotencyRecord.__table__
+_KEY_MATCH = sa.and_(_records.c.user_id == sa.bindparam("user_id"), _records.c.key == sa.bindparam("key"))
+_FIND = sa.select(_records.c.fingerprint, _records.c.response_status, _records.c.response_body).where(_KEY_MATCH)
+# PostgreSQL: take the key's advisory lock and read its record in one round trip. Should
+# the first request commit between this statement's snapshot and the lock, the record
+# is missed here, and the insert in _store finds it (ON CONFLICT) and retries the whole.
+_one_row = sa.select(sa.literal(1).label("one")).subquery()
+_LOCK_AND_FIND = (
+    sa.select(sa.func.pg_try_advisory_xact_lock(sa.bindparam("lock_id", type_=sa.BigInteger)).label("got"),
+              _records.c.fingerprint, _records.c.response_status, _records.c.response_body)
+    .select_from(_one_row.outerjoin(_records, _KEY_MATCH))
+)
+
+
 def _claim(user_id: int, key: str, fingerprint: str) -> Response | None:
     """Take the key for this transaction; the stored response if it was used before."""
     session = db.session
+    params = {"user_id": user_id, "key": key}
     if session.get_bind().dialect.name == "postgresql":
-        # SQLite needs no lock: BEGIN IMMEDIATE already runs writers one at a time.
-        got = session.execute(
-            sa.select(sa.func.pg_try_advisory_xact_lock(_lock_id(user_id, key)))
-        ).scalar_one()
-        if not got:
+        row = session.execute(_LOCK_AND_FIND, {**params, "lock_id": _lock_id(user_id, key)}).one()
+        if not row.got:
             raise IdempotencyInFlight()
-    record = session.execute(
-        sa.select(IdempotencyRecord).where(
-            IdempotencyRecord.user_id == user_id, IdempotencyRecord.key == key
-        )
-    ).scalar_one_or_none()
-    if record is None:
-        return None
-    if record.fingerprint != fingerprint:
+        if row.fingerprint is None:
+            return None
+    else:
+        # SQLite needs no lock: BEGIN IMMEDIATE already runs writers one at a time.
+        row = session.execute(_FIND, params).first()
+        if row is None:
+            return None
+    if row.fingerprint != fingerprint:
         raise IdempotencyKeyReused(key=key)
-    replay = Response(record.response_body, status=record.response_status, mimetype="application/json")
+    replay = Response(row.response_body, status=row.response_status, mimetype="application/json")
     replay.headers[REPLAY_HEADER] = "true"
     return replay
 
 
 def _store(user_id: int, key: str, fingerprint: str, status: int, body: str) -> None:
-    db.session.execute(
-        sa.insert(IdempotencyRecord).values(
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stored = db.session.execute(
+        insert(_records).values(
             user_id=user_id, key=key, fingerprint=fingerprint, method=request.method,
             path=request.path[:400], response_status=status, response_body=body,
+            created_at=utcnow(),
         )
-    )
+        .on_conflict_do_nothing(index_elements=[_records.c.user_id, _records.c.key])
+        .returning(_records.c.id)
+    ).first()
+    if stored is None:
+        raise RetryUseCase()  # the first request finished meanwhile: replay its response
 
 
 def _remember_refusal(user_id: int, key: str, fingerprint: str, error: DomainError) -> Response | None:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
+import sqlalchemy.orm
 from sqlalchemy.dialects import postgresql, sqlite
 
 from wms.domain.locations import LocationType, holds_stock
@@ -148,25 +149,45 @@ def _append_and_apply(entries: list[dict], physical: set[int], reserved_use: dic
     return [row[0] for row in result]
 
 
+_KEY = ("item_id", "lot_id", "location_id", "owner_id")
+
+
 def _key_filter(key: tuple[int, int, int, int]):
-    item_id, lot_id, location_id, owner_id = key
-    return sa.and_(
-        quants.c.item_id == item_id, quants.c.lot_id == lot_id,
-        quants.c.location_id == location_id, quants.c.owner_id == owner_id,
+    return sa.and_(*(quants.c[column] == value for column, value in zip(_KEY, key, strict=True)))
+
+
+# Built once: these run on every scan, and building a statement costs more than running it.
+_KEY_PARAMS = sa.and_(*(quants.c[column] == sa.bindparam(f"k_{column}") for column in _KEY))
+_TAKE = (
+    sa.update(quants)
+    .where(_KEY_PARAMS)
+    .where(quants.c.quantity - quants.c.reserved >= sa.bindparam("free_needed"))
+    .where(quants.c.reserved >= sa.bindparam("from_reserved"))
+    .values(quantity=quants.c.quantity - sa.bindparam("taken"),
+            reserved=quants.c.reserved - sa.bindparam("from_reserved"))
+)
+
+
+def _upsert(insert) -> sa.Insert:
+    stmt = insert(quants).values(
+        item_id=sa.bindparam("p_item_id"), lot_id=sa.bindparam("p_lot_id"),
+        location_id=sa.bindparam("p_location_id"), owner_id=sa.bindparam("p_owner_id"),
+        quantity=sa.bindparam("put"), reserved=0,
     )
+    return stmt.on_conflict_do_update(
+        index_elements=[quants.c[column] for column in _KEY],
+        set_={"quantity": quants.c.quantity + stmt.excluded.quantity},
+    )
+
+
+_PUT = {"postgresql": _upsert(postgresql.insert), "sqlite": _upsert(sqlite.insert)}
 
 
 def _take(key: tuple[int, int, int, int], quantity: int, from_reserved: int) -> None:
     """Guarded decrement: succeeds only if the stock is there, atomically (S5)."""
-    free_needed = quantity - from_reserved
-    stmt = (
-        sa.update(quants)
-        .where(_key_filter(key))
-        .where(quants.c.quantity - quants.c.reserved >= free_needed)
-        .where(quants.c.reserved >= from_reserved)
-        .values(quantity=quants.c.quantity - quantity, reserved=quants.c.reserved - from_reserved)
-    )
-    if db.session.execute(stmt).rowcount != 1:
+    params = {f"k_{column}": value for column, value in zip(_KEY, key, strict=True)}
+    params.update(free_needed=quantity - from_reserved, from_reserved=from_reserved, taken=quantity)
+    if db.session.execute(_TAKE, params).rowcount != 1:
         row = db.session.execute(
             sa.select(quants.c.quantity, quants.c.reserved).where(_key_filter(key))
         ).first()
@@ -179,18 +200,9 @@ def _take(key: tuple[int, int, int, int], quantity: int, from_reserved: int) -> 
 
 def _put(key: tuple[int, int, int, int], quantity: int) -> None:
     """Add stock to a place, creating its on-hand row on first use."""
-    item_id, lot_id, location_id, owner_id = key
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = insert(quants).values(
-        item_id=item_id, lot_id=lot_id, location_id=location_id, owner_id=owner_id,
-        quantity=quantity, reserved=0,
-    )
-    stmt = stmt.on_conflict_do_update(
-        index_elements=[quants.c.item_id, quants.c.lot_id, quants.c.location_id, quants.c.owner_id],
-        set_={"quantity": quants.c.quantity + stmt.excluded.quantity},
-    )
-    db.session.execute(stmt)
+    params = {f"p_{column}": value for column, value in zip(_KEY, key, strict=True)}
+    params["put"] = quantity
+    db.session.execute(_PUT[db.session.get_bind().dialect.name], params)
 
 
 # --- corrections ------------------------------------------------------------------
@@ -269,6 +281,29 @@ def resolve_places(*codes: str) -> list[Place]:
     return [by_code[c] for c in codes]
 
 
+_source = sa.orm.aliased(Location, name="source")
+_destination = sa.orm.aliased(Location, name="destination")
+# One round trip for what a scan names: the item, both places and the free stock there.
+_SCAN_LOOKUP = (
+    sa.select(
+        ItemBarcode.item_id,
+        _source.id.label("source_id"), _source.type.label("source_type"), _source.active.label("source_active"),
+        _destination.id.label("destination_id"), _destination.type.label("destination_type"),
+        _destination.active.label("destination_active"),
+        quants.c.lot_id, quants.c.owner_id, Lot.code.label("lot_code"), Owner.code.label("owner_code"),
+        (quants.c.quantity - quants.c.reserved).label("free"),
+    )
+    .select_from(ItemBarcode)
+    .join(_source, _source.code == sa.bindparam("source_code"))
+    .join(_destination, _destination.code == sa.bindparam("destination_code"))
+    .outerjoin(quants, sa.and_(quants.c.item_id == ItemBarcode.item_id, quants.c.location_id == _source.id,
+                               quants.c.quantity - quants.c.reserved > 0))
+    .outerjoin(Lot, Lot.id == quants.c.lot_id)
+    .outerjoin(Owner, Owner.id == quants.c.owner_id)
+    .where(ItemBarcode.code == sa.bindparam("code"))
+)
+
+
 def move_by_scan(
     actor: User,
     *,
@@ -282,25 +317,29 @@ def move_by_scan(
     """Move stock between two places as scanned on a handheld (put-away, replenishment)."""
     require(actor.role, Permission.STOCK_MOVE)
     with transaction():
-        item_id = resolve_item_id(item_code)
-        source, destination = resolve_places(from_location, to_location)
+        rows = db.session.execute(_SCAN_LOOKUP, {
+            "code": item_code.strip(), "source_code": from_location, "destination_code": to_location,
+        }).all()
+        if rows:
+            first = rows[0]
+            item_id = first.item_id
+            source = Place(first.source_id, first.source_type, from_location, first.source_active)
+            destination = Place(first.destination_id, first.destination_type, to_location,
+                                first.destination_active)
+            candidates = [
+                r for r in rows
+                if r.lot_id is not None and (not lot_code or r.lot_code == lot_code)
+                and (not owner_code or r.owner_code == owner_code)
+            ]
+        else:  # a SKU instead of a barcode, or something unknown: resolve step by step
+            item_id = resolve_item_id(item_code)
+            source, destination = resolve_places(from_location, to_location)
+            candidates = _free_stock(item_id, source.id, lot_code, owner_code)
         if not (holds_stock(source.type) and holds_stock(destination.type)):
             raise InvalidMovement("Scanned moves are between physical locations only.")
         if (source.type == LocationType.CONSIGNMENT) != (destination.type == LocationType.CONSIGNMENT):
             # rule R7: consignment stock is never mixed with own stock
             raise InvalidMovement("Consignment stock stays in consignment locations (R7).")
-        stmt = (
-            sa.select(quants.c.lot_id, quants.c.owner_id, Lot.code,
-                      (quants.c.quantity - quants.c.reserved).label("free"))
-            .join(Lot, Lot.id == quants.c.lot_id)
-            .where(quants.c.item_id == item_id, quants.c.location_id == source.id)
-            .where(quants.c.quantity - quants.c.reserved > 0)
-        )
-        if lot_code:
-            stmt = stmt.where(Lot.code == lot_code)
-        if owner_code:
-            stmt = stmt.join(Owner, Owner.id == quants.c.owner_id).where(Owner.code == owner_code)
-        candidates = db.session.execute(stmt).all()
         if not candidates:
             if lot_code and not _lot_exists(item_id, lot_code):
                 raise UnknownLot(f"Item has no lot '{lot_code}'.", lot=lot_code)
@@ -309,7 +348,7 @@ def move_by_scan(
                 item_code=item_code, location=from_location, requested=quantity, available=0,
             )
         if len(candidates) > 1:
-            raise LotRequired(lots=sorted(c.code for c in candidates))
+            raise LotRequired(lots=sorted(c.lot_code for c in candidates))
         chosen = candidates[0]
         kind = MovementKind.PUTAWAY if source.type == LocationType.RECEIVING else MovementKind.MOVE
         return post_movement(
@@ -317,6 +356,22 @@ def move_by_scan(
             [StockChange(item_id, chosen.lot_id, chosen.owner_id, source, destination, quantity)],
             document_type="scan", document_id=None,
         )
+
+
+def _free_stock(item_id: int, location_id: int, lot_code: str | None, owner_code: str | None) -> list:
+    stmt = (
+        sa.select(quants.c.lot_id, quants.c.owner_id, Lot.code.label("lot_code"), Owner.code.label("owner_code"),
+                  (quants.c.quantity - quants.c.reserved).label("free"))
+        .join(Lot, Lot.id == quants.c.lot_id)
+        .join(Owner, Owner.id == quants.c.owner_id)
+        .where(quants.c.item_id == item_id, quants.c.location_id == location_id)
+        .where(quants.c.quantity - quants.c.reserved > 0)
+    )
+    if lot_code:
+        stmt = stmt.where(Lot.code == lot_code)
+    if owner_code:
+        stmt = stmt.where(Owner.code == owner_code)
+    return db.session.execute(stmt).all()
 
 
 def _lot_exists(item_id: int, lot_code: str) -> bool:

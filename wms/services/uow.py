@@ -56,8 +56,14 @@ def _begin_for_writing(session) -> None:
     session.connection(execution_options={WRITE_OPTION: True})
 
 
+class RetryUseCase(Exception):
+    """Raised inside a use case that saw a race it cannot finish: run it again from the start."""
+
+
 def is_retryable(exc: BaseException) -> bool:
     """True for errors after which running the whole use case again is correct."""
+    if isinstance(exc, RetryUseCase):
+        return True
     if not isinstance(exc, sa.exc.DBAPIError):
         return False
     sqlstate = getattr(exc.orig, "sqlstate", None)
@@ -75,7 +81,7 @@ def run_in_transaction(use_case: Callable[[], T]) -> T:
         try:
             with transaction():
                 return use_case()
-        except sa.exc.DBAPIError as exc:
+        except (sa.exc.DBAPIError, RetryUseCase) as exc:
             if attempt == retries or not is_retryable(exc):
                 raise
             time.sleep(random.uniform(0.005, 0.02) * (2**attempt))

@@ -1,0 +1,49 @@
+# Two commands for a fresh machine:
+#   make run    set up, migrate, load the demo and serve on SQLite with device simulators
+#   make test   set up and run every test (SQLite; PostgreSQL too when WMS_TEST_DATABASE_URL is set)
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+PYTEST_ARGS ?=
+
+.PHONY: run test test-postgres setup setup-dev system-deps bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# The camera decoder needs the zbar C library (Debian: libzbar0).
+system-deps:
+	@$(PYTHON) -c "import ctypes.util, sys; sys.exit(0 if ctypes.util.find_library('zbar') else 1)" || { \
+	  echo "installing libzbar0"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq libzbar0 >/dev/null; }
+
+setup: $(BIN)/python system-deps
+	$(BIN)/python -m pip install --quiet -e ".[postgres]"
+
+setup-dev: $(BIN)/python system-deps
+	$(BIN)/python -m pip install --quiet -e ".[dev,postgres]"
+
+run: setup
+	$(BIN)/wms db upgrade
+	$(BIN)/wms demo --if-empty
+	$(BIN)/wms serve --host $(HOST) --port $(PORT) --simulators
+
+# pytest exits 5 when it collected nothing; any other non-zero code is a failure.
+test: setup-dev
+	$(BIN)/python -m pytest $(PYTEST_ARGS); rc=$$?; [ $$rc -eq 5 ] && rc=0; exit $$rc
+
+# The database-backed tests again, on PostgreSQL (CI runs this after `make test`).
+test-postgres: setup-dev
+	WMS_TEST_DATABASE_URL=$${WMS_TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test} \
+	  $(BIN)/python -m pytest tests/wms tests/scenarios $(PYTEST_ARGS); rc=$$?; [ $$rc -eq 5 ] && rc=0; exit $$rc
+
+bench: setup-dev
+	$(BIN)/python bench/bench_scan.py
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache .hypothesis *.egg-info
