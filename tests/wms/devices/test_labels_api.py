@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 
 import pytest
 
@@ -12,6 +13,14 @@ from tests.factories import GTIN_1
 
 BUILDERS = {"zpl": zpl, "tspl": tspl}
 STATUS = {"zpl": b"~HS", "tspl": b"\x1b!?"}
+
+
+def received(sim, size: int, timeout: float = 2.0) -> bytes:
+    """What the simulator received, once ``size`` bytes are in (it reads in its own thread)."""
+    deadline = time.monotonic() + timeout
+    while len(sim.received) < size and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return bytes(sim.received)
 
 
 def printer_station(make_station, sim, **options):
@@ -33,7 +42,7 @@ def test_lot_label_bytes_reach_the_printer_exactly(api, make_station, simulators
     job = BUILDERS[language].lot_label(
         LotLabel(gtin, "L2026-42", dt.date(2027, 3, 1), "保温杯 500ml", "24"))
     assert sim.wait_for_jobs(1) == [job.strip(b"\r\n") + (b"\r\n" if language == "tspl" else b"")]
-    assert bytes(sim.received) == STATUS[language] + job  # status request, then the job
+    assert received(sim, len(STATUS[language] + job)) == STATUS[language] + job  # status, then the job
     assert body["bytes"] == len(job) and body["language"] == language and body["label"] == "lot"
     assert body["printer_url"] == sim.url and len(body["sha256"]) == 64
 
@@ -63,8 +72,8 @@ def test_bin_and_shipping_labels_with_copies(api, make_station, simulators):
     bin_bytes = zpl.bin_label(BinLabel("A-01-01", "A"))
     ship_bytes = zpl.shipping_label(ShippingLabel(
         "SF1234567890", "顺丰", "张三", "13800138000", "浙江省杭州市西湖区文三路 1 号"))
-    assert bytes(sim.received) == bin_bytes * 2 + ship_bytes
     jobs = sim.wait_for_jobs(3)
+    assert received(sim, len(bin_bytes * 2 + ship_bytes)) == bin_bytes * 2 + ship_bytes
     assert len(jobs) == 3 and "张*".encode() in jobs[2] and b"13800138000" not in jobs[2]
 
 

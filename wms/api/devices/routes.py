@@ -20,6 +20,13 @@ blp = Blueprint("devices", __name__, url_prefix="/api/v1",
 #: Bytes a multipart envelope may add around the image itself.
 MULTIPART_OVERHEAD = 64 * 1024
 
+#: The upload as OpenAPI describes it: an image as the body, or a multipart ``file``.
+IMAGE_BODY = {"required": True, "content": {
+    "image/*": {"schema": {"type": "string", "format": "binary"}},
+    "multipart/form-data": {"schema": {"type": "object", "properties": {
+        "file": {"type": "string", "format": "binary"}}}},
+}}
+
 # Registered on the app: a DeviceError raised by any area's use case gets the one format.
 blp.app_errorhandler(DeviceError)(device_error_response)
 
@@ -101,6 +108,7 @@ class Decode(MethodView):
     @idempotent
     @blp.arguments(s.DecodeArgsSchema, location="query")
     @blp.response(200, s.DecodeResultSchema)
+    @blp.doc(requestBody=IMAGE_BODY)
     def post(self, args):
         """Decode the barcodes in a camera image (multipart ``file`` or the raw body)."""
         return stations.decode_upload(current_user(), _uploaded_image(), args["engine"])
