@@ -143,6 +143,7 @@ class ReceiptLine(db.Model):
     rejected_quantity: so.Mapped[int | None] = so.mapped_column(default=None)
 
     receipt: so.Mapped[Receipt] = so.relationship(back_populates="lines")
+    lot = so.relationship("Lot")
     inspection: so.Mapped[Inspection | None] = so.relationship(back_populates="receipt_line", uselist=False)
     item = so.relationship("Item")
 

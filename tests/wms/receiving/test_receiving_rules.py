@@ -490,3 +490,21 @@ def test_putaway_keeps_consignment_and_own_stock_apart(ctx, world):
     lot = posted_lot(world, "SKU-1", 3)
     with pytest.raises(InvalidInput):
         receiving.put_away(world.user("receiver"), lot_code=lot, bin_code="CS-02")
+
+
+# --- supplier quality view (R5) ----------------------------------------------------------------------
+
+
+def test_r5_quality_view_shows_state_defect_rates_and_history_per_supplier_and_item(ctx, world):
+    run_lot(world, "SKU-1", 100, defects=3)
+    run_lot(world, "SKU-2", 50, defects=50)
+    clerk = world.user("clerk")
+    view = receiving.supplier_quality(clerk, world.supplier_id)
+    assert (view["state"], view["rate_percent"]) == ("normal", 10)
+    assert view["totals"] == {"lots": 2, "rejected_lots": 1, "units_inspected": 80, "defects": 53,
+                              "defect_rate_percent": "66.25"}
+    assert [h.item_id for h in view["history"]] == [world.items["SKU-2"], world.items["SKU-1"]]
+    one_item = receiving.supplier_quality(clerk, world.supplier_id, item_id=world.items["SKU-1"])
+    assert [(i["sku"], i["defects"], i["defect_rate_percent"]) for i in one_item["items"]] == [
+        ("SKU-1", 3, "10.00")]
+    assert len(one_item["history"]) == 1

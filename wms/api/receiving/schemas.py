@@ -162,16 +162,10 @@ class ReceiptLineSchema(Schema):
     damaged = fields.Int(allow_none=True)
     missing_parts = fields.Int(allow_none=True)
     lot_id = fields.Int(allow_none=True)
-    lot_code = fields.Method("_lot_code", allow_none=True)
+    lot_code = fields.Str(attribute="lot.code", allow_none=True)
     accepted_quantity = fields.Int(allow_none=True)
     rejected_quantity = fields.Int(allow_none=True)
     inspection = fields.Nested(InspectionSchema, allow_none=True)
-
-    def _lot_code(self, line):
-        from wms.extensions import db
-        from wms.models import Lot
-
-        return db.session.get(Lot, line.lot_id).code if line.lot_id else None
 
 
 class ReceiptSchema(Schema):
