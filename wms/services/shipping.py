@@ -550,8 +550,10 @@ def verify_scans(actor: User, number: str, scans: list[Scan]) -> dict:
             lots_of[item_id][lot_id] = qty
         rows = []
         now = utcnow()
+        codes = _resolve_codes({scan.item.strip() for scan in scans})
+        lot_codes = _lot_ids_of(lots_of)
         for index, scan in enumerate(scans):
-            item_id, lot_id = _check_scan(scan, lots_of, scanned, index)
+            item_id, lot_id = _check_scan(scan, lots_of, scanned, index, codes, lot_codes)
             scanned[(item_id, lot_id)] = scanned.get((item_id, lot_id), 0) + scan.quantity
             rows.append(dict(order_id=order.id, item_id=item_id, lot_id=lot_id, quantity=scan.quantity,
                              user_id=actor.id, at=now))
@@ -566,19 +568,17 @@ def verify_scans(actor: User, number: str, scans: list[Scan]) -> dict:
     return run_in_transaction(use_case)
 
 
-def _check_scan(scan: Scan, lots_of: dict, scanned: dict, index: int) -> tuple[int, int]:
+def _check_scan(scan: Scan, lots_of: dict, scanned: dict, index: int, codes: dict[str, int],
+                lot_codes: dict[tuple[int, str], int]) -> tuple[int, int]:
     """The (item, lot) a scan counts for, or the refusal that says what is wrong."""
-    try:
-        item_id = resolve_item_id(scan.item)
-    except UnknownBarcode:
-        raise VerifyWrongItem(scanned=scan.item, scan=index) from None
+    item_id = codes.get(scan.item.strip())
+    if item_id is None:
+        raise VerifyWrongItem(scanned=scan.item, scan=index)
     lots = lots_of.get(item_id)
     if not lots:
         raise VerifyWrongItem(scanned=scan.item, scan=index)
     if scan.lot is not None:
-        lot_id = db.session.execute(
-            sa.select(Lot.id).where(Lot.item_id == item_id, Lot.code == scan.lot.strip())
-        ).scalar_one_or_none()
+        lot_id = lot_codes.get((item_id, scan.lot.strip()))
         if lot_id not in lots:
             raise VerifyWrongLot(scanned=scan.lot, expected=_lot_codes(lots), scan=index)
     elif len(lots) == 1:
@@ -589,6 +589,31 @@ def _check_scan(scan: Scan, lots_of: dict, scanned: dict, index: int) -> tuple[i
     if already + scan.quantity > lots[lot_id]:
         raise VerifyTooMany(expected=lots[lot_id], already_scanned=already, scanned=scan.quantity, scan=index)
     return item_id, lot_id
+
+
+def _resolve_codes(codes: set[str]) -> dict[str, int]:
+    """Item ids of scanned codes in bulk: barcodes (GTIN, internal) first, then SKUs."""
+    found: dict[str, int] = {}
+    ordered = sorted(codes)
+    for start in range(0, len(ordered), 500):
+        chunk = ordered[start:start + 500]
+        found.update({code: item_id for item_id, code in db.session.execute(
+            sa.select(Item.id, Item.sku).where(Item.sku.in_(chunk)))})
+        found.update({code: item_id for code, item_id in db.session.execute(
+            sa.select(ItemBarcode.code, ItemBarcode.item_id).where(ItemBarcode.code.in_(chunk)))})
+    return found
+
+
+def _lot_ids_of(lots_of: dict[int, dict[int, int]]) -> dict[tuple[int, str], int]:
+    """(item id, lot code) -> lot id for the lots on the document."""
+    lot_ids = [lot_id for lots in lots_of.values() for lot_id in lots]
+    result: dict[tuple[int, str], int] = {}
+    for start in range(0, len(lot_ids), 500):
+        for lot_id, item_id, code in db.session.execute(
+            sa.select(Lot.id, Lot.item_id, Lot.code).where(Lot.id.in_(lot_ids[start:start + 500]))
+        ):
+            result[(item_id, code)] = lot_id
+    return result
 
 
 def _verify_tally(order: SalesOrder) -> tuple[dict, dict]:
