@@ -49,7 +49,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     app.before_request(authenticate_request)
     register_api(app)
-    _register_mobile_ui(app)
     register_cli(app)
     return app
 
@@ -70,11 +69,3 @@ def _secret_key(app: Flask) -> None:
         key_file.write_text(secrets.token_hex(32))
         key_file.chmod(0o600)
     app.config["SECRET_KEY"] = key_file.read_text().strip()
-
-
-def _register_mobile_ui(app: Flask) -> None:
-    try:
-        from mobile_ui import register_mobile_ui
-    except ImportError:  # the UI package is optional for API-only deployments
-        return
-    register_mobile_ui(app)
