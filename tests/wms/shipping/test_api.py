@@ -124,3 +124,12 @@ def test_s4_hold_release_and_picker_view_over_http(api, app, world):
     confirmed = api.as_("admin").post(f"{BASE}/releases/{release.get_json()['number']}/confirm")
     assert confirmed.status_code == 200
     assert api.as_("picker").get(f"{BASE}/holds/mine").get_json() == []
+
+
+def test_import_can_approve_in_the_same_call(api, world):
+    csv = "订单号,收件人,商品编码,数量\nTB9,李四,SKU-1,1\n".encode()
+    response = api.client.post(f"{BASE}/orders/import?approve=true", data={"file": (io.BytesIO(csv), "o.csv")},
+                               headers={"Authorization": f"Bearer {api.token('supervisor')}"},
+                               content_type="multipart/form-data")
+    assert response.status_code == 201, response.get_json()
+    assert api.as_("shipper").get(f"{BASE}/orders/TB9/validity").get_json()["valid"] is True

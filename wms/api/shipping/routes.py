@@ -49,11 +49,11 @@ class Orders(MethodView):
 @blp.route("/orders/import")
 class OrderImport(MethodView):
     @idempotent
-    @blp.arguments(s.OrderImportFormSchema, location="form")
+    @blp.arguments(s.OrderImportArgsSchema, location="query")
     @blp.arguments(s.OrderImportFileSchema, location="files")
     @blp.response(201, s.OrderImportResultSchema)
     def post(self, form, files):
-        """Import a shop's order export (CSV or XLSX); bad rows refuse the whole file."""
+        """Import a shop's order export (CSV or XLSX, multipart field 'file'); bad rows refuse it whole."""
         upload = files["file"]
         return shipping_import.import_orders(
             current_user(), upload.filename or "", upload.read(), approve=form["approve"],

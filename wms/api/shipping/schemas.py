@@ -130,7 +130,7 @@ class OrderValiditySchema(Schema):
     details = fields.Dict()
 
 
-class OrderImportFormSchema(Schema):
+class OrderImportArgsSchema(Schema):
     approve = fields.Bool(load_default=False)
     warehouse_code = Code(load_default=None)
 
