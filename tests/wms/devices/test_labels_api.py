@@ -64,12 +64,14 @@ def test_bin_and_shipping_labels_with_copies(api, make_station, simulators):
     bin_job = shipper.post(f"/api/v1/stations/{code}/labels", json={
         "label": "bin", "data": {"location": "A-01-01", "zone": "A"}, "copies": 2})
     assert bin_job.status_code == 201, bin_job.get_json()
+    # The simulator serves the newest connection: let it read this one to the end first.
+    bin_bytes = zpl.bin_label(BinLabel("A-01-01", "A"))
+    assert received(sim, 2 * len(bin_bytes)) == bin_bytes * 2
     ship = shipper.post(f"/api/v1/stations/{code}/labels", json={
         "label": "shipping", "data": {
             "tracking": "SF1234567890", "carrier": "顺丰", "recipient_name": "张三",
             "recipient_phone": "13800138000", "recipient_address": "浙江省杭州市西湖区文三路 1 号"}})
     assert ship.status_code == 201, ship.get_json()
-    bin_bytes = zpl.bin_label(BinLabel("A-01-01", "A"))
     ship_bytes = zpl.shipping_label(ShippingLabel(
         "SF1234567890", "顺丰", "张三", "13800138000", "浙江省杭州市西湖区文三路 1 号"))
     jobs = sim.wait_for_jobs(3)
