@@ -178,3 +178,29 @@ def test_l1_verify_finds_on_hand_that_disagrees_with_the_ledger(ctx, world, runn
     result = runner.invoke(args=["ledger", "verify"])
     assert result.exit_code == 1
     assert '"ok": false' in result.output
+
+
+def test_s5_large_movement_is_batched_and_still_all_or_nothing(ctx, world):
+    """Receipts and shipments of thousands of lines take the batched path; same rules."""
+    from wms.services.stock import BATCH_THRESHOLD, get_or_create_lot
+
+    user, own = world.user("admin"), world.owners["OWN"]
+    lines = BATCH_THRESHOLD + 5
+    lots = [get_or_create_lot(world.items["SKU-1"], f"BATCH-{n}").id for n in range(lines)]
+    db.session.commit()
+    received = post_movement(user, "receipt", [
+        StockChange(world.items["SKU-1"], lot, own, world.place("SUP"), world.place("A-01-01"), 3) for lot in lots
+    ])
+    assert len(received.entry_ids) == 2 * lines
+    assert quantities(world, "SKU-1") == {"A-01-01": 3 * lines}
+    moves = [StockChange(world.items["SKU-1"], lot, own, world.place("A-01-01"), world.place("B-01-01"), 2)
+             for lot in lots]
+    moves[-1] = StockChange(world.items["SKU-1"], lots[-1], own, world.place("A-01-01"), world.place("B-01-01"), 4)
+    with pytest.raises(InsufficientStock) as refused:
+        post_movement(user, "move", moves)
+    assert refused.value.details["lot_id"] == lots[-1] and refused.value.details["available"] == 3
+    db.session.rollback()
+    assert quantities(world, "SKU-1") == {"A-01-01": 3 * lines}
+    post_movement(user, "move", moves[:-1])
+    assert quantities(world, "SKU-1") == {"A-01-01": 3 * lines - 2 * (lines - 1), "B-01-01": 2 * (lines - 1)}
+    assert verify_ledger().ok
