@@ -104,7 +104,7 @@ def allocate_lines(order: SalesOrder, lines: list[SalesOrderLine]) -> Allocation
             short = [line for line in lines if remaining[line.id] > 0]
             if not short:
                 break
-            candidates = _candidates(order, sorted({line.item_id for line in short}))
+            candidates = _candidates(order, sorted({line.item_id for line in short}), fefo)
             free = {c.quant_id: c.free for cands in candidates.values() for c in cands}
             plan: dict[tuple[int, int], int] = defaultdict(int)
             for line in short:
@@ -208,7 +208,7 @@ def _item_flags(item_ids: list[int]) -> tuple[dict[int, str], dict[int, bool]]:
     return skus, fefo
 
 
-def _candidates(order: SalesOrder, item_ids: list[int]) -> dict[int, list[Candidate]]:
+def _candidates(order: SalesOrder, item_ids: list[int], fefo: dict[int, bool]) -> dict[int, list[Candidate]]:
     """Free stock the order may take: storage bins of its warehouse, its owner's stock.
 
     Only the head of each item's removal order is read: rows whose running total of free
@@ -223,36 +223,36 @@ def _candidates(order: SalesOrder, item_ids: list[int]) -> dict[int, list[Candid
         .group_by(SalesOrderLine.item_id)
         .subquery()
     )
-    under_count = (
-        sa.select(CycleCountTask.id)
-        .where(CycleCountTask.item_id == quants.c.item_id, CycleCountTask.location_id == quants.c.location_id,
-               CycleCountTask.status == "open")
-        .exists()
-    )
     free = quants.c.quantity - quants.c.reserved
-    is_fefo = sa.and_(Item.fefo, Item.expiry_tracked)
-    removal = [
-        # FEFO items: earliest expiry first, undated last; FIFO items skip these two keys
-        sa.case((sa.and_(is_fefo, Lot.expiry_date.is_(None)), 1), else_=0),
-        sa.case((is_fefo, Lot.expiry_date), else_=None),
-        Lot.received_at, Lot.id, Location.path_order, Location.code, quants.c.id,
-    ]
+    fefo_ids = [item_id for item_id in item_ids if fefo.get(item_id)]
+    removal = [Lot.received_at, Lot.id, Location.path_order, Location.code, quants.c.id]
+    if fefo_ids:
+        is_fefo = quants.c.item_id.in_(fefo_ids)
+        removal = [
+            # FEFO items: earliest expiry first, undated last; FIFO items skip these two keys
+            sa.case((sa.and_(is_fefo, Lot.expiry_date.is_(None)), 1), else_=0),
+            sa.case((is_fefo, Lot.expiry_date), else_=None),
+            *removal,
+        ]
     for start in range(0, len(item_ids), _CHUNK):
+        chunk = item_ids[start:start + _CHUNK]
         inner = (
             sa.select(quants.c.id, quants.c.item_id, quants.c.lot_id, quants.c.location_id,
                       quants.c.owner_id, free.label("free"), Lot.received_at, Lot.expiry_date,
                       Location.path_order, Location.code, need.c.need,
                       sa.func.sum(free).over(partition_by=quants.c.item_id, order_by=removal).label("running"))
             .join(need, need.c.item_id == quants.c.item_id)
-            .join(Item, Item.id == quants.c.item_id)
             .join(Lot, Lot.id == quants.c.lot_id)
             .join(Location, Location.id == quants.c.location_id)
-            .where(quants.c.item_id.in_(item_ids[start:start + _CHUNK]))
+            .where(quants.c.item_id.in_(chunk))
             .where(quants.c.quantity > quants.c.reserved)
             .where(Location.type.in_([t.value for t in AVAILABLE_TYPES]))
             .where(Location.active.is_(True), Location.warehouse_id == order.warehouse_id)
-            .where(~under_count)  # a bin with a count difference waits for its cycle count
         )
+        under_count = _bins_under_count(chunk)
+        if under_count:
+            # a bin with a count difference waits for its cycle count (S2 step 1)
+            inner = inner.where(~sa.tuple_(quants.c.item_id, quants.c.location_id).in_(under_count))
         if order.owner_id is not None:
             inner = inner.where(quants.c.owner_id == order.owner_id)  # the named consignor's stock
         else:
@@ -266,3 +266,11 @@ def _candidates(order: SalesOrder, item_ids: list[int]) -> dict[int, list[Candid
                 location_code=row.code, free=row.free,
             ))
     return by_item
+
+
+def _bins_under_count(item_ids: list[int]) -> list[tuple[int, int]]:
+    """(item, bin) pairs with an open cycle count: few at any time, usually none."""
+    return [tuple(row) for row in db.session.execute(
+        sa.select(CycleCountTask.item_id, CycleCountTask.location_id)
+        .where(CycleCountTask.status == "open", CycleCountTask.item_id.in_(item_ids))
+    )]
