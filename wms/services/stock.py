@@ -166,34 +166,36 @@ def _append_and_apply(entries: list[dict], physical: set[int], reserved_use: dic
 
 
 def _take_many(takes: list[tuple[tuple[int, int, int, int], int, int]]) -> None:
-    """Guarded decrement of many rows in one statement; all of them or a refusal (S5)."""
-    wanted = sa.values(
-        *(sa.column(c, sa.Integer) for c in (*_KEY, "taken", "from_reserved")), name="wanted"
-    ).data([(*key, quantity, from_reserved) for key, quantity, from_reserved in takes]).cte("wanted")
-    stmt = (
-        sa.update(quants)
-        .where(*(quants.c[c] == wanted.c[c] for c in _KEY))
-        .where(quants.c.quantity - quants.c.reserved >= wanted.c.taken - wanted.c.from_reserved)
-        .where(quants.c.reserved >= wanted.c.from_reserved)
-        .values(quantity=quants.c.quantity - wanted.c.taken, reserved=quants.c.reserved - wanted.c.from_reserved)
-        .returning(*(quants.c[c] for c in _KEY))
-    )
-    done = {tuple(row) for row in db.session.execute(stmt)}
-    for key, quantity, _ in takes:
-        if key not in done:
+    """Guarded decrement of many rows in one executemany; all of them or a refusal (S5)."""
+    # Read what is free first, so a refusal can name the short line precisely.
+    free: dict[tuple[int, int, int, int], tuple[int, int]] = {}
+    lot_ids = sorted({key[1] for key, _, _ in takes})
+    for start in range(0, len(lot_ids), BATCH_ROWS):
+        rows = db.session.execute(
+            sa.select(*(quants.c[c] for c in _KEY), quants.c.quantity, quants.c.reserved)
+            .where(quants.c.lot_id.in_(lot_ids[start:start + BATCH_ROWS]))
+        )
+        for row in rows:
+            free[tuple(row[:4])] = (row.quantity, row.reserved)
+    for key, quantity, from_reserved in takes:
+        on_hand, reserved = free.get(key, (0, 0))
+        if on_hand - reserved < quantity - from_reserved or reserved < from_reserved:
             _refuse_take(key, quantity)
+    params = [
+        {**{f"k_{c}": v for c, v in zip(_KEY, key, strict=True)},
+         "free_needed": quantity - from_reserved, "from_reserved": from_reserved, "taken": quantity}
+        for key, quantity, from_reserved in takes
+    ]
+    # The guard stays the authority: stock taken meanwhile by another writer refuses all.
+    if db.session.execute(_TAKE, params).rowcount != len(takes):
+        raise InsufficientStock("Stock changed while this movement was posted; nothing was moved.",
+                                requested_lines=len(takes))
 
 
 def _put_many(puts: list[tuple[tuple[int, int, int, int], int]]) -> None:
-    """Add stock to many places in one statement, creating on-hand rows on first use."""
-    insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    stmt = insert(quants).values([
-        dict(zip(_KEY, key, strict=True), quantity=quantity, reserved=0) for key, quantity in puts
-    ])
-    db.session.execute(stmt.on_conflict_do_update(
-        index_elements=[quants.c[c] for c in _KEY],
-        set_={"quantity": quants.c.quantity + stmt.excluded.quantity},
-    ))
+    """Add stock to many places in one executemany, creating on-hand rows on first use."""
+    params = [{**{f"p_{c}": v for c, v in zip(_KEY, key, strict=True)}, "put": quantity} for key, quantity in puts]
+    db.session.execute(_PUT[db.session.get_bind().dialect.name], params)
 
 
 _KEY = ("item_id", "lot_id", "location_id", "owner_id")
