@@ -63,17 +63,17 @@ _LOCK_AND_FIND = (
 
 def _claim(user_id: int, key: str, fingerprint: str) -> Response | None:
     """Take the key for this transaction; the stored response if it was used before."""
-    session = db.session
+    connection = db.session.connection()  # Core statements: no ORM layer needed
     params = {"user_id": user_id, "key": key}
-    if session.get_bind().dialect.name == "postgresql":
-        row = session.execute(_LOCK_AND_FIND, {**params, "lock_id": _lock_id(user_id, key)}).one()
+    if connection.dialect.name == "postgresql":
+        row = connection.execute(_LOCK_AND_FIND, {**params, "lock_id": _lock_id(user_id, key)}).one()
         if not row.got:
             raise IdempotencyInFlight()
         if row.fingerprint is None:
             return None
     else:
         # SQLite needs no lock: BEGIN IMMEDIATE already runs writers one at a time.
-        row = session.execute(_FIND, params).first()
+        row = connection.execute(_FIND, params).first()
         if row is None:
             return None
     if row.fingerprint != fingerprint:
@@ -84,9 +84,9 @@ def _claim(user_id: int, key: str, fingerprint: str) -> Response | None:
 
 
 def _store(user_id: int, key: str, fingerprint: str, status: int, body: str) -> None:
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stored = db.session.execute(
+    connection = db.session.connection()
+    insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
+    stored = connection.execute(
         insert(_records).values(
             user_id=user_id, key=key, fingerprint=fingerprint, method=request.method,
             path=request.path[:400], response_status=status, response_body=body,

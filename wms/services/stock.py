@@ -152,7 +152,7 @@ def _append_and_apply(entries: list[dict], physical: set[int], reserved_use: dic
             _take(key, quantity, from_reserved)
         for key, quantity in puts:
             _put(key, quantity)
-        result = session.execute(sa.insert(ledger).returning(ledger.c.id), entries)
+        result = _core().execute(_INSERT_ENTRIES, entries)
         return [row[0] for row in result]
     for start in range(0, len(takes), BATCH_ROWS):
         _take_many(takes[start:start + BATCH_ROWS])
@@ -199,6 +199,12 @@ def _put_many(puts: list[tuple[tuple[int, int, int, int], int]]) -> None:
 
 
 _KEY = ("item_id", "lot_id", "location_id", "owner_id")
+_INSERT_ENTRIES = sa.insert(ledger).returning(ledger.c.id)
+
+
+def _core() -> sa.Connection:
+    """The unit of work's connection, for Core statements on the hot path (no ORM layer)."""
+    return db.session.connection()
 
 
 def _key_filter(key: tuple[int, int, int, int]):
@@ -236,7 +242,7 @@ def _take(key: tuple[int, int, int, int], quantity: int, from_reserved: int) -> 
     """Guarded decrement: succeeds only if the stock is there, atomically (S5)."""
     params = {f"k_{column}": value for column, value in zip(_KEY, key, strict=True)}
     params.update(free_needed=quantity - from_reserved, from_reserved=from_reserved, taken=quantity)
-    if db.session.execute(_TAKE, params).rowcount != 1:
+    if _core().execute(_TAKE, params).rowcount != 1:
         _refuse_take(key, quantity)
 
 
@@ -254,7 +260,8 @@ def _put(key: tuple[int, int, int, int], quantity: int) -> None:
     """Add stock to a place, creating its on-hand row on first use."""
     params = {f"p_{column}": value for column, value in zip(_KEY, key, strict=True)}
     params["put"] = quantity
-    db.session.execute(_PUT[db.session.get_bind().dialect.name], params)
+    connection = _core()
+    connection.execute(_PUT[connection.dialect.name], params)
 
 
 # --- corrections ------------------------------------------------------------------
@@ -369,7 +376,7 @@ def move_by_scan(
     """Move stock between two places as scanned on a handheld (put-away, replenishment)."""
     require(actor.role, Permission.STOCK_MOVE)
     with transaction():
-        rows = db.session.execute(_SCAN_LOOKUP, {
+        rows = _core().execute(_SCAN_LOOKUP, {
             "code": item_code.strip(), "source_code": from_location, "destination_code": to_location,
         }).all()
         if rows:
