@@ -161,8 +161,8 @@ def _reserve(per_quant: dict[int, int]) -> set[int]:
     ordered = sorted(per_quant.items())  # one lock order for every allocator
     if db.session.get_bind().dialect.name == "postgresql":
         won: set[int] = set()
-        for start in range(0, len(ordered), 1000):
-            won.update(_reserve_batch_postgres(ordered[start:start + 1000]))
+        for start in range(0, len(ordered), 5000):
+            won.update(_reserve_batch_postgres(ordered[start:start + 5000]))
         return won
     won = set()
     for quant_id, quantity in ordered:  # SQLite: in-process, one statement per row is cheap
@@ -176,20 +176,26 @@ def _reserve(per_quant: dict[int, int]) -> set[int]:
     return won
 
 
+#: One round trip per batch on PostgreSQL: the wanted rows are locked in id order (so two
+#: allocators with overlapping lots queue instead of deadlocking), then each row's guard
+#: is checked and its reservation raised; only rows that had the units free come back.
+_RESERVE_BATCH = sa.text("""
+    WITH wanted AS (
+        SELECT * FROM unnest(CAST(:quant_ids AS bigint[]), CAST(:quantities AS integer[])) AS w(quant_id, n)
+    ), locked AS (
+        SELECT q.id FROM stock_quant AS q WHERE q.id IN (SELECT quant_id FROM wanted)
+        ORDER BY q.id FOR UPDATE
+    )
+    UPDATE stock_quant AS q SET reserved = q.reserved + w.n
+    FROM wanted AS w
+    WHERE q.id = w.quant_id AND q.id IN (SELECT id FROM locked) AND q.quantity - q.reserved >= w.n
+    RETURNING q.id
+""")
+
+
 def _reserve_batch_postgres(batch: list[tuple[int, int]]) -> set[int]:
-    # Lock the rows in id order first: two allocators wanting overlapping lots then
-    # queue instead of deadlocking. The UPDATE is one round trip for the whole batch,
-    # and each row's guard is still checked under its row lock.
-    db.session.execute(
-        sa.select(quants.c.id).where(quants.c.id.in_([quant_id for quant_id, _ in batch]))
-        .order_by(quants.c.id).with_for_update()
-    ).all()
-    wanted = sa.values(sa.column("quant_id", sa.BigInteger), sa.column("n", sa.Integer), name="wanted").data(batch)
     result = db.session.execute(
-        sa.update(quants)
-        .where(quants.c.id == wanted.c.quant_id, quants.c.quantity - quants.c.reserved >= wanted.c.n)
-        .values(reserved=quants.c.reserved + wanted.c.n)
-        .returning(quants.c.id)
+        _RESERVE_BATCH, {"quant_ids": [q for q, _ in batch], "quantities": [n for _, n in batch]}
     )
     return set(result.scalars())
 
