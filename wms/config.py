@@ -22,7 +22,9 @@ class Defaults:
     """Settings a fresh install runs with: embedded SQLite in the instance folder."""
 
     SQLALCHEMY_DATABASE_URI = None  # filled by create_app: sqlite in the instance folder
-    SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {"pool_pre_ping": True}
+    # No pre-ping: it costs a round trip on every request. Connections are recycled
+    # hourly instead, and a use case that meets a dropped connection is retried.
+    SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {"pool_recycle": 3600}
     SECRET_KEY = None  # generated into the instance folder on first start when unset
     # Bearer tokens last one shift; a PDA logs in again at the start of the next.
     TOKEN_MAX_AGE = 12 * 3600

@@ -204,3 +204,25 @@ def test_s5_large_movement_is_batched_and_still_all_or_nothing(ctx, world):
     post_movement(user, "move", moves[:-1])
     assert quantities(world, "SKU-1") == {"A-01-01": 3 * lines - 2 * (lines - 1), "B-01-01": 2 * (lines - 1)}
     assert verify_ledger().ok
+
+
+def test_a_use_case_on_a_dropped_connection_is_run_again(ctx, world):
+    """Connections are not pinged before use; a dropped one costs a retry, not an error."""
+    from wms.services.uow import run_in_transaction
+
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("only a server can drop a connection")
+    stock_in(world, "SKU-1", 5, "A-01-01")
+    calls = []
+
+    def count_stock():
+        calls.append(1)
+        if len(calls) == 1:  # the server ends this session, as a restart or a proxy would
+            pid = db.session.execute(sa.text("SELECT pg_backend_pid()")).scalar_one()
+            with db.engine.connect() as other:
+                other.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+                other.commit()
+        return db.session.execute(sa.select(sa.func.sum(StockQuant.quantity))).scalar_one()
+
+    assert run_in_transaction(count_stock) == 5
+    assert len(calls) == 2

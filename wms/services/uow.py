@@ -66,6 +66,8 @@ def is_retryable(exc: BaseException) -> bool:
         return True
     if not isinstance(exc, sa.exc.DBAPIError):
         return False
+    if exc.connection_invalidated:
+        return True  # the server dropped the connection: the pool opens a new one
     sqlstate = getattr(exc.orig, "sqlstate", None)
     if sqlstate in RETRYABLE_SQLSTATES:
         return True
