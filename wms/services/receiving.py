@@ -756,12 +756,13 @@ def _lots_for(receipt: Receipt, document: InboundDocument, lines: list[ReceiptLi
     wanted = set(codes.values())
     lot_table = Lot.__table__
     existing: dict[tuple[int, str], int] = {}
-    item_ids = {item_id for item_id, _ in wanted}
+    # By code alone: two IN lists of thousands make SQLite read far too many rows.
     for row in db.session.execute(
         sa.select(lot_table.c.id, lot_table.c.item_id, lot_table.c.code)
-        .where(lot_table.c.item_id.in_(item_ids), lot_table.c.code.in_({c for _, c in wanted}))
+        .where(lot_table.c.code.in_({c for _, c in wanted}))
     ):
-        existing[(row.item_id, row.code)] = row.id
+        if (row.item_id, row.code) in wanted:
+            existing[(row.item_id, row.code)] = row.id
     expiry = {codes[line.id]: line.expiry_date for line in lines}
     missing = [key for key in wanted if key not in existing]
     if missing:
@@ -771,11 +772,13 @@ def _lots_for(receipt: Receipt, document: InboundDocument, lines: list[ReceiptLi
             [dict(item_id=item_id, code=code, received_at=now, expiry_date=expiry[(item_id, code)],
                   supplier_id=document.supplier_id) for item_id, code in missing],
         )
+        new_keys = set(missing)
         for row in db.session.execute(
             sa.select(lot_table.c.id, lot_table.c.item_id, lot_table.c.code)
-            .where(lot_table.c.item_id.in_({i for i, _ in missing}), lot_table.c.code.in_({c for _, c in missing}))
+            .where(lot_table.c.code.in_({c for _, c in missing}))
         ):
-            existing.setdefault((row.item_id, row.code), row.id)
+            if (row.item_id, row.code) in new_keys:
+                existing[(row.item_id, row.code)] = row.id
     return {line_id: existing[key] for line_id, key in codes.items()}
 
 
