@@ -6,6 +6,7 @@ import os
 import secrets
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import Flask, jsonify
 
@@ -25,6 +26,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     os.makedirs(app.instance_path, exist_ok=True)
     _database_url(app)
     _secret_key(app)
+    ZoneInfo(app.config["WAREHOUSE_TIMEZONE"])  # a wrong zone fails at start, not at day's end
 
     from wms import models  # noqa: F401 - registers the tables
     from wms.api import register_api

@@ -13,6 +13,7 @@ ENVIRONMENT_KEYS = {
     "WMS_LOGIN_MAX_FAILURES": "LOGIN_MAX_FAILURES",
     "WMS_LOGIN_WINDOW_SECONDS": "LOGIN_WINDOW_SECONDS",
     "WMS_SQLITE_SYNCHRONOUS": "SQLITE_SYNCHRONOUS",
+    "WMS_WAREHOUSE_TIMEZONE": "WAREHOUSE_TIMEZONE",
 }
 
 INTEGER_KEYS = {"TOKEN_MAX_AGE", "LOGIN_MAX_FAILURES", "LOGIN_WINDOW_SECONDS"}
@@ -32,6 +33,8 @@ class Defaults:
     LOGIN_MAX_FAILURES = 5
     LOGIN_WINDOW_SECONDS = 300
     PASSWORD_HASH_METHOD = "scrypt"
+    # The warehouse's day for same-day clearing (R8, S7) and the end-of-day report.
+    WAREHOUSE_TIMEZONE = "Asia/Shanghai"
     # synchronous=FULL survives power loss without losing committed scans (notes/data.md).
     SQLITE_SYNCHRONOUS = "FULL"
     SQLITE_BUSY_TIMEOUT_MS = 10_000

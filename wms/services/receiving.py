@@ -795,14 +795,14 @@ def _close_if_complete(document: InboundDocument) -> None:
 
 def day_window(day: date) -> tuple[datetime, datetime]:
     """The UTC bounds of a warehouse day, in the warehouse's time zone (R8)."""
-    zone = ZoneInfo(current_app.config.get("WAREHOUSE_TIMEZONE", "Asia/Shanghai"))
+    zone = ZoneInfo(current_app.config["WAREHOUSE_TIMEZONE"])
     start = datetime.combine(day, time.min, tzinfo=zone)
     return start, start + timedelta(days=1)
 
 
 def today() -> date:
     """The current date where the warehouse is."""
-    return utcnow().astimezone(ZoneInfo(current_app.config.get("WAREHOUSE_TIMEZONE", "Asia/Shanghai"))).date()
+    return utcnow().astimezone(ZoneInfo(current_app.config["WAREHOUSE_TIMEZONE"])).date()
 
 
 def unposted_receipts(actor: User, day: date | None = None, *, warehouse_id: int | None = None) -> list[dict]:

@@ -738,7 +738,7 @@ def shipping_label(actor: User, number: str) -> dict:
 
 
 def _warehouse_zone():
-    name = current_app.config.get("WAREHOUSE_TIMEZONE", "Asia/Shanghai")
+    name = current_app.config["WAREHOUSE_TIMEZONE"]
     try:
         return ZoneInfo(name)
     except ZoneInfoNotFoundError:  # pragma: no cover - a system without tz data
