@@ -104,7 +104,7 @@ def upgrade():
     op.create_table('idempotency_record',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
-    sa.Column('key', sa.String(length=255), nullable=False),
+    sa.Column('key', sa.String(length=255), nullable=True),
     sa.Column('fingerprint', sa.String(length=64), nullable=False),
     sa.Column('method', sa.String(length=8), nullable=False),
     sa.Column('path', sa.String(length=400), nullable=False),

@@ -121,3 +121,20 @@ def test_a_record_written_meanwhile_makes_the_use_case_run_again(app, world):
         with pytest.raises(RetryUseCase):
             with transaction():
                 _store(world.users["picker"], "raced", "f" * 64, 201, "{}")
+
+
+def test_every_mutating_call_is_recorded_with_who_made_it(app, api, world):
+    """Calls without a key are not replayable, but they are on record like the others."""
+    from wms.models import IdempotencyRecord
+
+    admin = api.as_("admin")
+    assert admin.post("/api/v1/suppliers", json={"code": "S-A", "name": "甲"}).status_code == 201
+    assert admin.post("/api/v1/suppliers", json={"code": "S-B", "name": "乙"}, key="k-b").status_code == 201
+    refused = api.as_("picker").post("/api/v1/suppliers", json={"code": "S-C", "name": "丙"})
+    assert refused.status_code == 403
+    with app.app_context():
+        records = db.session.execute(sa.select(IdempotencyRecord).order_by(IdempotencyRecord.id)).scalars().all()
+        assert [(r.user_id, r.method, r.path, r.key, r.response_status) for r in records] == [
+            (world.users["admin"], "POST", "/api/v1/suppliers", None, 201),
+            (world.users["admin"], "POST", "/api/v1/suppliers", "k-b", 201),
+        ]

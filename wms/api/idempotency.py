@@ -1,5 +1,8 @@
 """The Idempotency-Key header: a PDA on flaky Wi-Fi may send the same request twice.
 
+Every mutating call is also recorded (user, method, path, status, time, response) in
+the same transaction as its effect: that record is the API's audit trail.
+
 - a retry after completion gets the first response again (success or refusal);
 - the same key with another payload is refused with 422 ``idempotency_key_reused``;
 - a retry while the first is still running gets 409 ``idempotency_in_flight``.
@@ -83,7 +86,7 @@ def _claim(user_id: int, key: str, fingerprint: str) -> Response | None:
     return replay
 
 
-def _store(user_id: int, key: str, fingerprint: str, status: int, body: str) -> None:
+def _store(user_id: int, key: str | None, fingerprint: str, status: int, body: str) -> None:
     connection = db.session.connection()
     insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
     stored = connection.execute(
@@ -106,6 +109,15 @@ def _remember_refusal(user_id: int, key: str, fingerprint: str, error: DomainErr
     return replay
 
 
+def _run_and_record(view, args, kwargs) -> Response:
+    """A call without a key: its effect and who made it, in one transaction (no replay)."""
+    response = make_response(view(*args, **kwargs))
+    if response.status_code < 500:
+        _store(current_user().id, None, request_fingerprint(), response.status_code,
+               response.get_data(as_text=True))
+    return response
+
+
 def idempotent(view):
     """Decorate a mutating view: one transaction, replayable by Idempotency-Key."""
 
@@ -113,7 +125,7 @@ def idempotent(view):
     def wrapper(*args, **kwargs):
         key = request.headers.get(HEADER)
         if key is None:
-            return run_in_transaction(lambda: make_response(view(*args, **kwargs)))
+            return run_in_transaction(partial(_run_and_record, view, args, kwargs))
         max_length = current_app.config.get("IDEMPOTENCY_KEY_MAX_LENGTH", 255)
         if not key or len(key) > max_length or not key.isprintable():
             raise IdempotencyKeyInvalid(max_length=max_length)

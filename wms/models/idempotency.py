@@ -1,4 +1,8 @@
-"""Stored responses of mutating requests, keyed by the client's Idempotency-Key."""
+"""Every mutating API call: who, what, when and the response, keyed by its Idempotency-Key.
+
+The same rows are the audit trail of the API (one per call that changed something,
+keyed or not) and the store that replays a keyed retry.
+"""
 
 from __future__ import annotations
 
@@ -12,12 +16,12 @@ from wms.models.types import BigIntPK, UTCDateTime, utcnow
 
 
 class IdempotencyRecord(db.Model):
-    """The first response to a keyed request, written in the same transaction as its effect."""
+    """One mutating call and its response, written in the same transaction as its effect."""
 
     __tablename__ = "idempotency_record"
     id: so.Mapped[int] = so.mapped_column(BigIntPK, primary_key=True)
     user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("user.id"))
-    key: so.Mapped[str] = so.mapped_column(sa.String(255))
+    key: so.Mapped[str | None] = so.mapped_column(sa.String(255))  # None: sent without a key
     fingerprint: so.Mapped[str] = so.mapped_column(sa.String(64))  # sha256 of method, path, body
     method: so.Mapped[str] = so.mapped_column(sa.String(8))
     path: so.Mapped[str] = so.mapped_column(sa.String(400))
