@@ -234,7 +234,7 @@ def plan_allocation(candidates: list[Candidate], quantity: int, fefo: bool = Fal
 
 # --- weights and personal data --------------------------------------------------------
 
-WEIGHT_UNITS = {"g": Decimal(1), "kg": Decimal(1000)}
+WEIGHT_UNITS = {"g": Decimal(1), "kg": Decimal(1000), "lb": Decimal("453.59237")}
 WEIGHT_SOURCES = ("scale", "manual")
 MAX_PARCEL_GRAMS = 1_000_000
 

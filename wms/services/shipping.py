@@ -90,6 +90,7 @@ from wms.services.shipping_common import (
     record_step,
     release_reservation,
 )
+from wms.services.stations import print_label, read_scale
 from wms.services.stock import Place, StockChange, post_movement, resolve_item_id, virtual_location
 from wms.services.uow import run_in_transaction
 
@@ -640,16 +641,23 @@ def _lot_codes(lot_ids) -> list[str]:
 
 
 def ship_order(
-    actor: User, number: str, *, carrier: str, tracking_number: str, weight, weight_unit: str,
-    weight_source: str, shipper_signature: str, carrier_signature: str,
+    actor: User, number: str, *, carrier: str, tracking_number: str, weight=None, weight_unit: str = "kg",
+    weight_source: str = "manual", shipper_signature: str, carrier_signature: str,
+    station: str | None = None,
 ) -> dict:
     """S2 steps 3 and 4: hand over with both signatures, and deduct, atomically.
 
     Inside this one transaction: the order row is locked, the S4 gate is passed, the
     document is checked (S3) with the holds then in force (S4) and its exchange notice
     (S6), the handover is recorded and the ledger is decremented from the reservations.
+    With ``station`` and no weight, the parcel is weighed on that station's scale.
     """
     require(actor.role, Permission.SHIP)
+    if weight is None:
+        if station is None:
+            raise InvalidWeight("Give the parcel's weight or the packing station whose scale weighs it.")
+        reading = read_scale(actor, station, stable=True)
+        weight, weight_unit, weight_source = reading.value, reading.unit, "scale"
     grams = weight_in_grams(weight, weight_unit)
     if weight_source not in WEIGHT_SOURCES:
         raise InvalidWeight(f"weight_source must be one of {list(WEIGHT_SOURCES)}.",
@@ -713,6 +721,16 @@ def _ship_changes(order: SalesOrder) -> list[StockChange]:
         StockChange(item_id, lot_id, owner_id, places[location_id], customer, qty, from_reserved=True)
         for (item_id, lot_id, owner_id, location_id), qty in merged.items()
     ]
+
+
+def print_shipping_label(actor: User, number: str, station: str, copies: int = 1):
+    """Print the parcel's label (masked recipient, tracking barcode) on a station's printer."""
+    data = shipping_label(actor, number)
+    return print_label(actor, station, "shipping", {
+        "tracking": data["tracking_number"], "carrier": data["carrier"], "order": data["order_number"],
+        "recipient_name": data["recipient_name"], "recipient_phone": data["recipient_phone"],
+        "recipient_address": data["recipient_address"],
+    }, copies=copies)
 
 
 def shipping_label(actor: User, number: str) -> dict:

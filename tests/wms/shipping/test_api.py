@@ -133,3 +133,40 @@ def test_import_can_approve_in_the_same_call(api, world):
                                content_type="multipart/form-data")
     assert response.status_code == 201, response.get_json()
     assert api.as_("shipper").get(f"{BASE}/orders/TB9/validity").get_json()["valid"] is True
+
+
+def test_s2_ship_weighs_the_parcel_on_the_station_scale_and_prints_its_label(api, app, world):
+    """The station's real scale and printer (simulators on loopback TCP) serve the ship step."""
+    from devices.simulators.printer import PrinterSimulator
+    from devices.simulators.scale import ScaleSimulator
+
+    scale = ScaleSimulator("mt-sics", "tcp")
+    scale.set_weight("2.345")
+    scale.start()
+    printer = PrinterSimulator("zpl", "tcp").start()
+    try:
+        station = {"code": "PACK-9", "name": "打包台9", "kind": "packing", "warehouse_id": world.warehouse_id,
+                   "scale_url": scale.url, "scale_protocol": "mt-sics", "printer_url": printer.url,
+                   "printer_language": "zpl"}
+        assert api.as_("admin").post("/api/v1/stations", json=station).status_code == 201
+        with app.app_context():
+            stock_in(world, "SKU-1", 10, "A-01-01")
+        number = _order(api)
+        _to_verify(api, number)
+        assert api.as_("shipper").post(f"{BASE}/orders/{number}/verify-scans",
+                                       json={"item": "SKU-1", "quantity": 2}).status_code == 201
+        handover = {k: v for k, v in HANDOVER.items() if k not in ("weight", "weight_unit", "weight_source")}
+        no_weight = api.as_("shipper").post(f"{BASE}/orders/{number}/ship", json=handover)
+        assert (no_weight.status_code, no_weight.get_json()["code"]) == (422, "invalid_weight")
+        shipped = api.as_("shipper").post(f"{BASE}/orders/{number}/ship", json={**handover, "station": "PACK-9"})
+        assert shipped.status_code == 200, shipped.get_json()
+        assert shipped.get_json()["weight_grams"] == 2345
+        label = api.as_("shipper").get(f"{BASE}/orders/{number}/label").get_json()
+        assert label["weight_source"] == "scale" and label["weight"]["kg"] == "2.345"
+        printed = api.as_("shipper").post(f"{BASE}/orders/{number}/label/print", json={"station": "PACK-9"})
+        assert printed.status_code == 201, printed.get_json()
+        job = printer.wait_for_jobs(1, timeout=5)[0]
+        assert b"SF100" in job and b"13800138000" not in job  # tracking printed, phone masked
+    finally:
+        scale.stop()
+        printer.stop()

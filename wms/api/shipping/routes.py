@@ -9,6 +9,7 @@ from __future__ import annotations
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from wms.api.devices.schemas import PrintJobSchema
 from wms.api.idempotency import idempotent
 from wms.api.security import current_user
 from wms.api.shipping import schemas as s
@@ -151,6 +152,16 @@ class OrderLabel(MethodView):
     def get(self, number):
         """Shipping label data: carrier, tracking number, weight, masked recipient."""
         return shipping.shipping_label(current_user(), number)
+
+
+@blp.route("/orders/<string:number>/label/print")
+class OrderLabelPrint(MethodView):
+    @idempotent
+    @blp.arguments(s.LabelPrintSchema)
+    @blp.response(201, PrintJobSchema)
+    def post(self, body, number):
+        """Print the parcel's label on a packing station's printer (masked recipient)."""
+        return shipping.print_shipping_label(current_user(), number, body["station"], body["copies"])
 
 
 # --- waves and tasks ------------------------------------------------------------------------

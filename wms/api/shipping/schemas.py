@@ -221,11 +221,21 @@ class ShipSchema(Schema):
 
     carrier = Text(64, required=True)
     tracking_number = Text(64, required=True)
-    weight = fields.Decimal(required=True, allow_nan=False, metadata={"description": "In weight_unit"})
+    weight = fields.Decimal(load_default=None, allow_nan=False,
+                            metadata={"description": "In weight_unit; leave out to weigh on the station's scale"})
     weight_unit = fields.Str(load_default="kg", validate=validate.OneOf(sorted(WEIGHT_UNITS)))
-    weight_source = fields.Str(required=True, validate=validate.OneOf(WEIGHT_SOURCES))
+    weight_source = fields.Str(load_default="manual", validate=validate.OneOf(WEIGHT_SOURCES))
+    station = fields.Str(load_default=None, validate=validate.Length(min=1, max=32),
+                         metadata={"description": "Packing station whose scale weighs the parcel"})
     shipper_signature = Text(200, required=True)
     carrier_signature = Text(200, required=True)
+
+
+class LabelPrintSchema(Schema):
+    """Print the parcel's shipping label at a packing station."""
+
+    station = fields.Str(required=True, validate=validate.Length(min=1, max=32))
+    copies = fields.Int(load_default=1, strict=True, validate=validate.Range(min=1, max=10))
 
 
 class ShipResultSchema(Schema):
