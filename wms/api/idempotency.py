@@ -86,18 +86,29 @@ def _claim(user_id: int, key: str, fingerprint: str) -> Response | None:
     return replay
 
 
-def _store(user_id: int, key: str | None, fingerprint: str, status: int, body: str) -> None:
-    connection = db.session.connection()
-    insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
-    stored = connection.execute(
+def _store_statement(insert) -> sa.Insert:
+    return (
         insert(_records).values(
-            user_id=user_id, key=key, fingerprint=fingerprint, method=request.method,
-            path=request.path[:400], response_status=status, response_body=body,
-            created_at=utcnow(),
+            user_id=sa.bindparam("s_user_id"), key=sa.bindparam("s_key"),
+            fingerprint=sa.bindparam("s_fingerprint"), method=sa.bindparam("s_method"),
+            path=sa.bindparam("s_path"), response_status=sa.bindparam("s_status"),
+            response_body=sa.bindparam("s_body"), created_at=sa.bindparam("s_at"),
         )
         .on_conflict_do_nothing(index_elements=[_records.c.user_id, _records.c.key])
         .returning(_records.c.id)
-    ).first()
+    )
+
+
+# Built once per dialect: the record is written on every mutating call.
+_STORE = {"postgresql": _store_statement(postgresql.insert), "sqlite": _store_statement(sqlite.insert)}
+
+
+def _store(user_id: int, key: str | None, fingerprint: str, status: int, body: str) -> None:
+    connection = db.session.connection()
+    stored = connection.execute(_STORE[connection.dialect.name], {
+        "s_user_id": user_id, "s_key": key, "s_fingerprint": fingerprint, "s_method": request.method,
+        "s_path": request.path[:400], "s_status": status, "s_body": body, "s_at": utcnow(),
+    }).first()
     if stored is None:
         raise RetryUseCase()  # the first request finished meanwhile: replay its response
 

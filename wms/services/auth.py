@@ -96,14 +96,22 @@ def user_from_token(token: str) -> User:
     return user_from_session(payload.get("u"), payload.get("v"))
 
 
+_users = User.__table__
+_USER_BY_ID = sa.select(*(c for c in _users.c if c.name != "password_hash")).where(
+    _users.c.id == sa.bindparam("user_id")
+)
+
+
 def user_from_session(user_id, token_version) -> User:
     """The active user of a login whose token version is still current."""
     if not isinstance(user_id, int) or not isinstance(token_version, int):
         raise AuthenticationRequired("The login is not valid.")
-    user = db.session.get(User, user_id)
-    if user is None or not user.active or user.token_version != token_version:
+    row = db.session.connection().execute(_USER_BY_ID, {"user_id": user_id}).first()
+    if row is None or not row.active or row.token_version != token_version:
         raise AuthenticationRequired("The login was revoked; log in again.")
-    return user
+    # Read with Core on every request; the caller is a detached User that services use
+    # for its id and role only (they load a User themselves to change one).
+    return User(**row._asdict())
 
 
 def revoke_tokens(user: User) -> None:
