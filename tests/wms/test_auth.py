@@ -138,3 +138,46 @@ def test_every_mutation_records_who_did_it(app, api, world):
         "item": GTIN_1, "from_location": "A-01-01", "to_location": "B-01-01", "quantity": 1})
     entries = api.as_("clerk").get("/api/v1/ledger?kind=move").get_json()
     assert {e["user_id"] for e in entries} == {world.users["picker"]}
+
+
+def test_login_throttling_holds_against_parallel_guesses(app, world):
+    """30 wrong passwords at once for one user: only the allowed 5 are checked."""
+    import threading
+
+    from wms.errors import DomainError
+    from wms.services.auth import log_in
+
+    outcomes, start = [], threading.Barrier(30, timeout=30)
+
+    def guess():
+        with app.app_context():
+            start.wait()
+            try:
+                log_in("picker", "wrong-guess", "10.0.0.9")
+            except DomainError as exc:
+                outcomes.append(exc.code)
+            from wms.extensions import db
+
+            db.session.remove()
+
+    threads = [threading.Thread(target=guess) for _ in range(30)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert outcomes.count("invalid_credentials") == app.config["LOGIN_MAX_FAILURES"]
+    assert outcomes.count("login_rate_limited") == 30 - app.config["LOGIN_MAX_FAILURES"]
+
+
+def test_a_deactivated_user_is_refused_like_a_wrong_password(api, world, client):
+    api.as_("admin").patch(f"/api/v1/users/{world.users['picker']}", json={"active": False})
+    response = client.post("/api/v1/auth/token", json={"username": "picker", "password": PASSWORDS["picker"]})
+    assert response.status_code == 401 and response.get_json()["code"] == "invalid_credentials"
+
+
+def test_csrf_header_with_any_characters_is_refused_cleanly(client, world):
+    login = client.post("/api/v1/auth/session", json={"username": "admin", "password": PASSWORDS["admin"]})
+    assert login.status_code == 201
+    response = client.post("/api/v1/suppliers", json={"code": "S-9", "name": "x"},
+                           headers={"X-CSRF-Token": "é"})
+    assert response.status_code == 403 and response.get_json()["code"] == "csrf_failed"

@@ -226,3 +226,81 @@ def test_a_use_case_on_a_dropped_connection_is_run_again(ctx, world):
 
     assert run_in_transaction(count_stock) == 5
     assert len(calls) == 2
+
+
+def test_r7_consignor_stock_is_not_scanned_into_own_storage(ctx, world):
+    stock_in(world, "SKU-1", 5, "RCV-01", owner="CSG-01")
+    with pytest.raises(InvalidMovement, match="R7"):
+        move_by_scan(world.user("receiver"), item_code=GTIN_1, from_location="RCV-01",
+                     to_location="A-01-01", quantity=5)
+    db.session.rollback()
+    move_by_scan(world.user("receiver"), item_code=GTIN_1, from_location="RCV-01",
+                 to_location="CS-01", quantity=5)
+    assert quantities(world, "SKU-1") == {"CS-01": 5}
+
+
+def test_r7_own_stock_is_not_scanned_into_consignment(ctx, world):
+    stock_in(world, "SKU-1", 5, "A-01-01")
+    with pytest.raises(InvalidMovement, match="R7"):
+        move_by_scan(world.user("picker"), item_code=GTIN_1, from_location="A-01-01",
+                     to_location="CS-01", quantity=1)
+
+
+def test_r5_quarantined_goods_are_released_by_a_supervisor_only(ctx, world):
+    from wms.errors import PermissionDenied
+
+    stock_in(world, "SKU-1", 4, "QA-01")
+    with pytest.raises(PermissionDenied):
+        move_by_scan(world.user("picker"), item_code=GTIN_1, from_location="QA-01",
+                     to_location="A-01-01", quantity=4)
+    db.session.rollback()
+    move_by_scan(world.user("supervisor"), item_code=GTIN_1, from_location="QA-01",
+                 to_location="A-01-01", quantity=4)
+    assert quantities(world, "SKU-1") == {"A-01-01": 4}
+
+
+def test_adjustment_names_an_existing_owner_and_keeps_r7(ctx, world):
+    from wms.errors import NotFound
+
+    lot = stock_in(world, "SKU-1", 5, "A-01-01")
+    common = dict(item_id=world.items["SKU-1"], lot_id=lot, quantity_change=1, reason="found")
+    with pytest.raises(NotFound):
+        adjust_stock(world.user("supervisor"), location_id=world.locations["A-01-01"], owner_id=999, **common)
+    with pytest.raises(InvalidMovement, match="R7"):
+        adjust_stock(world.user("supervisor"), location_id=world.locations["A-01-01"],
+                     owner_id=world.owners["CSG-01"], **common)
+
+
+def test_l1_two_supervisors_reversing_at_once_get_one_reversal_and_a_409(app, world):
+    import threading
+
+    from wms.errors import DomainError
+
+    with app.app_context():
+        stock_in(world, "SKU-1", 10, "RCV-01")
+        moved = move_by_scan(world.user("receiver"), item_code=GTIN_1, from_location="RCV-01",
+                             to_location="A-01-01", quantity=2)
+    outcomes, start = [], threading.Barrier(6, timeout=30)
+
+    def reverse():
+        with app.app_context():
+            user = world.user("supervisor")
+            db.session.commit()
+            start.wait()
+            try:
+                reverse_movement(user, moved.movement_id, "double scan")
+                outcomes.append("reversed")
+            except DomainError as exc:
+                outcomes.append(exc.code)
+            except Exception as exc:  # noqa: BLE001 - any other error fails below
+                outcomes.append(repr(exc))
+            db.session.remove()
+
+    threads = [threading.Thread(target=reverse) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert sorted(outcomes) == ["already_reversed"] * 5 + ["reversed"]
+    with app.app_context():
+        assert verify_ledger().ok

@@ -46,7 +46,7 @@ def _check_csrf() -> None:
     # Cookies are sent by the browser on its own; a header is not (SameSite is a second line).
     sent = request.headers.get("X-CSRF-Token", "")
     expected = session.get("csrf_token", "")
-    if not expected or not hmac.compare_digest(sent, expected):
+    if not expected or not hmac.compare_digest(sent.encode("utf-8", "replace"), expected.encode()):
         raise CsrfFailed()
 
 

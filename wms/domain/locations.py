@@ -28,3 +28,16 @@ AVAILABLE_TYPES = frozenset({LocationType.STORAGE})
 def holds_stock(location_type: str) -> bool:
     """True for places with a physical on-hand balance that may never go negative (S5)."""
     return LocationType(location_type) not in VIRTUAL_TYPES
+
+
+#: Where consignor-owned stock may be (R7): its own area, or passing through the dock
+#: and quarantine on the way in or out; never the warehouse's own storage.
+CONSIGNOR_TYPES = frozenset({LocationType.CONSIGNMENT, LocationType.RECEIVING, LocationType.QUARANTINE,
+                             LocationType.IN_TRANSIT})
+
+
+def may_hold(owner_kind: str, location_type: str) -> bool:
+    """Rule R7: consignor stock only where consignment stock goes, own stock never there."""
+    if owner_kind == "consignor":
+        return LocationType(location_type) in CONSIGNOR_TYPES or not holds_stock(location_type)
+    return LocationType(location_type) != LocationType.CONSIGNMENT

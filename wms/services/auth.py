@@ -46,6 +46,10 @@ def log_in(username: str, password: str, remote_addr: str) -> User:
     window_start = utcnow() - timedelta(seconds=current_app.config["LOGIN_WINDOW_SECONDS"])
     max_failures = current_app.config["LOGIN_MAX_FAILURES"]
     with transaction():
+        if db.session.get_bind().dialect.name == "postgresql":
+            # Count and record one attempt at a time per user name, or parallel guesses
+            # would all read the same low count (SQLite runs writers one at a time).
+            db.session.execute(sa.select(sa.func.pg_advisory_xact_lock(sa.func.hashtext("login:" + username))))
         by_user, by_addr = db.session.execute(
             sa.select(
                 sa.func.count().filter(LoginAttempt.username == username),
@@ -65,7 +69,8 @@ def log_in(username: str, password: str, remote_addr: str) -> User:
             _spend_hash_time(password or "")
             ok = False
         else:
-            ok = user.active and user.check_password(password or "")
+            # Hash first: a fast answer must not reveal that an account is switched off.
+            ok = user.check_password(password or "") and user.active
         db.session.add(LoginAttempt(username=username[:64], remote_addr=remote_addr[:64], succeeded=ok))
         if ok:
             # Old attempts are only needed for the throttling window.

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm
 from sqlalchemy.dialects import postgresql, sqlite
 
-from wms.domain.locations import LocationType, holds_stock
+from wms.domain.locations import LocationType, holds_stock, may_hold
 from wms.domain.permissions import Permission, require
 from wms.errors import (
     AlreadyReversed,
@@ -332,8 +332,9 @@ def reverse_movement(actor: User, movement_id: str, reason: str) -> MovementResu
     if not reason or not reason.strip():
         raise InvalidMovement("A reversal needs a reason.")
     with transaction():
+        # Locked, so two supervisors reversing at once queue and the second is told it's done.
         originals = db.session.execute(
-            sa.select(ledger).where(ledger.c.movement_id == movement_id).order_by(ledger.c.id)
+            sa.select(ledger).where(ledger.c.movement_id == movement_id).order_by(ledger.c.id).with_for_update()
         ).all()
         if not originals:
             raise NotFound(f"No movement {movement_id}.", movement_id=movement_id)
@@ -409,7 +410,7 @@ _SCAN_LOOKUP = (
         _destination.id.label("destination_id"), _destination.type.label("destination_type"),
         _destination.active.label("destination_active"),
         quants.c.lot_id, quants.c.owner_id, Lot.code.label("lot_code"), Owner.code.label("owner_code"),
-        (quants.c.quantity - quants.c.reserved).label("free"),
+        Owner.kind.label("owner_kind"), (quants.c.quantity - quants.c.reserved).label("free"),
     )
     .select_from(ItemBarcode)
     .join(_source, _source.code == sa.bindparam("source_code"))
@@ -455,9 +456,10 @@ def move_by_scan(
             candidates = _free_stock(item_id, source.id, lot_code, owner_code)
         if not (holds_stock(source.type) and holds_stock(destination.type)):
             raise InvalidMovement("Scanned moves are between physical locations only.")
-        if (source.type == LocationType.CONSIGNMENT) != (destination.type == LocationType.CONSIGNMENT):
-            # rule R7: consignment stock is never mixed with own stock
-            raise InvalidMovement("Consignment stock stays in consignment locations (R7).")
+        if source.type == LocationType.QUARANTINE:
+            # Quarantined goods were rejected or are in doubt (R4-R6): releasing them to
+            # stock is a supervisor's decision, not a scan on the floor.
+            require(actor.role, Permission.STOCK_ADJUST)
         if not candidates:
             if lot_code and not _lot_exists(item_id, lot_code):
                 raise UnknownLot(f"Item has no lot '{lot_code}'.", lot=lot_code)
@@ -468,6 +470,12 @@ def move_by_scan(
         if len(candidates) > 1:
             raise LotRequired(lots=sorted(c.lot_code for c in candidates))
         chosen = candidates[0]
+        if not may_hold(chosen.owner_kind, destination.type):
+            # rule R7: consignment stock is never mixed with own stock
+            raise InvalidMovement(
+                "Consignor stock stays in consignment locations, own stock out of them (R7).",
+                owner=chosen.owner_code, destination=to_location,
+            )
         kind = MovementKind.PUTAWAY if source.type == LocationType.RECEIVING else MovementKind.MOVE
         return post_movement(
             actor, kind,
@@ -479,7 +487,7 @@ def move_by_scan(
 def _free_stock(item_id: int, location_id: int, lot_code: str | None, owner_code: str | None) -> list:
     stmt = (
         sa.select(quants.c.lot_id, quants.c.owner_id, Lot.code.label("lot_code"), Owner.code.label("owner_code"),
-                  (quants.c.quantity - quants.c.reserved).label("free"))
+                  Owner.kind.label("owner_kind"), (quants.c.quantity - quants.c.reserved).label("free"))
         .join(Lot, Lot.id == quants.c.lot_id)
         .join(Owner, Owner.id == quants.c.owner_id)
         .where(quants.c.item_id == item_id, quants.c.location_id == location_id)
@@ -529,6 +537,11 @@ def adjust_stock(
         lot = db.session.get(Lot, lot_id)
         if lot is None or lot.item_id != item_id:
             raise UnknownLot(lot_id=lot_id)
+        owner = db.session.get(Owner, owner_id)
+        if owner is None:
+            raise NotFound(f"No owner {owner_id}.", owner_id=owner_id)
+        if not may_hold(owner.kind, location.type):
+            raise InvalidMovement("Consignor stock stays in consignment locations, own stock out of them (R7).")
         lost_found = virtual_location(location.warehouse_id, LocationType.LOST_AND_FOUND)
         place = Place.of(location)
         source, destination = (lost_found, place) if quantity_change > 0 else (place, lost_found)
