@@ -304,3 +304,16 @@ def test_l1_two_supervisors_reversing_at_once_get_one_reversal_and_a_409(app, wo
     assert sorted(outcomes) == ["already_reversed"] * 5 + ["reversed"]
     with app.app_context():
         assert verify_ledger().ok
+
+
+def test_a_connection_lost_during_commit_is_not_run_again(ctx, world):
+    """The commit may have landed: running the use case again could apply it twice."""
+    import sqlalchemy.exc
+
+    from wms.services.uow import is_retryable
+
+    lost = sqlalchemy.exc.OperationalError("COMMIT", {}, Exception("server closed the connection"),
+                                           connection_invalidated=True)
+    assert is_retryable(lost)
+    lost.during_commit = True
+    assert not is_retryable(lost)

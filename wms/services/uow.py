@@ -36,7 +36,11 @@ def transaction() -> Iterator[None]:
     try:
         yield
         if depth == 0:
-            session.commit()
+            try:
+                session.commit()
+            except sa.exc.DBAPIError as exc:
+                exc.during_commit = True  # see is_retryable
+                raise
     except BaseException:
         if depth == 0:
             session.rollback()
@@ -67,7 +71,10 @@ def is_retryable(exc: BaseException) -> bool:
     if not isinstance(exc, sa.exc.DBAPIError):
         return False
     if exc.connection_invalidated:
-        return True  # the server dropped the connection: the pool opens a new one
+        # The server dropped the connection: run again on a new one, unless it dropped
+        # during COMMIT, when nobody knows whether the effect was kept. The client's
+        # Idempotency-Key retry is the safe way out of that case.
+        return not getattr(exc, "during_commit", False)
     sqlstate = getattr(exc.orig, "sqlstate", None)
     if sqlstate in RETRYABLE_SQLSTATES:
         return True
