@@ -10,6 +10,7 @@ from devices.errors import DeviceError
 from wms.api.devices import schemas as s
 from wms.api.devices.errors import device_error_response
 from wms.api.idempotency import idempotent
+from wms.api.schemas import one_page
 from wms.api.security import current_user
 from wms.errors import ImageTooLarge
 from wms.services import stations
@@ -38,11 +39,7 @@ class Stations(MethodView):
     @blp.paginate()
     def get(self, args, pagination_parameters):
         """List stations, by kind, warehouse or active flag."""
-        records, total = stations.list_stations(
-            current_user(), args, pagination_parameters.page, pagination_parameters.page_size
-        )
-        pagination_parameters.item_count = total
-        return records
+        return one_page(pagination_parameters, stations.list_stations, args)
 
     @idempotent
     @blp.arguments(s.StationSchema)

@@ -7,7 +7,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from wms.api.idempotency import idempotent
-from wms.api.schemas import MovementResultSchema
+from wms.api.schemas import MovementResultSchema, one_page
 from wms.api.security import current_user
 from wms.services import stock
 
@@ -65,11 +65,7 @@ class Ledger(MethodView):
     @blp.paginate()
     def get(self, args, pagination_parameters):
         """Ledger entries, newest first, with filters."""
-        rows, total = stock.list_ledger(
-            current_user(), args, pagination_parameters.page, pagination_parameters.page_size
-        )
-        pagination_parameters.item_count = total
-        return rows
+        return one_page(pagination_parameters, stock.list_ledger, args)
 
 
 @blp.route("/movements/<string:movement_id>/reversal")

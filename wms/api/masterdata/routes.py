@@ -8,6 +8,7 @@ from marshmallow import Schema
 
 from wms.api.idempotency import idempotent
 from wms.api.masterdata import schemas as s
+from wms.api.schemas import one_page
 from wms.api.security import current_user
 from wms.models import Customer, Item, Location, Owner, Supplier, Warehouse
 from wms.services import masterdata
@@ -27,11 +28,7 @@ def register_resource(path: str, model: type, schema: type[Schema], list_args: t
         @blp.response(200, schema(many=True))
         @blp.paginate()
         def get(self, args, pagination_parameters):
-            records, total = masterdata.list_records(
-                current_user(), model, args, pagination_parameters.page, pagination_parameters.page_size
-            )
-            pagination_parameters.item_count = total
-            return records
+            return one_page(pagination_parameters, masterdata.list_records, model, args)
 
         @idempotent
         @blp.arguments(schema)

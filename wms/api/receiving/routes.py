@@ -7,7 +7,7 @@ from flask_smorest import Blueprint
 
 from wms.api.idempotency import idempotent
 from wms.api.receiving import schemas as s
-from wms.api.schemas import MovementResultSchema
+from wms.api.schemas import MovementResultSchema, one_page
 from wms.api.security import current_user
 from wms.errors import ImportRejected
 from wms.services import receiving
@@ -24,10 +24,7 @@ class InboundDocuments(MethodView):
     @blp.paginate()
     def get(self, args, pagination_parameters):
         """Inbound documents, newest first."""
-        rows, total = receiving.list_documents(
-            current_user(), args, pagination_parameters.page, pagination_parameters.page_size)
-        pagination_parameters.item_count = total
-        return rows
+        return one_page(pagination_parameters, receiving.list_documents, args)
 
     @idempotent
     @blp.arguments(s.InboundDocumentInSchema)

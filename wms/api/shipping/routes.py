@@ -11,6 +11,7 @@ from flask_smorest import Blueprint
 
 from wms.api.devices.schemas import PrintJobSchema
 from wms.api.idempotency import idempotent
+from wms.api.schemas import one_page
 from wms.api.security import current_user
 from wms.api.shipping import schemas as s
 from wms.services import shipping, shipping_allocation, shipping_exchange, shipping_holds, shipping_import
@@ -33,11 +34,7 @@ class Orders(MethodView):
     @blp.paginate()
     def get(self, args, pagination_parameters):
         """Shipping documents, newest first (recipient masked)."""
-        rows, total = shipping.list_orders(
-            current_user(), args, pagination_parameters.page, pagination_parameters.page_size
-        )
-        pagination_parameters.item_count = total
-        return rows
+        return one_page(pagination_parameters, shipping.list_orders, args)
 
     @idempotent
     @blp.arguments(s.OrderCreateSchema)

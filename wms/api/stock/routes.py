@@ -6,7 +6,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from wms.api.idempotency import idempotent
-from wms.api.schemas import MovementResultSchema
+from wms.api.schemas import MovementResultSchema, one_page
 from wms.api.security import current_user
 from wms.api.stock import schemas as s
 from wms.services import stock
@@ -21,11 +21,7 @@ class Stock(MethodView):
     @blp.paginate()
     def get(self, args, pagination_parameters):
         """On-hand stock by item, location, lot or owner (FIFO order within an item)."""
-        rows, total = stock.list_stock(
-            current_user(), args, pagination_parameters.page, pagination_parameters.page_size
-        )
-        pagination_parameters.item_count = total
-        return rows
+        return one_page(pagination_parameters, stock.list_stock, args)
 
 
 @blp.route("/stock/moves")
@@ -59,8 +55,4 @@ class Lots(MethodView):
     @blp.paginate()
     def get(self, args, pagination_parameters):
         """Lots, oldest receipt first (the FIFO key of rule S1)."""
-        rows, total = stock.list_lots(
-            current_user(), args["item_id"], pagination_parameters.page, pagination_parameters.page_size
-        )
-        pagination_parameters.item_count = total
-        return rows
+        return one_page(pagination_parameters, stock.list_lots, args["item_id"])

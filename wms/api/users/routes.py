@@ -8,6 +8,7 @@ from marshmallow import Schema, fields, validate
 
 from wms.api.auth.schemas import UserSchema
 from wms.api.idempotency import idempotent
+from wms.api.schemas import one_page
 from wms.api.security import current_user
 from wms.domain.permissions import Role
 from wms.services import users
@@ -37,11 +38,7 @@ class Users(MethodView):
     @blp.paginate()
     def get(self, pagination_parameters):
         """All users."""
-        rows, total = users.list_users(
-            current_user(), pagination_parameters.page, pagination_parameters.page_size
-        )
-        pagination_parameters.item_count = total
-        return rows
+        return one_page(pagination_parameters, users.list_users)
 
     @idempotent
     @blp.arguments(NewUserSchema)
