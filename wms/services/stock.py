@@ -9,6 +9,7 @@ refused and nothing is written.
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass
@@ -79,16 +80,27 @@ class MovementResult:
     created_at: datetime
 
 
-def post_movement(
-    actor: User,
+@dataclass(frozen=True)
+class PreparedMovement:
+    """A checked movement ready to write: its entries, and the on-hand rows it takes from and puts to."""
+
+    movement_id: str
+    created_at: datetime
+    entries: list[dict]
+    takes: list[tuple[tuple[int, int, int, int], int, int]]  # (key, quantity, from reserved), key order
+    puts: list[tuple[tuple[int, int, int, int], int]]  # (key, quantity), key order
+
+
+def prepare_movement(
+    actor_id: int,
     kind: str,
     changes: list[StockChange],
     *,
     document_type: str | None = None,
     document_id: str | None = None,
     reason: str | None = None,
-) -> MovementResult:
-    """Append one movement to the ledger and update on-hand in the same transaction (L1)."""
+) -> PreparedMovement:
+    """Check a movement and work out its ledger entries and on-hand changes (L1, S5); no I/O."""
     if kind not in MovementKind.ALL or kind == MovementKind.REVERSAL:
         raise InvalidMovement(f"Unknown movement kind '{kind}'.", kind=kind)
     if not changes:
@@ -107,16 +119,32 @@ def post_movement(
                     movement_id=movement_id, kind=kind, item_id=change.item_id,
                     lot_id=change.lot_id, location_id=place.id, owner_id=change.owner_id,
                     quantity=sign * change.quantity, document_type=document_type,
-                    document_id=document_id, user_id=actor.id, created_at=now,
+                    document_id=document_id, user_id=actor_id, created_at=now,
                     reason=reason, reverses_entry_id=None,
                 )
             )
     reserved_use = {
         (c.item_id, c.lot_id, c.source.id, c.owner_id): c.quantity for c in changes if c.from_reserved
     }
+    takes, puts = _on_hand_changes(entries, physical, reserved_use)
+    return PreparedMovement(movement_id, now, entries, takes, puts)
+
+
+def post_movement(
+    actor: User,
+    kind: str,
+    changes: list[StockChange],
+    *,
+    document_type: str | None = None,
+    document_id: str | None = None,
+    reason: str | None = None,
+) -> MovementResult:
+    """Append one movement to the ledger and update on-hand in the same transaction (L1)."""
+    movement = prepare_movement(actor.id, kind, changes, document_type=document_type,
+                                document_id=document_id, reason=reason)
     with transaction():
-        ids = _append_and_apply(entries, physical, reserved_use)
-    return MovementResult(movement_id, ids, now)
+        ids = _write(movement.entries, movement.takes, movement.puts)
+    return MovementResult(movement.movement_id, ids, movement.created_at)
 
 
 def _check_change(change: StockChange) -> None:
@@ -136,9 +164,8 @@ BATCH_THRESHOLD = 16
 BATCH_ROWS = 1000
 
 
-def _append_and_apply(entries: list[dict], physical: set[int], reserved_use: dict) -> list[int]:
-    """Insert ledger entries and apply their sum to on-hand, decrements guarded (S5)."""
-    session = db.session
+def _on_hand_changes(entries: list[dict], physical: set[int], reserved_use: dict) -> tuple[list, list]:
+    """The entries summed per on-hand row: decrements (takes) and increments (puts)."""
     deltas: dict[tuple[int, int, int, int], int] = defaultdict(int)
     for e in entries:
         if e["location_id"] in physical:
@@ -146,8 +173,22 @@ def _append_and_apply(entries: list[dict], physical: set[int], reserved_use: dic
     # A fixed order of row updates keeps concurrent movements from deadlocking.
     takes = [(key, -delta, reserved_use.get(key, 0)) for key, delta in sorted(deltas.items()) if delta < 0]
     puts = [(key, delta) for key, delta in sorted(deltas.items()) if delta > 0]
+    return takes, puts
+
+
+def _append_and_apply(entries: list[dict], physical: set[int], reserved_use: dict) -> list[int]:
+    """Insert ledger entries and apply their sum to on-hand, decrements guarded (S5)."""
+    return _write(entries, *_on_hand_changes(entries, physical, reserved_use))
+
+
+def _write(entries: list[dict], takes: list, puts: list) -> list[int]:
+    """Insert the entries and apply the on-hand changes in the unit of work's transaction."""
+    session = db.session
+    if len(takes) + len(puts) <= BATCH_THRESHOLD and _core().dialect.name == "postgresql":
+        # A handheld's scan: the whole movement in one statement (one round trip).
+        return _append_and_apply_one_statement(entries, takes, puts)
     if len(takes) + len(puts) <= BATCH_THRESHOLD:
-        # A handheld's scan: one prebuilt statement per row is the fastest way.
+        # SQLite has no data-modifying CTEs: one prebuilt statement per row.
         for key, quantity, from_reserved in takes:
             _take(key, quantity, from_reserved)
         for key, quantity in puts:
@@ -222,6 +263,98 @@ def _append_and_apply_unnest(entries: list[dict], takes: list, puts: list) -> li
         _INSERT_ENTRIES_UNNEST, {c: [e[c] for e in entries] for c in _ENTRY_COLUMNS}
     ).scalars().all()
     return sorted(ids)
+
+
+#: The API's record of the call (``wms.api.idempotency``), written by the scan's fast path.
+RECORD_COLUMNS = {
+    "user_id": "integer", "key": "text", "fingerprint": "text", "method": "text", "path": "text",
+    "response_status": "integer", "response_body": "text", "created_at": "timestamptz",
+}
+
+
+@functools.lru_cache(maxsize=256)
+def movement_statement(n_takes: int, n_puts: int, n_entries: int, *, explicit_ids: bool = False,
+                       with_record: bool = False) -> sa.TextClause:
+    """PostgreSQL: guarded decrements, upserts and entries of a small movement as one statement.
+
+    Each decrement is a CTE that returns its row only if the stock was free (S5); the
+    upserts and the entries are written only when every decrement returned its row, so
+    a refused movement writes nothing and the caller raises InsufficientStock.
+    ``explicit_ids`` takes the entries' ids as parameters ``e<n>_id`` (drawn from the
+    sequence beforehand); ``with_record`` also inserts the API's record of the call
+    (parameters ``r_<column>``) unless one exists for the key, reported as ``recorded``.
+    """
+    def key_of(prefix: str) -> str:
+        return " AND ".join(f"{c} = CAST(:{prefix}_{c} AS integer)" for c in _KEY)
+
+    ctes = [
+        f"""t{i} AS (
+            UPDATE stock_quant
+            SET quantity = quantity - CAST(:t{i}_taken AS integer),
+                reserved = reserved - CAST(:t{i}_from_reserved AS integer)
+            WHERE {key_of(f"t{i}")}
+              AND quantity - reserved >= CAST(:t{i}_taken AS integer) - CAST(:t{i}_from_reserved AS integer)
+              AND reserved >= CAST(:t{i}_from_reserved AS integer)
+            RETURNING 1)"""
+        for i in range(n_takes)
+    ]
+    all_taken = " AND ".join(f"EXISTS (SELECT FROM t{i})" for i in range(n_takes)) or "TRUE"
+    ctes.append(f"ok AS (SELECT WHERE {all_taken})")
+    ctes += [
+        f"""p{i} AS (
+            INSERT INTO stock_quant (item_id, lot_id, location_id, owner_id, quantity, reserved)
+            SELECT {", ".join(f"CAST(:p{i}_{c} AS integer)" for c in _KEY)}, CAST(:p{i}_put AS integer), 0 FROM ok
+            ON CONFLICT (item_id, lot_id, location_id, owner_id)
+            DO UPDATE SET quantity = stock_quant.quantity + excluded.quantity)"""
+        for i in range(n_puts)
+    ]
+    columns = {"id": "bigint", **_ENTRY_COLUMNS} if explicit_ids else _ENTRY_COLUMNS
+    values = ", ".join(
+        "(" + ", ".join(f"CAST(:e{i}_{c} AS {t})" for c, t in columns.items()) + ")"
+        for i in range(n_entries)
+    )
+    ctes.append(
+        f"e AS (INSERT INTO ledger_entry ({', '.join(columns)}) "
+        f"SELECT v.* FROM ok, (VALUES {values}) AS v({', '.join(columns)}) RETURNING id)"
+    )
+    recorded = "NULL::boolean"
+    if with_record:
+        ctes.append(
+            f"r AS (INSERT INTO idempotency_record ({', '.join(RECORD_COLUMNS)}) "
+            f"SELECT {', '.join(f'CAST(:r_{c} AS {t})' for c, t in RECORD_COLUMNS.items())} FROM ok "
+            "ON CONFLICT (user_id, key) DO NOTHING RETURNING id)"
+        )
+        recorded = "EXISTS (SELECT FROM r)"
+    taken = ", ".join(f"EXISTS (SELECT FROM t{i})" for i in range(n_takes))
+    return sa.text(
+        "WITH " + ",\n".join(ctes)
+        + f"\nSELECT ARRAY(SELECT id FROM e ORDER BY id) AS ids, ARRAY[{taken}]::boolean[] AS taken, "
+        f"{recorded} AS recorded"
+    )
+
+
+def _append_and_apply_one_statement(entries: list[dict], takes: list, puts: list) -> list[int]:
+    """The small-movement writer on PostgreSQL (a scan, a pick): one round trip (L1, S5)."""
+    params: dict = {}
+    movement_parameters(params, entries, takes, puts)
+    row = _core().execute(movement_statement(len(takes), len(puts), len(entries)), params).one()
+    if len(row.ids) != len(entries):
+        # A decrement found too little free stock; that row is unchanged, so name it.
+        short = row.taken.index(False)
+        _refuse_take(takes[short][0], takes[short][1])
+    return row.ids
+
+
+def movement_parameters(params: dict, entries: list[dict], takes: list, puts: list) -> None:
+    """Fill ``params`` for ``movement_statement`` (entries carry ``id`` when ids are explicit)."""
+    for i, (key, quantity, from_reserved) in enumerate(takes):
+        params.update({f"t{i}_{c}": v for c, v in zip(_KEY, key, strict=True)})
+        params.update({f"t{i}_taken": quantity, f"t{i}_from_reserved": from_reserved})
+    for i, (key, quantity) in enumerate(puts):
+        params.update({f"p{i}_{c}": v for c, v in zip(_KEY, key, strict=True)})
+        params[f"p{i}_put"] = quantity
+    for i, entry in enumerate(entries):
+        params.update({f"e{i}_{c}": v for c, v in entry.items()})
 
 
 def _take_many(takes: list[tuple[tuple[int, int, int, int], int, int]]) -> None:
@@ -403,7 +536,7 @@ def resolve_places(*codes: str) -> list[Place]:
 _source = sa.orm.aliased(Location, name="source")
 _destination = sa.orm.aliased(Location, name="destination")
 # One round trip for what a scan names: the item, both places and the free stock there.
-_SCAN_LOOKUP = (
+SCAN_LOOKUP = (
     sa.select(
         ItemBarcode.item_id,
         _source.id.label("source_id"), _source.type.label("source_type"), _source.active.label("source_active"),
@@ -436,7 +569,7 @@ def move_by_scan(
     """Move stock between two places as scanned on a handheld (put-away, replenishment)."""
     require(actor.role, Permission.STOCK_MOVE)
     with transaction():
-        rows = _core().execute(_SCAN_LOOKUP, {
+        rows = _core().execute(SCAN_LOOKUP, {
             "code": item_code.strip(), "source_code": from_location, "destination_code": to_location,
         }).all()
         if rows:
@@ -454,34 +587,49 @@ def move_by_scan(
             item_id = resolve_item_id(item_code)
             source, destination = resolve_places(from_location, to_location)
             candidates = _free_stock(item_id, source.id, lot_code, owner_code)
-        if not (holds_stock(source.type) and holds_stock(destination.type)):
-            raise InvalidMovement("Scanned moves are between physical locations only.")
-        if source.type == LocationType.QUARANTINE:
-            # Quarantined goods were rejected or are in doubt (R4-R6): releasing them to
-            # stock is a supervisor's decision, not a scan on the floor.
-            require(actor.role, Permission.STOCK_ADJUST)
-        if not candidates:
-            if lot_code and not _lot_exists(item_id, lot_code):
-                raise UnknownLot(f"Item has no lot '{lot_code}'.", lot=lot_code)
-            raise InsufficientStock(
-                "Nothing of this item is free at the location.",
-                item_code=item_code, location=from_location, requested=quantity, available=0,
-            )
-        if len(candidates) > 1:
-            raise LotRequired(lots=sorted(c.lot_code for c in candidates))
-        chosen = candidates[0]
-        if not may_hold(chosen.owner_kind, destination.type):
-            # rule R7: consignment stock is never mixed with own stock
-            raise InvalidMovement(
-                "Consignor stock stays in consignment locations, own stock out of them (R7).",
-                owner=chosen.owner_code, destination=to_location,
-            )
-        kind = MovementKind.PUTAWAY if source.type == LocationType.RECEIVING else MovementKind.MOVE
+        try:
+            chosen, kind = plan_scan_move(actor.role, source, destination, candidates, item_code, quantity)
+        except InsufficientStock:
+            if not candidates and lot_code and not _lot_exists(item_id, lot_code):
+                raise UnknownLot(f"Item has no lot '{lot_code}'.", lot=lot_code) from None
+            raise
         return post_movement(
             actor, kind,
             [StockChange(item_id, chosen.lot_id, chosen.owner_id, source, destination, quantity)],
             document_type="scan", document_id=None,
         )
+
+
+def plan_scan_move(role: str, source: Place, destination: Place, candidates: list, item_code: str,
+                   quantity: int):
+    """Which stock a scanned move takes, and the movement's kind; or why it is refused.
+
+    ``candidates`` are the rows of free stock of the item at the source that match the
+    scanned lot and owner (``lot_id``, ``owner_id``, ``lot_code``, ``owner_code``,
+    ``owner_kind``). The PostgreSQL fast path (``wms.services.scan_fast_path``) asks the
+    same question and leaves every refusal to ``move_by_scan``.
+    """
+    if not (holds_stock(source.type) and holds_stock(destination.type)):
+        raise InvalidMovement("Scanned moves are between physical locations only.")
+    if source.type == LocationType.QUARANTINE:
+        # Quarantined goods were rejected or are in doubt (R4-R6): releasing them to
+        # stock is a supervisor's decision, not a scan on the floor.
+        require(role, Permission.STOCK_ADJUST)
+    if not candidates:
+        raise InsufficientStock(
+            "Nothing of this item is free at the location.",
+            item_code=item_code, location=source.code, requested=quantity, available=0,
+        )
+    if len(candidates) > 1:
+        raise LotRequired(lots=sorted(c.lot_code for c in candidates))
+    chosen = candidates[0]
+    if not may_hold(chosen.owner_kind, destination.type):
+        # rule R7: consignment stock is never mixed with own stock
+        raise InvalidMovement(
+            "Consignor stock stays in consignment locations, own stock out of them (R7).",
+            owner=chosen.owner_code, destination=destination.code,
+        )
+    return chosen, MovementKind.PUTAWAY if source.type == LocationType.RECEIVING else MovementKind.MOVE
 
 
 def _free_stock(item_id: int, location_id: int, lot_code: str | None, owner_code: str | None) -> list:
