@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import flask_smorest
 from flask import jsonify
 from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
@@ -42,3 +43,17 @@ class WmsApi(Api):
             response.headers[name] = value
         return response
 
+
+
+class Blueprint(flask_smorest.Blueprint):
+    """flask-smorest's Blueprint, with each request schema built once instead of per request.
+
+    webargs instantiates a schema class on every request it parses; an instance made
+    at import is reused (marshmallow schemas keep no state between loads).
+    """
+
+    def arguments(self, schema, **kwargs):
+        """Like flask-smorest's ``arguments``, given a schema instance made once."""
+        if isinstance(schema, type):
+            schema = schema()
+        return super().arguments(schema, **kwargs)

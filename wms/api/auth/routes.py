@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask import request, session
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from wms.api.auth.schemas import CredentialsSchema, SessionSchema, TokenSchema, UserSchema
+from wms.api.base import Blueprint
 from wms.api.idempotency import idempotent
 from wms.api.security import current_user, start_session
 from wms.services import auth

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask import request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from devices.errors import DeviceError
+from wms.api.base import Blueprint
 from wms.api.devices import schemas as s
 from wms.api.devices.errors import device_error_response
 from wms.api.idempotency import idempotent

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema
 
+from wms.api.base import Blueprint
 from wms.api.idempotency import idempotent
 from wms.api.masterdata import schemas as s
 from wms.api.schemas import one_page

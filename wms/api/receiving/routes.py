@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
+from wms.api.base import Blueprint
 from wms.api.idempotency import idempotent
 from wms.api.receiving import schemas as s
 from wms.api.schemas import MovementResultSchema, one_page

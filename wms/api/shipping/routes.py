@@ -7,8 +7,8 @@ Every change is a POST with ``@idempotent`` outermost: a PDA on flaky Wi-Fi may 
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
+from wms.api.base import Blueprint
 from wms.api.devices.schemas import PrintJobSchema
 from wms.api.idempotency import idempotent
 from wms.api.schemas import one_page

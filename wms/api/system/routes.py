@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
+from wms.api.base import Blueprint
 from wms.extensions import db
 
 blp = Blueprint("system", __name__, url_prefix="/api/v1", description="Service health")

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from wms.api.auth.schemas import UserSchema
+from wms.api.base import Blueprint
 from wms.api.idempotency import idempotent
 from wms.api.schemas import one_page
 from wms.api.security import current_user
