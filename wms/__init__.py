@@ -30,7 +30,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     from wms import models  # noqa: F401 - registers the tables
     from wms.api import register_api
-    from wms.api.security import authenticate_request
+    from wms.api.security import CookieSessionInterface, authenticate_request
     from wms.cli import register_cli
     from wms.database import configure_engine
     from wms.errors import DomainError
@@ -49,6 +49,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
             response.headers["Retry-After"] = str(error.details["retry_after_seconds"])
         return response
 
+    app.session_interface = CookieSessionInterface()
     app.before_request(authenticate_request)
     register_api(app)
     register_cli(app)

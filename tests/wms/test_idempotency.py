@@ -76,14 +76,14 @@ def test_retry_while_first_is_running_gets_409(app, api, world):
         import pytest
 
         pytest.skip("SQLite runs writers one at a time: a retry waits and then replays")
-    from wms.api.idempotency import _lock_id
+    from wms.models.idempotency import advisory_lock_id
 
     with app.app_context():
         stock_in(world, "SKU-1", 10, "RCV-01")
         # Another worker holds the key: take its advisory lock in a separate transaction.
         with db.engine.connect() as other:
             other.begin()
-            other.execute(sa.select(sa.func.pg_advisory_xact_lock(_lock_id(world.users["receiver"], "busy"))))
+            other.execute(sa.select(sa.func.pg_advisory_xact_lock(advisory_lock_id(world.users["receiver"], "busy"))))
             response = api.as_("receiver").post("/api/v1/stock/moves", json=MOVE, key="busy")
             other.rollback()
     assert response.status_code == 409

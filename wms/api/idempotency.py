@@ -28,7 +28,7 @@ from wms.errors import (
     IdempotencyKeyReused,
 )
 from wms.extensions import db
-from wms.models.idempotency import IdempotencyRecord
+from wms.models.idempotency import IdempotencyRecord, advisory_lock_id
 from wms.models.types import utcnow
 from wms.services.uow import RetryUseCase, run_in_transaction
 
@@ -45,9 +45,9 @@ def request_fingerprint() -> str:
     return digest.hexdigest()
 
 
-def _lock_id(user_id: int, key: str) -> int:
-    raw = hashlib.sha256(f"{user_id}:{key}".encode()).digest()[:8]
-    return int.from_bytes(raw, "big", signed=True)
+def valid_key(key: str) -> bool:
+    """A key is 1 to IDEMPOTENCY_KEY_MAX_LENGTH printable characters."""
+    return 0 < len(key) <= current_app.config.get("IDEMPOTENCY_KEY_MAX_LENGTH", 255) and key.isprintable()
 
 
 _records = IdempotencyRecord.__table__
@@ -69,7 +69,7 @@ def _claim(user_id: int, key: str, fingerprint: str) -> Response | None:
     connection = db.session.connection()  # Core statements: no ORM layer needed
     params = {"user_id": user_id, "key": key}
     if connection.dialect.name == "postgresql":
-        row = connection.execute(_LOCK_AND_FIND, {**params, "lock_id": _lock_id(user_id, key)}).one()
+        row = connection.execute(_LOCK_AND_FIND, {**params, "lock_id": advisory_lock_id(user_id, key)}).one()
         if not row.got:
             raise IdempotencyInFlight()
         if row.fingerprint is None:
@@ -137,9 +137,8 @@ def idempotent(view):
         key = request.headers.get(HEADER)
         if key is None:
             return run_in_transaction(partial(_run_and_record, view, args, kwargs))
-        max_length = current_app.config.get("IDEMPOTENCY_KEY_MAX_LENGTH", 255)
-        if not key or len(key) > max_length or not key.isprintable():
-            raise IdempotencyKeyInvalid(max_length=max_length)
+        if not valid_key(key):
+            raise IdempotencyKeyInvalid(max_length=current_app.config.get("IDEMPOTENCY_KEY_MAX_LENGTH", 255))
         user_id = current_user().id
         fingerprint = request_fingerprint()
 

@@ -8,11 +8,12 @@ from __future__ import annotations
 import hmac
 import secrets
 
-from flask import g, request, session
+from flask import current_app, g, request, session
+from flask.sessions import SecureCookieSessionInterface
 
 from wms.errors import AuthenticationRequired, CsrfFailed
 from wms.models.users import User
-from wms.services.auth import user_from_session, user_from_token
+from wms.services.auth import token_claims, user_from_session
 
 #: The only endpoints reachable without logging in.
 PUBLIC_ENDPOINTS = frozenset({
@@ -32,7 +33,11 @@ def authenticate_request() -> None:
         return
     header = request.headers.get("Authorization", "")
     if header.startswith("Bearer "):
-        g.user = user_from_token(header[len("Bearer "):].strip())
+        claims = token_claims(header[len("Bearer "):].strip())
+        if _checks_caller_itself():
+            g.caller_claims = claims  # checked in the view's own first statement
+        else:
+            g.user = user_from_session(*claims)
         return
     if "user_id" in session:
         g.user = user_from_session(session.get("user_id"), session.get("token_version"))
@@ -60,9 +65,30 @@ def start_session(user: User) -> str:
     return session["csrf_token"]
 
 
+def _checks_caller_itself() -> bool:
+    """True for a view marked ``checks_caller_itself`` (see ``wms.api.fast_path``)."""
+    view = current_app.view_functions.get(request.endpoint)
+    view_class = getattr(view, "view_class", None)
+    handler = getattr(view_class, request.method.lower(), None) if view_class is not None else view
+    return getattr(handler, "checks_caller_itself", False)
+
+
 def current_user() -> User:
-    """The authenticated user of this request."""
+    """The authenticated user of this request (read now if the view deferred the check)."""
     user = g.get("user")
     if user is None:
-        raise AuthenticationRequired()
+        claims = g.get("caller_claims")
+        if claims is None:
+            raise AuthenticationRequired()
+        user = g.user = user_from_session(*claims)
     return user
+
+
+class CookieSessionInterface(SecureCookieSessionInterface):
+    """The UI's signed cookie session; a call without the cookie (a bearer token) skips reading it."""
+
+    def open_session(self, app, request):
+        """An empty session when no session cookie came, else the signed cookie's."""
+        if self.get_cookie_name(app) not in request.cookies:
+            return self.session_class()
+        return super().open_session(app, request)

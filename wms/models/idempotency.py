@@ -6,6 +6,7 @@ keyed or not) and the store that replays a keyed retry.
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -30,3 +31,9 @@ class IdempotencyRecord(db.Model):
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow, index=True)
 
     __table_args__ = (sa.UniqueConstraint("user_id", "key"),)
+
+
+def advisory_lock_id(user_id: int, key: str) -> int:
+    """PostgreSQL: the advisory lock that lets one request of a (user, key) run at a time."""
+    raw = hashlib.sha256(f"{user_id}:{key}".encode()).digest()[:8]
+    return int.from_bytes(raw, "big", signed=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -37,7 +38,13 @@ class IssuedToken:
 
 
 def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=TOKEN_SALT)
+    return _serializer_for(current_app.config["SECRET_KEY"])
+
+
+@functools.lru_cache(maxsize=4)
+def _serializer_for(secret_key: str) -> URLSafeTimedSerializer:
+    # Built once per key: every API call checks a token, and building one costs more than checking.
+    return URLSafeTimedSerializer(secret_key, salt=TOKEN_SALT)
 
 
 def log_in(username: str, password: str, remote_addr: str) -> User:
@@ -90,15 +97,32 @@ def issue_token(user: User) -> IssuedToken:
     return IssuedToken(token, utcnow() + timedelta(seconds=max_age))
 
 
-def user_from_token(token: str) -> User:
-    """The active user a bearer token was issued to, or a typed refusal."""
+def token_claims(token: str) -> tuple[int, int]:
+    """The user id and token version a bearer token carries, if its signature and age are good.
+
+    Says nothing about the user: ``user_from_session`` (or the scan's fast path) checks
+    that the account is still active and the version still current.
+    """
     try:
         payload = _serializer().loads(token, max_age=current_app.config["TOKEN_MAX_AGE"])
     except SignatureExpired as exc:
         raise TokenExpired() from exc
     except BadSignature as exc:
         raise AuthenticationRequired("The token is not valid.") from exc
-    return user_from_session(payload.get("u"), payload.get("v"))
+    user_id, token_version = (payload.get("u"), payload.get("v")) if isinstance(payload, dict) else (None, None)
+    if not isinstance(user_id, int) or not isinstance(token_version, int):
+        raise AuthenticationRequired("The login is not valid.")
+    return user_id, token_version
+
+
+def user_from_token(token: str) -> User:
+    """The active user a bearer token was issued to, or a typed refusal."""
+    return user_from_session(*token_claims(token))
+
+
+def login_is_current(active: bool, current_version: int, token_version: int) -> bool:
+    """True while the account is active and the login's token version is the current one."""
+    return bool(active) and current_version == token_version
 
 
 _users = User.__table__
@@ -112,7 +136,7 @@ def user_from_session(user_id, token_version) -> User:
     if not isinstance(user_id, int) or not isinstance(token_version, int):
         raise AuthenticationRequired("The login is not valid.")
     row = db.session.connection().execute(_USER_BY_ID, {"user_id": user_id}).first()
-    if row is None or not row.active or row.token_version != token_version:
+    if row is None or not login_is_current(row.active, row.token_version, token_version):
         raise AuthenticationRequired("The login was revoked; log in again.")
     # Read with Core on every request; the caller is a detached User that services use
     # for its id and role only (they load a User themselves to change one).
