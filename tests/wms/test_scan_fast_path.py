@@ -221,3 +221,55 @@ def test_twenty_handhelds_scanning_the_same_bin_never_oversell(app, world):
             sa.select(sa.func.count()).select_from(IdempotencyRecord).where(IdempotencyRecord.key.like("h%"))
         ).scalar_one()
         assert recorded == writers * attempts  # every answer, success or refusal, is on record
+
+
+def _meanwhile(monkeypatch, app, statement: str, params: dict) -> None:
+    """Run ``statement`` on another connection between the fast path's read and its write."""
+    check = scan_fast_path.login_is_current
+
+    def check_then_interfere(*args):
+        with app.app_context(), db.engine.begin() as other:
+            other.execute(sa.text(statement), params)
+        return check(*args)
+
+    monkeypatch.setattr(scan_fast_path, "login_is_current", check_then_interfere)
+
+
+@postgres_only
+def test_a_key_used_between_read_and_write_takes_effect_once(app, api, world, monkeypatch, fast_path_answers):
+    with app.app_context():
+        stock_in(world, "SKU-1", 10, "A-01-01")
+    _meanwhile(monkeypatch, app, "INSERT INTO idempotency_record (user_id, key, fingerprint, method, path, "
+               "response_status, response_body, created_at) VALUES (:user_id, 'race', :fingerprint, 'POST', "
+               "'/api/v1/stock/moves', 201, '{\"first\": true}', now())",
+               {"user_id": world.users["picker"], "fingerprint": _fingerprint(app, MOVE)})
+    response = api.as_("picker").post("/api/v1/stock/moves", json=MOVE, key="race")
+    assert fast_path_answers == [None]  # the record's unique index failed the write whole
+    assert response.get_json() == {"first": True} and response.headers["Idempotent-Replayed"] == "true"
+    with app.app_context():
+        assert db.session.execute(
+            sa.select(sa.func.count()).select_from(LedgerEntry).where(LedgerEntry.document_type == "scan")
+        ).scalar_one() == 0
+
+
+@postgres_only
+def test_stock_taken_between_read_and_write_is_refused_by_the_guard(app, api, world, monkeypatch,
+                                                                      fast_path_answers):
+    with app.app_context():
+        stock_in(world, "SKU-1", 10, "A-01-01")
+    _meanwhile(monkeypatch, app, "UPDATE stock_quant SET quantity = 1 WHERE location_id = :bin",
+               {"bin": world.locations["A-01-01"]})
+    response = api.as_("picker").post("/api/v1/stock/moves", json=MOVE, key="late")
+    assert fast_path_answers == [None]
+    assert (response.status_code, response.get_json()["code"]) == (409, "insufficient_stock")
+    with app.app_context():
+        assert db.session.execute(
+            sa.select(sa.func.count()).select_from(LedgerEntry).where(LedgerEntry.document_type == "scan")
+        ).scalar_one() == 0
+
+
+def _fingerprint(app, body: dict) -> str:
+    from wms.api.idempotency import request_fingerprint
+
+    with app.test_request_context("/api/v1/stock/moves", method="POST", json=body):
+        return request_fingerprint()

@@ -2,21 +2,25 @@
 
 A scanned move is the call a warehouse makes most. Made of the general parts (check
 the caller, claim the Idempotency-Key, look up the scan, write the movement, record the
-call) it costs nine round trips to the database; this path does the same work in two
-statements inside one transaction:
+call) it costs nine round trips to the database; this path makes two, each a
+transaction of its own (autocommit, so no BEGIN or COMMIT round trips either):
 
-1. **read**: the caller's row (active, token version, role), the key's advisory lock and
-   whether the key was used, what the scan names (item, both places, the free stock
-   there) and two ledger entry ids drawn from the sequence;
-2. **write**: the guarded decrement (S5), the upsert, both ledger entries (L1) and the
-   API's record of the call with the response it returns, all or nothing.
+1. **read**: the caller's row (active, token version, role), whether the key was used
+   or is being processed right now (its advisory lock), what the scan names (item,
+   both places, the free stock there) and two ledger entry ids from the sequence;
+2. **write**, all or nothing: the guarded decrement (S5), the upsert, both ledger
+   entries (L1) and the API's record of the call with the response it returns. A key
+   used since the read fails the statement on the record's unique index, so a request
+   and its retry never both take effect.
 
-The decisions between the two are the general path's own: the role's permissions,
-``plan_scan_move`` (physical places, quarantine release, one lot, rule R7) and
-``prepare_movement``. The fast path only ever *succeeds*: whenever anything is not the
-plain case (an unknown code, a refusal, a replayed or busy key, stock taken meanwhile, a
-database error) it rolls back and returns None, and the caller runs the general path,
-which gives the answer (and the refusal, error code and record) the service always gave.
+Nothing is locked between the two, as in the general path under READ COMMITTED: the
+guards in the write are what keep stock and keys right. The decisions in between are
+the general path's own: the role's permissions, ``plan_scan_move`` (physical places,
+quarantine release, one lot, rule R7) and ``prepare_movement``. The fast path only
+ever *succeeds*: whenever anything is not the plain case (an unknown code, a refusal,
+a replayed or busy key, stock taken meanwhile, a failed statement) nothing has been
+written and it returns None, and the caller runs the general path, which gives the
+answer (and the refusal, error code and record) the service always gave.
 """
 
 from __future__ import annotations
@@ -90,6 +94,10 @@ _READ_CONSTANTS = {name: value for name, value in _READ_COMPILED.params.items() 
 WRITE_SQL = str(movement_statement(1, 1, 2, explicit_ids=True, with_record=True).compile(dialect=_DIALECT))
 
 
+class WriteOutcomeUnknown(Exception):
+    """The connection dropped during the write, which commits itself: it may have been kept."""
+
+
 def try_move_by_scan(call: ScanCall, render: Callable[[MovementResult], str]) -> str | None:
     """Post the scan in two statements and return the response body ``render`` made; None to fall back.
 
@@ -97,29 +105,30 @@ def try_move_by_scan(call: ScanCall, render: Callable[[MovementResult], str]) ->
     effect so that a retry with the same key replays it byte for byte.
     """
     import psycopg  # the postgres extra; this path runs on PostgreSQL only
-    from psycopg.rows import namedtuple_row
 
     raw = db.engine.raw_connection()
+    driver = raw.driver_connection
     try:
-        with raw.cursor(row_factory=namedtuple_row) as cursor:
-            body = _read_decide_write(cursor, call, render)
-        if body is None:
-            raw.rollback()
-            return None
+        # Each statement is its own transaction: no BEGIN and no COMMIT round trips.
+        driver.autocommit = True
+        return _read_decide_write(driver, call, render)
+    except WriteOutcomeUnknown as exc:
+        raw.invalidate(exc.__cause__)
+        raise exc.__cause__ from None  # like a failed COMMIT: never run again, report it
     except psycopg.Error as exc:
-        raw.rollback() if not raw.driver_connection.broken else raw.invalidate(exc)
-        return None  # the general path retries what can be retried, and reports the rest
-    except BaseException:
-        raw.invalidate()
-        raise
-    try:
-        raw.commit()  # a failure here leaves the outcome unknown: never run again, report it
+        if driver.broken or driver.closed:
+            raw.invalidate(exc)
+        return None  # nothing was written: the general path retries or reports it
     finally:
+        if not (driver.broken or driver.closed):
+            driver.autocommit = False
         raw.close()
-    return body
 
 
-def _read_decide_write(cursor, call: ScanCall, render: Callable[[MovementResult], str]) -> str | None:
+def _read_decide_write(driver, call: ScanCall, render: Callable[[MovementResult], str]) -> str | None:
+    from psycopg.rows import namedtuple_row
+
+    cursor = driver.cursor(row_factory=namedtuple_row)
     cursor.execute(READ_SQL, {
         **_READ_CONSTANTS, "user_id": call.user_id, "key": call.key,
         "lock_id": advisory_lock_id(call.user_id, call.key) if call.key is not None else 0,
@@ -160,8 +169,13 @@ def _read_decide_write(cursor, call: ScanCall, render: Callable[[MovementResult]
     }
     entries = [{"id": entry_id, **entry} for entry_id, entry in zip(entry_ids, movement.entries, strict=True)]
     movement_parameters(params, entries, movement.takes, movement.puts)
-    cursor.execute(WRITE_SQL, params)
-    written = cursor.fetchone()
+    try:
+        cursor.execute(WRITE_SQL, params)
+        written = cursor.fetchone()
+    except Exception as exc:
+        if driver.broken or driver.closed:
+            raise WriteOutcomeUnknown() from exc  # it may have committed before the line dropped
+        raise  # the statement failed whole (a key used meanwhile, a deadlock): nothing was written
     if written.ids != entry_ids or not written.recorded:
-        return None  # stock taken or the key used meanwhile: the general path says what happened
+        return None  # stock taken meanwhile: the general path says what is left
     return body

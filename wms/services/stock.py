@@ -282,7 +282,8 @@ def movement_statement(n_takes: int, n_puts: int, n_entries: int, *, explicit_id
     a refused movement writes nothing and the caller raises InsufficientStock.
     ``explicit_ids`` takes the entries' ids as parameters ``e<n>_id`` (drawn from the
     sequence beforehand); ``with_record`` also inserts the API's record of the call
-    (parameters ``r_<column>``) unless one exists for the key, reported as ``recorded``.
+    (parameters ``r_<column>``): a key used meanwhile fails the whole statement with a
+    unique violation, so nothing is written.
     """
     def key_of(prefix: str) -> str:
         return " AND ".join(f"{c} = CAST(:{prefix}_{c} AS integer)" for c in _KEY)
@@ -322,7 +323,7 @@ def movement_statement(n_takes: int, n_puts: int, n_entries: int, *, explicit_id
         ctes.append(
             f"r AS (INSERT INTO idempotency_record ({', '.join(RECORD_COLUMNS)}) "
             f"SELECT {', '.join(f'CAST(:r_{c} AS {t})' for c, t in RECORD_COLUMNS.items())} FROM ok "
-            "ON CONFLICT (user_id, key) DO NOTHING RETURNING id)"
+            "RETURNING id)"
         )
         recorded = "EXISTS (SELECT FROM r)"
     taken = ", ".join(f"EXISTS (SELECT FROM t{i})" for i in range(n_takes))
