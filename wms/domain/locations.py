@@ -36,6 +36,10 @@ CONSIGNOR_TYPES = frozenset({LocationType.CONSIGNMENT, LocationType.RECEIVING, L
                              LocationType.IN_TRANSIT})
 
 
+#: What an owner can be: the warehouse's own stock, or a consignor's (R7).
+OWNER_KINDS = ("own", "consignor")
+
+
 def may_hold(owner_kind: str, location_type: str) -> bool:
     """Rule R7: consignor stock only where consignment stock goes, own stock never there."""
     if owner_kind == "consignor":

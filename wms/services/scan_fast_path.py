@@ -1,53 +1,48 @@
-"""The handheld's scan on PostgreSQL in two statements, with ``move_by_scan`` as its fallback.
+"""The handheld's scan on PostgreSQL in one statement, with ``move_by_scan`` as its fallback.
 
 A scanned move is the call a warehouse makes most. Made of the general parts (check
 the caller, claim the Idempotency-Key, look up the scan, write the movement, record the
-call) it costs nine round trips to the database; this path makes two, each a
-transaction of its own (autocommit, so no BEGIN or COMMIT round trips either):
+call) it costs nine round trips to the database; round trips are what a small server
+pays for most. This path sends one statement, run as its own transaction
+(autocommit): all of it happens, or none of it.
 
-1. **read**: the caller's row (active, token version, role), whether the key was used
-   or is being processed right now (its advisory lock), what the scan names (item,
-   both places, the free stock there) and two ledger entry ids from the sequence;
-2. **write**, all or nothing: the guarded decrement (S5), the upsert, both ledger
-   entries (L1) and the API's record of the call with the response it returns. A key
-   used since the read fails the statement on the record's unique index, so a request
-   and its retry never both take effect.
+- **who**: the caller's row must be active with the token's version (``login_is_current``);
+- **the key**: no request with it running (its advisory lock) and none recorded;
+- **what the scan names**: the item's barcode, both places and the free stock there;
+- **the rules of** ``plan_scan_move`` **and** ``prepare_movement``, applied as data
+  computed here from the domain (``rule_parameters``: the roles that may move or
+  release quarantine, the physical location types, rule R7's owner/place pairs, where
+  a move is a put-away): exactly one matching lot, physical places, both active and
+  different, a supervisor's release from quarantine, R7;
+- **the writes**: the guarded decrement (S5), the upsert, both ledger entries (L1),
+  and the API's record of the call with the response it returns. The record is
+  inserted without ON CONFLICT: a key used meanwhile fails the whole statement.
 
-Nothing is locked between the two, as in the general path under READ COMMITTED: the
-guards in the write are what keep stock and keys right. The decisions in between are
-the general path's own: the role's permissions, ``plan_scan_move`` (physical places,
-quarantine release, one lot, rule R7) and ``prepare_movement``. The fast path only
-ever *succeeds*: whenever anything is not the plain case (an unknown code, a refusal,
-a replayed or busy key, stock taken meanwhile, a failed statement) nothing has been
-written and it returns None, and the caller runs the general path, which gives the
-answer (and the refusal, error code and record) the service always gave.
+The fast path only ever *succeeds*. For anything but the plain case (a SKU instead of a
+barcode, any refusal, a replayed or busy key, too little stock, a failed statement) it
+writes nothing and returns None, and the caller runs the general path, which gives the
+answer (and the refusal, error code and record) the service always gave. A test holds
+the statement's rules equal to ``plan_scan_move`` for every combination of role,
+place types, owner kind, lots found and active places; others compare what both paths
+write for the same scans.
 """
 
 from __future__ import annotations
 
+import re
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import psycopg as pg_psycopg
 
-from wms.domain.permissions import Permission, permissions_of
-from wms.errors import DomainError
+from wms.domain.locations import OWNER_KINDS, LocationType, holds_stock, may_hold
+from wms.domain.permissions import ROLE_PERMISSIONS, Permission
 from wms.extensions import db
-from wms.models.idempotency import IdempotencyRecord, advisory_lock_id
+from wms.models.idempotency import advisory_lock_id
 from wms.models.types import utcnow
-from wms.models.users import User
-from wms.services.auth import login_is_current
-from wms.services.stock import (
-    SCAN_LOOKUP,
-    MovementResult,
-    Place,
-    StockChange,
-    movement_parameters,
-    movement_statement,
-    plan_scan_move,
-    prepare_movement,
-)
+from wms.services.stock import SCAN_LOOKUP, MovementResult
 
 
 @dataclass(frozen=True)
@@ -68,114 +63,156 @@ class ScanCall:
     owner_code: str | None = None
 
 
-_users = User.__table__
-_records = IdempotencyRecord.__table__
-_key = sa.bindparam("key", type_=sa.Text)
-_lookup = SCAN_LOOKUP.lateral("scan")
-_entry_id = sa.func.nextval(sa.func.pg_get_serial_sequence("ledger_entry", "id"))
-_READ = (
-    sa.select(
-        _users.c.role, _users.c.active, _users.c.token_version,
-        sa.case((_key.is_(None), sa.true()),
-                else_=sa.func.pg_try_advisory_xact_lock(sa.bindparam("lock_id", type_=sa.BigInteger))).label("got"),
-        sa.exists().where(_records.c.user_id == _users.c.id, _records.c.key == _key).label("used"),
-        _entry_id.label("entry_id_1"), _entry_id.label("entry_id_2"),
-        *_lookup.c,
-    )
-    .select_from(_users.outerjoin(_lookup, sa.true()))
-    .where(_users.c.id == sa.bindparam("user_id"))
+def rule_parameters() -> dict[str, object]:
+    """plan_scan_move's rules as data for the statement, computed from the domain."""
+    physical = [t for t in LocationType if holds_stock(t)]
+    return {
+        "movers": [role.value for role, granted in ROLE_PERMISSIONS.items() if Permission.STOCK_MOVE in granted],
+        "releasers": [role.value for role, granted in ROLE_PERMISSIONS.items()
+                      if Permission.STOCK_ADJUST in granted],
+        "physical": [t.value for t in physical],
+        # R7 per owner kind: the physical places its stock may go to.
+        "may_hold": {kind: [t.value for t in physical if may_hold(kind, t)] for kind in OWNER_KINDS},
+        "release_from": LocationType.QUARANTINE.value,
+        "putaway_from": LocationType.RECEIVING.value,
+    }
+
+
+def _sql_text(value: str) -> str:
+    if not value.replace("_", "").replace(":", "").isalnum():
+        raise ValueError(f"not a plain rule value: {value!r}")
+    return f"'{value}'"
+
+
+def _sql_array(values: list[str]) -> str:
+    return "ARRAY[" + ",".join(map(_sql_text, values)) + "]::text[]"
+
+
+def allowed_sql(rules: dict) -> str:
+    """Whether a scan found as ``s`` (with the caller's ``role`` and the number of
+    matching ``lots``) is the plain case: plan_scan_move's and prepare_movement's checks.
+    The rules are written into the statement as literals once, not sent with every scan."""
+    r7 = " ".join(f"WHEN {_sql_text(kind)} THEN s.destination_type = ANY({_sql_array(types)})"
+                  for kind, types in rules["may_hold"].items())
+    return f"""s.lots = 1 AND s.role = ANY({_sql_array(rules["movers"])})
+    AND ARRAY[s.source_type, s.destination_type]::text[] <@ {_sql_array(rules["physical"])}
+    AND (s.source_type <> {_sql_text(rules["release_from"])} OR s.role = ANY({_sql_array(rules["releasers"])}))
+    AND CASE s.owner_kind {r7} ELSE false END
+    AND s.source_active AND s.destination_active AND s.source_id <> s.destination_id"""
+
+
+def kind_sql(rules: dict) -> str:
+    """The movement's kind for a scan found as ``s``: a put-away from the dock, else a move."""
+    return f"CASE WHEN s.source_type = {_sql_text(rules['putaway_from'])} THEN 'putaway' ELSE 'move' END"
+
+
+_LOOKUP = SCAN_LOOKUP.compile()  # generic SQL with :name parameters, embedded below
+_SCAN = sa.text(f"""
+WITH caller AS (
+    SELECT role FROM "user"
+    WHERE id = CAST(:user_id AS int) AND active AND token_version = CAST(:token_version AS int)
+), key_free AS (
+    SELECT WHERE CAST(:key AS text) IS NULL OR (
+        pg_try_advisory_xact_lock(CAST(:lock_id AS bigint))
+        AND NOT EXISTS (SELECT FROM idempotency_record
+                        WHERE user_id = CAST(:user_id AS int) AND key = :key))
+), found AS (
+    SELECT * FROM ({_LOOKUP}) AS found
+    WHERE lot_id IS NOT NULL
+      AND (CAST(:lot AS text) IS NULL OR lot_code = :lot)
+      AND (CAST(:owner AS text) IS NULL OR owner_code = :owner)
+), plan AS (
+    SELECT s.*, {kind_sql(rule_parameters())} AS kind
+    FROM (SELECT found.*, caller.role, (SELECT count(*) FROM found) AS lots FROM found, caller, key_free) AS s
+    WHERE {allowed_sql(rule_parameters())}
+), taken AS (
+    UPDATE stock_quant AS q SET quantity = q.quantity - CAST(:quantity AS int)
+    FROM plan AS p
+    WHERE q.item_id = p.item_id AND q.lot_id = p.lot_id AND q.location_id = p.source_id AND q.owner_id = p.owner_id
+      AND q.quantity - q.reserved >= CAST(:quantity AS int)
+    RETURNING p.*, CAST(:quantity AS int) AS n
+), ids AS (
+    SELECT taken.*, nextval('ledger_entry_id_seq') AS id_1 FROM taken
+), moved AS (
+    SELECT ids.*, nextval('ledger_entry_id_seq') AS id_2 FROM ids
+), put AS (
+    INSERT INTO stock_quant (item_id, lot_id, location_id, owner_id, quantity, reserved)
+    SELECT item_id, lot_id, destination_id, owner_id, n, 0 FROM moved
+    ON CONFLICT (item_id, lot_id, location_id, owner_id)
+    DO UPDATE SET quantity = stock_quant.quantity + excluded.quantity
+), entries AS (
+    INSERT INTO ledger_entry (id, movement_id, kind, item_id, lot_id, location_id, owner_id, quantity,
+                              document_type, user_id, created_at)
+    SELECT e.id, :movement_id, m.kind, m.item_id, m.lot_id, e.location_id, m.owner_id, e.quantity,
+           'scan', CAST(:user_id AS int), CAST(:created_at AS timestamptz)
+    FROM moved AS m CROSS JOIN LATERAL (VALUES (m.id_1, m.source_id, -m.n),
+                                               (m.id_2, m.destination_id, m.n))
+         AS e(id, location_id, quantity)
+    RETURNING id
+), answer AS (
+    SELECT replace(:template, '"entry_ids":[]', '"entry_ids":[' || id_1 || ',' || id_2 || ']') AS body
+    FROM moved
+), recorded AS (
+    INSERT INTO idempotency_record (user_id, key, fingerprint, method, path, response_status, response_body,
+                                    created_at)
+    SELECT CAST(:user_id AS int), :key, :fingerprint, :method,
+           :path, 201, body, CAST(:created_at AS timestamptz)
+    FROM answer
+    RETURNING response_body
 )
-_DIALECT = pg_psycopg.dialect()
-#: Both statements as the driver's SQL, compiled once: they run on the driver's cursor.
-_READ_COMPILED = _READ.compile(dialect=_DIALECT)
-READ_SQL = str(_READ_COMPILED)
-#: Values the statement binds itself (the sequence's table and column, constants).
-_READ_CONSTANTS = {name: value for name, value in _READ_COMPILED.params.items() if value is not None}
-WRITE_SQL = str(movement_statement(1, 1, 2, explicit_ids=True, with_record=True).compile(dialect=_DIALECT))
+SELECT (SELECT response_body FROM recorded) AS body, (SELECT count(*) FROM entries) AS entries
+""")
+#: The statement as the driver's SQL, compiled once: it runs on the driver's cursor.
+#: Whitespace is squeezed (no literal in it holds any, and it has no -- comments) to
+#: stay within the length up to which psycopg caches a query's parsing; beyond it
+#: every scan would parse 4 kB again (a test holds it within).
+SCAN_SQL = re.sub(r"\s+", " ", str(_SCAN.compile(dialect=pg_psycopg.dialect()))).strip()
+#: What the lookup binds itself (its constants).
+_CONSTANTS = {name: value for name, value in _LOOKUP.params.items() if value is not None}
 
 
 class WriteOutcomeUnknown(Exception):
-    """The connection dropped during the write, which commits itself: it may have been kept."""
+    """The connection dropped during the statement, which commits itself: it may have been kept."""
 
 
 def try_move_by_scan(call: ScanCall, render: Callable[[MovementResult], str]) -> str | None:
-    """Post the scan in two statements and return the response body ``render`` made; None to fall back.
+    """Post the scan in one statement; the response body ``render`` made, or None to fall back.
 
-    ``render`` turns the result into the 201 response body, which is stored with the
-    effect so that a retry with the same key replays it byte for byte.
+    The body is stored with the effect, so that a retry with the same key replays it
+    byte for byte; the entry ids in it are drawn by the statement.
     """
     import psycopg  # the postgres extra; this path runs on PostgreSQL only
 
+    movement_id, created_at = uuid.uuid4().hex, utcnow()
+    params = {
+        **_CONSTANTS,
+        "user_id": call.user_id, "token_version": call.token_version, "key": call.key,
+        "lock_id": advisory_lock_id(call.user_id, call.key) if call.key is not None else 0,
+        "code": call.item_code.strip(), "source_code": call.from_location, "destination_code": call.to_location,
+        "lot": call.lot_code, "owner": call.owner_code, "quantity": call.quantity,
+        "movement_id": movement_id, "created_at": created_at,
+        "template": render(MovementResult(movement_id, [], created_at)),
+        "fingerprint": call.fingerprint, "method": call.method, "path": call.path,
+    }
     raw = db.engine.raw_connection()
     driver = raw.driver_connection
     try:
-        # Each statement is its own transaction: no BEGIN and no COMMIT round trips.
-        driver.autocommit = True
-        return _read_decide_write(driver, call, render)
+        driver.autocommit = True  # one statement, one transaction: no BEGIN or COMMIT round trips
+        try:
+            row = driver.execute(SCAN_SQL, params).fetchone()
+        except psycopg.Error as exc:
+            if driver.broken or driver.closed:
+                raw.invalidate(exc)
+                # It may have committed before the line dropped: report it, never run it again.
+                raise WriteOutcomeUnknown() from exc
+            return None  # the statement failed whole (a key used meanwhile, a deadlock): nothing written
     except WriteOutcomeUnknown as exc:
-        raw.invalidate(exc.__cause__)
-        raise exc.__cause__ from None  # like a failed COMMIT: never run again, report it
-    except psycopg.Error as exc:
-        if driver.broken or driver.closed:
-            raw.invalidate(exc)
-        return None  # nothing was written: the general path retries or reports it
+        raise exc.__cause__ from None
     finally:
         if not (driver.broken or driver.closed):
             driver.autocommit = False
         raw.close()
-
-
-def _read_decide_write(driver, call: ScanCall, render: Callable[[MovementResult], str]) -> str | None:
-    from psycopg.rows import namedtuple_row
-
-    cursor = driver.cursor(row_factory=namedtuple_row)
-    cursor.execute(READ_SQL, {
-        **_READ_CONSTANTS, "user_id": call.user_id, "key": call.key,
-        "lock_id": advisory_lock_id(call.user_id, call.key) if call.key is not None else 0,
-        "code": call.item_code.strip(), "source_code": call.from_location, "destination_code": call.to_location,
-    })
-    rows = cursor.fetchall()
-    if not rows:
-        return None  # no such user: the general path refuses the login
-    first = rows[0]
-    if not login_is_current(first.active, first.token_version, call.token_version) or not first.got \
-            or first.used or first.item_id is None or Permission.STOCK_MOVE not in permissions_of(first.role):
-        return None
-    source = Place(first.source_id, first.source_type, call.from_location, first.source_active)
-    destination = Place(first.destination_id, first.destination_type, call.to_location, first.destination_active)
-    candidates = [
-        r for r in rows
-        if r.lot_id is not None and (not call.lot_code or r.lot_code == call.lot_code)
-        and (not call.owner_code or r.owner_code == call.owner_code)
-    ]
-    try:
-        chosen, kind = plan_scan_move(first.role, source, destination, candidates, call.item_code, call.quantity)
-        movement = prepare_movement(
-            call.user_id, kind,
-            [StockChange(first.item_id, chosen.lot_id, chosen.owner_id, source, destination, call.quantity)],
-            document_type="scan",
-        )
-    except DomainError:
-        return None
-    if chosen.free < call.quantity or len(movement.entries) != 2 or len(movement.takes) != 1 \
-            or len(movement.puts) != 1:
-        return None
-    entry_ids = sorted((first.entry_id_1, first.entry_id_2))
-    body = render(MovementResult(movement.movement_id, entry_ids, movement.created_at))
-    params = {
-        "r_user_id": call.user_id, "r_key": call.key, "r_fingerprint": call.fingerprint,
-        "r_method": call.method, "r_path": call.path, "r_response_status": 201, "r_response_body": body,
-        "r_created_at": utcnow(),
-    }
-    entries = [{"id": entry_id, **entry} for entry_id, entry in zip(entry_ids, movement.entries, strict=True)]
-    movement_parameters(params, entries, movement.takes, movement.puts)
-    try:
-        cursor.execute(WRITE_SQL, params)
-        written = cursor.fetchone()
-    except Exception as exc:
-        if driver.broken or driver.closed:
-            raise WriteOutcomeUnknown() from exc  # it may have committed before the line dropped
-        raise  # the statement failed whole (a key used meanwhile, a deadlock): nothing was written
-    if written.ids != entry_ids or not written.recorded:
-        return None  # stock taken meanwhile: the general path says what is left
+    body, entries = row
+    if body is None or entries != 2:
+        return None  # not the plain case: the general path answers
     return body

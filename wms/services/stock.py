@@ -265,25 +265,13 @@ def _append_and_apply_unnest(entries: list[dict], takes: list, puts: list) -> li
     return sorted(ids)
 
 
-#: The API's record of the call (``wms.api.idempotency``), written by the scan's fast path.
-RECORD_COLUMNS = {
-    "user_id": "integer", "key": "text", "fingerprint": "text", "method": "text", "path": "text",
-    "response_status": "integer", "response_body": "text", "created_at": "timestamptz",
-}
-
-
 @functools.lru_cache(maxsize=256)
-def movement_statement(n_takes: int, n_puts: int, n_entries: int, *, explicit_ids: bool = False,
-                       with_record: bool = False) -> sa.TextClause:
+def _movement_statement(n_takes: int, n_puts: int, n_entries: int) -> sa.TextClause:
     """PostgreSQL: guarded decrements, upserts and entries of a small movement as one statement.
 
     Each decrement is a CTE that returns its row only if the stock was free (S5); the
     upserts and the entries are written only when every decrement returned its row, so
     a refused movement writes nothing and the caller raises InsufficientStock.
-    ``explicit_ids`` takes the entries' ids as parameters ``e<n>_id`` (drawn from the
-    sequence beforehand); ``with_record`` also inserts the API's record of the call
-    (parameters ``r_<column>``): a key used meanwhile fails the whole statement with a
-    unique violation, so nothing is written.
     """
     def key_of(prefix: str) -> str:
         return " AND ".join(f"{c} = CAST(:{prefix}_{c} AS integer)" for c in _KEY)
@@ -309,36 +297,26 @@ def movement_statement(n_takes: int, n_puts: int, n_entries: int, *, explicit_id
             DO UPDATE SET quantity = stock_quant.quantity + excluded.quantity)"""
         for i in range(n_puts)
     ]
-    columns = {"id": "bigint", **_ENTRY_COLUMNS} if explicit_ids else _ENTRY_COLUMNS
     values = ", ".join(
-        "(" + ", ".join(f"CAST(:e{i}_{c} AS {t})" for c, t in columns.items()) + ")"
+        "(" + ", ".join(f"CAST(:e{i}_{c} AS {t})" for c, t in _ENTRY_COLUMNS.items()) + ")"
         for i in range(n_entries)
     )
     ctes.append(
-        f"e AS (INSERT INTO ledger_entry ({', '.join(columns)}) "
-        f"SELECT v.* FROM ok, (VALUES {values}) AS v({', '.join(columns)}) RETURNING id)"
+        f"e AS (INSERT INTO ledger_entry ({', '.join(_ENTRY_COLUMNS)}) "
+        f"SELECT v.* FROM ok, (VALUES {values}) AS v({', '.join(_ENTRY_COLUMNS)}) RETURNING id)"
     )
-    recorded = "NULL::boolean"
-    if with_record:
-        ctes.append(
-            f"r AS (INSERT INTO idempotency_record ({', '.join(RECORD_COLUMNS)}) "
-            f"SELECT {', '.join(f'CAST(:r_{c} AS {t})' for c, t in RECORD_COLUMNS.items())} FROM ok "
-            "RETURNING id)"
-        )
-        recorded = "EXISTS (SELECT FROM r)"
     taken = ", ".join(f"EXISTS (SELECT FROM t{i})" for i in range(n_takes))
     return sa.text(
         "WITH " + ",\n".join(ctes)
-        + f"\nSELECT ARRAY(SELECT id FROM e ORDER BY id) AS ids, ARRAY[{taken}]::boolean[] AS taken, "
-        f"{recorded} AS recorded"
+        + f"\nSELECT ARRAY(SELECT id FROM e ORDER BY id) AS ids, ARRAY[{taken}]::boolean[] AS taken"
     )
 
 
 def _append_and_apply_one_statement(entries: list[dict], takes: list, puts: list) -> list[int]:
     """The small-movement writer on PostgreSQL (a scan, a pick): one round trip (L1, S5)."""
     params: dict = {}
-    movement_parameters(params, entries, takes, puts)
-    row = _core().execute(movement_statement(len(takes), len(puts), len(entries)), params).one()
+    _movement_parameters(params, entries, takes, puts)
+    row = _core().execute(_movement_statement(len(takes), len(puts), len(entries)), params).one()
     if len(row.ids) != len(entries):
         # A decrement found too little free stock; that row is unchanged, so name it.
         short = row.taken.index(False)
@@ -346,8 +324,8 @@ def _append_and_apply_one_statement(entries: list[dict], takes: list, puts: list
     return row.ids
 
 
-def movement_parameters(params: dict, entries: list[dict], takes: list, puts: list) -> None:
-    """Fill ``params`` for ``movement_statement`` (entries carry ``id`` when ids are explicit)."""
+def _movement_parameters(params: dict, entries: list[dict], takes: list, puts: list) -> None:
+    """Fill ``params`` for ``_movement_statement``."""
     for i, (key, quantity, from_reserved) in enumerate(takes):
         params.update({f"t{i}_{c}": v for c, v in zip(_KEY, key, strict=True)})
         params.update({f"t{i}_taken": quantity, f"t{i}_from_reserved": from_reserved})
@@ -607,8 +585,8 @@ def plan_scan_move(role: str, source: Place, destination: Place, candidates: lis
 
     ``candidates`` are the rows of free stock of the item at the source that match the
     scanned lot and owner (``lot_id``, ``owner_id``, ``lot_code``, ``owner_code``,
-    ``owner_kind``). The PostgreSQL fast path (``wms.services.scan_fast_path``) asks the
-    same question and leaves every refusal to ``move_by_scan``.
+    ``owner_kind``). The PostgreSQL fast path (``wms.services.scan_fast_path``) applies
+    the same rules as data in its one statement; a test holds the two equal.
     """
     if not (holds_stock(source.type) and holds_stock(destination.type)):
         raise InvalidMovement("Scanned moves are between physical locations only.")

@@ -41,7 +41,7 @@ def render_movement_result(result) -> str:
 
 
 def _scan_move_fast(user_id: int, token_version: int) -> Response | None:
-    """The scan in two statements (``wms.services.scan_fast_path``); None for anything but the plain case."""
+    """The scan in one statement (``wms.services.scan_fast_path``); None for anything but the plain case."""
     body = request.get_json(silent=True)
     key = request.headers.get(HEADER)
     if not isinstance(body, dict) or (key is not None and not valid_key(key)):
