@@ -67,6 +67,19 @@ def test_expired_token_is_refused(app, api, world):
     assert response.status_code == 401 and response.get_json()["code"] == "token_expired"
 
 
+def test_a_token_checked_before_still_expires_and_a_forged_one_never_passes(app, api, world):
+    token = api.token("picker")
+    me = lambda t: api.client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {t}"})  # noqa: E731
+    assert me(token).status_code == 200  # its signature is now checked and remembered
+    forged = token[:-2] + ("AA" if not token.endswith("AA") else "BB")
+    assert me(forged).get_json()["code"] == "authentication_required"
+    app.config["SECRET_KEY"] = "another-secret"  # a new key: what the old one signed is void
+    assert me(token).get_json()["code"] == "authentication_required"
+    app.config["SECRET_KEY"] = "test-secret"
+    app.config["TOKEN_MAX_AGE"] = -1
+    assert me(token).get_json()["code"] == "token_expired"
+
+
 def test_revoke_logs_out_every_token(api, world):
     picker = api.as_("picker")
     assert picker.post("/api/v1/auth/revoke").status_code == 204

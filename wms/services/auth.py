@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import functools
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from wms.errors import AuthenticationRequired, InvalidCredentials, LoginRateLimited, TokenExpired
@@ -104,15 +105,28 @@ def token_claims(token: str) -> tuple[int, int]:
     that the account is still active and the version still current.
     """
     try:
-        payload = _serializer().loads(token, max_age=current_app.config["TOKEN_MAX_AGE"])
-    except SignatureExpired as exc:
-        raise TokenExpired() from exc
+        user_id, token_version, signed_at = _verified(current_app.config["SECRET_KEY"], token)
     except BadSignature as exc:
         raise AuthenticationRequired("The token is not valid.") from exc
+    age = int(time.time()) - signed_at
+    if not 0 <= age <= current_app.config["TOKEN_MAX_AGE"]:
+        raise TokenExpired()
+    return user_id, token_version
+
+
+@functools.lru_cache(maxsize=4096)
+def _verified(secret_key: str, token: str) -> tuple[int, int, int]:
+    """A token's claims and signing time, its signature checked once per worker.
+
+    A signature that was good stays good, so a handheld's token (sent with every scan
+    for hours) is checked by HMAC the first time only; its age is checked every time.
+    Refusals raise and are not cached.
+    """
+    payload, signed_at = _serializer_for(secret_key).loads(token, return_timestamp=True)
     user_id, token_version = (payload.get("u"), payload.get("v")) if isinstance(payload, dict) else (None, None)
     if not isinstance(user_id, int) or not isinstance(token_version, int):
-        raise AuthenticationRequired("The login is not valid.")
-    return user_id, token_version
+        raise BadSignature("The login is not valid.")
+    return user_id, token_version, int(signed_at.timestamp())
 
 
 def user_from_token(token: str) -> User:

@@ -32,12 +32,11 @@ _scan_move = s.ScanMoveSchema()
 
 def render_movement_result(result) -> str:
     """The body the general path sends for a movement (MovementResultSchema through Flask's JSON
-    provider, compact), made directly: a test holds the two equal."""
-    return current_app.json.dumps(
-        {"created_at": result.created_at.isoformat(), "entry_ids": result.entry_ids,
-         "movement_id": result.movement_id},
-        separators=(",", ":"),
-    ) + "\n"
+    provider: sorted keys, compact), made directly; a test holds the two equal. Nothing in
+    it needs escaping: an ISO time, whole numbers and a hex id."""
+    entry_ids = ",".join(str(int(entry_id)) for entry_id in result.entry_ids)
+    return (f'{{"created_at":"{result.created_at.isoformat()}","entry_ids":[{entry_ids}],'
+            f'"movement_id":"{result.movement_id}"}}\n')
 
 
 def _scan_move_fast(user_id: int, token_version: int) -> Response | None:
