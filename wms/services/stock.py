@@ -1,10 +1,11 @@
-"""Stock movements: the only code that writes the ledger and the on-hand table (L1, S5).
+"""Stock movements: the code that writes the ledger and the on-hand table (L1, S5).
 
-Every change of stock goes through ``post_movement``: it appends the ledger entries and
-updates ``stock_quant`` in the same transaction. A decrement is a guarded UPDATE
-(``... WHERE quantity - reserved >= n``) so two concurrent writers can never take the
-same unit twice; if any line of a movement would go negative the whole movement is
-refused and nothing is written.
+Every change of stock goes through ``post_movement`` (one exception: a plain scan on
+PostgreSQL, which ``wms.services.scan_fast_path`` writes in one statement under the same
+rules): it appends the ledger entries and updates ``stock_quant`` in the same
+transaction. A decrement is a guarded UPDATE (``... WHERE quantity - reserved >= n``)
+so two concurrent writers can never take the same unit twice; if any line of a
+movement would go negative the whole movement is refused and nothing is written.
 """
 
 from __future__ import annotations
