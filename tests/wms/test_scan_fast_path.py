@@ -8,6 +8,7 @@ never tried, and the tests check the general path gives the same answers there.
 
 from __future__ import annotations
 
+import json
 import threading
 from datetime import datetime
 
@@ -343,3 +344,70 @@ def test_the_scan_statement_stays_within_the_drivers_parse_cache():
     from psycopg._queries import MAX_CACHED_STATEMENT_LENGTH
 
     assert len(scan_fast_path.SCAN_SQL.encode()) <= MAX_CACHED_STATEMENT_LENGTH
+
+
+_BODY = json.dumps(MOVE)
+
+
+@pytest.mark.parametrize("raw", [
+    b"\xef\xbb\xbf" + _BODY.encode(),
+    _BODY.encode("utf-16"),
+    _BODY.replace(GTIN_1, "\\ud800").encode(),
+    _BODY.replace("}", ', "owner": "\\udfff"}').encode(),
+], ids=["byte-order-mark", "utf-16", "lone-surrogate-item", "lone-surrogate-owner"])
+def test_a_body_the_api_cannot_read_is_refused_whole_on_both_paths(app, api, world, fast_path_answers, raw):
+    """Bad input gets a typed 400 and changes nothing; the fast path reads bodies as the general path does."""
+    with app.app_context():
+        stock_in(world, "SKU-1", 10, "A-01-01")
+    response = api.client.post("/api/v1/stock/moves", data=raw, content_type="application/json",
+                               headers={"Authorization": f"Bearer {api.token('picker')}", "Idempotency-Key": "b"})
+    assert (response.status_code, response.get_json()["code"]) == (400, "bad_request")
+    assert all(answer is None for answer in fast_path_answers)
+    with app.app_context():
+        assert db.session.execute(
+            sa.select(sa.func.count()).select_from(LedgerEntry).where(LedgerEntry.document_type == "scan")
+        ).scalar_one() == 0
+
+
+@postgres_only
+def test_a_connection_lost_mid_scan_with_a_key_falls_back_and_posts_once(app, api, world, fast_path_answers):
+    """The key's record commits with the effect, so the general path may safely run or replay."""
+    import time
+
+    with app.app_context():
+        stock_in(world, "SKU-1", 10, "A-01-01")
+    picker = api.as_("picker")
+    answer = []
+    admin = sa.create_engine(app.config["SQLALCHEMY_DATABASE_URI"], isolation_level="AUTOCOMMIT")
+    try:
+        with app.app_context(), db.engine.connect() as other:
+            other.begin()
+            other.execute(sa.text("UPDATE stock_quant SET quantity = quantity WHERE location_id = :bin"),
+                          {"bin": world.locations["A-01-01"]})  # the scan will wait on this row
+            racer = threading.Thread(target=lambda: answer.append(
+                picker.post("/api/v1/stock/moves", json=MOVE, key="dropped")))
+            racer.start()
+            killed = 0
+            for _ in range(100):
+                time.sleep(0.05)
+                with admin.connect() as conn:
+                    killed = conn.exec_driver_sql(
+                        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                        "WHERE datname = current_database() AND wait_event_type = 'Lock'").scalar()
+                if killed:
+                    break
+            assert killed == 1
+            time.sleep(0.2)  # the general path now waits on the row in its turn
+            other.commit()
+        racer.join(timeout=30)
+    finally:
+        admin.dispose()
+    assert fast_path_answers == [None]
+    assert answer[0].status_code == 201
+    again = picker.post("/api/v1/stock/moves", json=MOVE, key="dropped")
+    assert again.headers["Idempotent-Replayed"] == "true" and again.get_data() == answer[0].get_data()
+    with app.app_context():
+        assert db.session.execute(
+            sa.select(sa.func.count()).select_from(LedgerEntry).where(LedgerEntry.document_type == "scan")
+        ).scalar_one() == 2
+        assert verify_ledger().ok

@@ -5,6 +5,8 @@ from __future__ import annotations
 import flask_smorest
 from flask import jsonify
 from flask_smorest import Api
+from webargs.core import missing, parse_json
+from webargs.flaskparser import FlaskParser, is_json_request
 from werkzeug.exceptions import HTTPException
 
 from wms.errors import error_body
@@ -45,12 +47,49 @@ class WmsApi(Api):
 
 
 
+def _lone_surrogate_in(value) -> bool:
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return True
+        return False
+    if isinstance(value, dict):
+        return any(_lone_surrogate_in(k) or _lone_surrogate_in(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_lone_surrogate_in(v) for v in value)
+    return False
+
+
+def parse_json_body(raw: bytes):
+    """A JSON request body as the API reads it: strict UTF-8 (no byte order mark), and
+    every string real text. JSON may escape half of a surrogate pair (``"\\ud800"``),
+    which no database can store; such a body is refused like one that is not UTF-8.
+    Raises ValueError (a JSONDecodeError or UnicodeDecodeError)."""
+    data = parse_json(raw)
+    if _lone_surrogate_in(data):
+        raise UnicodeDecodeError("utf-8", raw, 0, len(raw), "a string in the body holds a lone surrogate")
+    return data
+
+
+class JsonBodyParser(FlaskParser):
+    """webargs' parser reading JSON bodies with ``parse_json_body`` (a bad one gets 400)."""
+
+    def _raw_load_json(self, req):
+        if not is_json_request(req):
+            return missing
+        return parse_json_body(req.get_data(cache=True))
+
+
 class Blueprint(flask_smorest.Blueprint):
-    """flask-smorest's Blueprint, with each request schema built once instead of per request.
+    """flask-smorest's Blueprint, with each request schema built once instead of per request,
+    and JSON bodies read by ``parse_json_body``.
 
     webargs instantiates a schema class on every request it parses; an instance made
     at import is reused (marshmallow schemas keep no state between loads).
     """
+
+    ARGUMENTS_PARSER = JsonBodyParser()
 
     def arguments(self, schema, **kwargs):
         """Like flask-smorest's ``arguments``, given a schema instance made once."""

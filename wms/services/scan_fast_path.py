@@ -171,10 +171,6 @@ SCAN_SQL = re.sub(r"\s+", " ", str(_SCAN.compile(dialect=pg_psycopg.dialect())))
 _CONSTANTS = {name: value for name, value in _LOOKUP.params.items() if value is not None}
 
 
-class WriteOutcomeUnknown(Exception):
-    """The connection dropped during the statement, which commits itself: it may have been kept."""
-
-
 def try_move_by_scan(call: ScanCall, render: Callable[[MovementResult], str]) -> str | None:
     """Post the scan in one statement; the response body ``render`` made, or None to fall back.
 
@@ -200,17 +196,23 @@ def try_move_by_scan(call: ScanCall, render: Callable[[MovementResult], str]) ->
         driver.autocommit = True  # one statement, one transaction: no BEGIN or COMMIT round trips
         try:
             row = driver.execute(SCAN_SQL, params).fetchone()
+        except (UnicodeError, ValueError):
+            return None  # a value the driver cannot send (a lone surrogate): nothing was sent
         except psycopg.Error as exc:
-            if driver.broken or driver.closed:
-                raw.invalidate(exc)
-                # It may have committed before the line dropped: report it, never run it again.
-                raise WriteOutcomeUnknown() from exc
-            return None  # the statement failed whole (a key used meanwhile, a deadlock): nothing written
-    except WriteOutcomeUnknown as exc:
-        raise exc.__cause__ from None
+            if not (driver.broken or driver.closed):
+                return None  # the statement failed whole (a key used meanwhile, a deadlock): nothing written
+            raw.invalidate(exc)
+            if call.key is None:
+                # It may have committed before the line dropped, and without a key a second
+                # run could post it twice: report it, like a failed COMMIT.
+                raise
+            return None  # the key's record commits with the effect: the general path replays or runs it once
     finally:
-        if not (driver.broken or driver.closed):
-            driver.autocommit = False
+        try:
+            if not (driver.broken or driver.closed):
+                driver.autocommit = False
+        except psycopg.Error as exc:  # interrupted mid-query: the connection is in no state to reuse
+            raw.invalidate(exc)
         raw.close()
     body, entries = row
     if body is None or entries != 2:

@@ -271,8 +271,10 @@ def _movement_statement(n_takes: int, n_puts: int, n_entries: int) -> sa.TextCla
     """PostgreSQL: guarded decrements, upserts and entries of a small movement as one statement.
 
     Each decrement is a CTE that returns its row only if the stock was free (S5); the
-    upserts and the entries are written only when every decrement returned its row, so
-    a refused movement writes nothing and the caller raises InsufficientStock.
+    upserts and the entries are written only when every decrement returned its row. The
+    decrements that did find their stock have run, though: the caller raises
+    InsufficientStock, and the unit of work's rollback undoes them (no use case may
+    catch that refusal and go on in the same transaction).
     """
     def key_of(prefix: str) -> str:
         return " AND ".join(f"{c} = CAST(:{prefix}_{c} AS integer)" for c in _KEY)

@@ -5,8 +5,9 @@ from __future__ import annotations
 from flask import Response, current_app, request
 from flask.views import MethodView
 from marshmallow import ValidationError
+from webargs.flaskparser import is_json_request
 
-from wms.api.base import Blueprint
+from wms.api.base import Blueprint, parse_json_body
 from wms.api.fast_path import with_fast_path
 from wms.api.idempotency import HEADER, idempotent, request_fingerprint, valid_key
 from wms.api.schemas import MovementResultSchema, one_page
@@ -41,9 +42,14 @@ def render_movement_result(result) -> str:
 
 def _scan_move_fast(user_id: int, token_version: int) -> Response | None:
     """The scan in one statement (``wms.services.scan_fast_path``); None for anything but the plain case."""
-    body = request.get_json(silent=True)
     key = request.headers.get(HEADER)
-    if not isinstance(body, dict) or (key is not None and not valid_key(key)):
+    if not is_json_request(request) or (key is not None and not valid_key(key)):
+        return None
+    try:
+        body = parse_json_body(request.get_data(cache=True))  # as the general path reads it
+    except ValueError:
+        return None
+    if not isinstance(body, dict):
         return None
     try:
         scan = _scan_move.load(body)
