@@ -50,6 +50,13 @@ def general_path_only(monkeypatch):
     monkeypatch.setattr(scan_fast_path, "try_move_by_scan", lambda call, render: None)
 
 
+def _scan_entries(app) -> int:
+    with app.app_context():
+        return db.session.execute(
+            sa.select(sa.func.count()).select_from(LedgerEntry).where(LedgerEntry.document_type == "scan")
+        ).scalar_one()
+
+
 def _written(app, user_id: int) -> tuple[list[tuple], list[tuple], list[tuple]]:
     """Ledger entries, on-hand rows and call records, without ids and times."""
     with app.app_context():
@@ -262,10 +269,8 @@ def test_a_key_used_by_a_racing_request_takes_effect_once(app, api, world, fast_
     )
     assert fast_path_answers == [None]  # the record's unique index failed the statement whole
     assert response.get_json() == {"first": True} and response.headers["Idempotent-Replayed"] == "true"
+    assert _scan_entries(app) == 0
     with app.app_context():
-        assert db.session.execute(
-            sa.select(sa.func.count()).select_from(LedgerEntry).where(LedgerEntry.document_type == "scan")
-        ).scalar_one() == 0
         assert verify_ledger().ok
 
 
@@ -280,10 +285,7 @@ def test_stock_taken_by_a_racing_request_is_refused_by_the_guard(app, api, world
     )
     assert fast_path_answers == [None]
     assert (response.status_code, response.get_json()["code"]) == (409, "insufficient_stock")
-    with app.app_context():
-        assert db.session.execute(
-            sa.select(sa.func.count()).select_from(LedgerEntry).where(LedgerEntry.document_type == "scan")
-        ).scalar_one() == 0
+    assert _scan_entries(app) == 0
 
 
 def _fingerprint(app, body: dict) -> str:
@@ -363,10 +365,7 @@ def test_a_body_the_api_cannot_read_is_refused_whole_on_both_paths(app, api, wor
                                headers={"Authorization": f"Bearer {api.token('picker')}", "Idempotency-Key": "b"})
     assert (response.status_code, response.get_json()["code"]) == (400, "bad_request")
     assert all(answer is None for answer in fast_path_answers)
-    with app.app_context():
-        assert db.session.execute(
-            sa.select(sa.func.count()).select_from(LedgerEntry).where(LedgerEntry.document_type == "scan")
-        ).scalar_one() == 0
+    assert _scan_entries(app) == 0
 
 
 @postgres_only
@@ -406,8 +405,6 @@ def test_a_connection_lost_mid_scan_with_a_key_falls_back_and_posts_once(app, ap
     assert answer[0].status_code == 201
     again = picker.post("/api/v1/stock/moves", json=MOVE, key="dropped")
     assert again.headers["Idempotent-Replayed"] == "true" and again.get_data() == answer[0].get_data()
+    assert _scan_entries(app) == 2
     with app.app_context():
-        assert db.session.execute(
-            sa.select(sa.func.count()).select_from(LedgerEntry).where(LedgerEntry.document_type == "scan")
-        ).scalar_one() == 2
         assert verify_ledger().ok

@@ -129,16 +129,6 @@ def _verified(secret_key: str, token: str) -> tuple[int, int, int]:
     return user_id, token_version, int(signed_at.timestamp())
 
 
-def user_from_token(token: str) -> User:
-    """The active user a bearer token was issued to, or a typed refusal."""
-    return user_from_session(*token_claims(token))
-
-
-def login_is_current(active: bool, current_version: int, token_version: int) -> bool:
-    """True while the account is active and the login's token version is the current one."""
-    return bool(active) and current_version == token_version
-
-
 _users = User.__table__
 _USER_BY_ID = sa.select(*(c for c in _users.c if c.name != "password_hash")).where(
     _users.c.id == sa.bindparam("user_id")
@@ -150,7 +140,7 @@ def user_from_session(user_id, token_version) -> User:
     if not isinstance(user_id, int) or not isinstance(token_version, int):
         raise AuthenticationRequired("The login is not valid.")
     row = db.session.connection().execute(_USER_BY_ID, {"user_id": user_id}).first()
-    if row is None or not login_is_current(row.active, row.token_version, token_version):
+    if row is None or not row.active or row.token_version != token_version:
         raise AuthenticationRequired("The login was revoked; log in again.")
     # Read with Core on every request; the caller is a detached User that services use
     # for its id and role only (they load a User themselves to change one).

@@ -6,7 +6,7 @@ call) it costs nine round trips to the database; round trips are what a small se
 pays for most. This path sends one statement, run as its own transaction
 (autocommit): all of it happens, or none of it.
 
-- **who**: the caller's row must be active with the token's version (``login_is_current``);
+- **who**: the caller's row must be active with the token's version (as ``user_from_session``);
 - **the key**: no request with it running (its advisory lock) and none recorded;
 - **what the scan names**: the item's barcode, both places and the free stock there;
 - **the rules of** ``plan_scan_move`` **and** ``prepare_movement``, applied as data
