@@ -112,7 +112,7 @@ def parse_gs1(data: str, *, symbology_identifier: str | None = None) -> GS1Field
             message = result.gs1_message
     except biip.ParseError as exc:
         raise GS1Error(str(exc)) from None
-    except (ValueError, TypeError) as exc:  # defensive: bad dates, numbers inside biip
+    except (ValueError, TypeError, IndexError) as exc:  # inside biip: bad dates, numbers, a bare "]"
         raise GS1Error(f"unreadable GS1 data: {exc}") from None
     return fields_from_message(message)
 
