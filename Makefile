@@ -40,7 +40,7 @@ test: setup-dev
 # The database-backed tests again, on PostgreSQL (CI runs this after `make test`).
 test-postgres: setup-dev
 	WMS_TEST_DATABASE_URL=$${WMS_TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test} \
-	  $(BIN)/python -m pytest tests/wms tests/scenarios $(PYTEST_ARGS); rc=$$?; [ $$rc -eq 5 ] && rc=0; exit $$rc
+	  $(BIN)/python -m pytest tests/wms tests/scenarios tests/server $(PYTEST_ARGS); rc=$$?; [ $$rc -eq 5 ] && rc=0; exit $$rc
 
 bench: setup-dev
 	$(BIN)/python bench/bench_scan.py

@@ -50,10 +50,32 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         return response
 
     app.session_interface = CookieSessionInterface()
+    app.before_request(_refuse_a_shared_context)
     app.before_request(authenticate_request)
     register_api(app)
     register_cli(app)
     return app
+
+
+def _refuse_a_shared_context() -> None:
+    """before_request, first: refuse a request that found its application context in use.
+
+    Flask pushes a fresh application context per request unless one of the same app is
+    already pushed, and then reuses it: ``g`` (the caller) and the database session
+    would outlive the request and leak into the next caller's. A server started inside
+    an application context does that to every request; it answers 500 and says so in
+    the log instead of serving as the wrong user. Flask's test client may share the
+    test's context on purpose (``TESTING``).
+    """
+    from flask import current_app, g
+
+    if g.get("wms_request_seen") and not current_app.testing:
+        from wms.errors import ServerMisconfigured
+
+        current_app.logger.error("a request reused another request's application context; "
+                                 "start the server with `wms serve` or gunicorn 'wms:create_app()'")
+        raise ServerMisconfigured()
+    g.wms_request_seen = True
 
 
 def _database_url(app: Flask) -> None:

@@ -6,7 +6,7 @@ import json
 import sys
 
 import click
-from flask import Flask, current_app
+from flask import Flask
 from flask.cli import FlaskGroup, with_appcontext
 
 
@@ -15,7 +15,6 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(demo_command)
     app.cli.add_command(user_group)
     app.cli.add_command(ledger_group)
-    app.cli.add_command(serve_command)
     try:
         from devices.cli import devices_cli
     except ImportError:
@@ -90,22 +89,39 @@ def ledger_verify() -> None:
         sys.exit(1)
 
 
+#: gunicorn's access log, with the worker's process id so a request can be traced to its worker.
+ACCESS_LOG_FORMAT = '%(h)s %(p)s %(t)s "%(r)s" %(s)s %(b)s %(M)sms "%(a)s"'
+
+
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
-@click.option("--workers", default=2, show_default=True, type=int)
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(min=1))
 @click.option("--simulators/--no-simulators", default=False,
-              help="Start device simulators (scale, scanner, printer) for the demo stations.")
-@with_appcontext
+              help="Start the demo's simulated scale and label printer for station PACK-01.")
 def serve_command(host: str, port: int, workers: int, simulators: bool) -> None:
-    """Serve the API and the PDA UI with gunicorn."""
+    """Serve the API with gunicorn; each worker builds its own app.
+
+    A request must run in an application context of its own: Flask reuses one that is
+    already pushed, and then ``g`` (the caller) and the database session outlive the
+    request. So this command runs outside any application context (it is a command of
+    ``wms`` itself, not of the app), refuses to start inside one, and each forked worker
+    builds its app after the fork, sharing no context, session or connection with the
+    master.
+    """
+    from flask import has_app_context
     from gunicorn.app.base import BaseApplication
 
-    app = current_app._get_current_object()
+    from wms import create_app
+
+    if has_app_context():
+        raise click.UsageError("refusing to serve inside an application context: every request "
+                               "would share it (its caller and database session)")
     if simulators:
         from wms.demo import start_demo_simulators
 
-        for line in start_demo_simulators(app):
+        # The master's app only sets the stations up; it is closed before any worker forks.
+        for line in start_demo_simulators(create_app()):
             click.echo(line)
 
     class Server(BaseApplication):
@@ -113,9 +129,11 @@ def serve_command(host: str, port: int, workers: int, simulators: bool) -> None:
             self.cfg.set("bind", f"{host}:{port}")
             self.cfg.set("workers", workers)
             self.cfg.set("accesslog", "-")
+            self.cfg.set("access_log_format", ACCESS_LOG_FORMAT)
 
         def load(self):
-            return app
+            # Called in each worker after the fork (no preload): its own app and engine.
+            return create_app()
 
     click.echo(f"WMS serving on http://{host}:{port}  (API docs: http://{host}:{port}/api/docs)")
     Server().run()
@@ -126,4 +144,7 @@ def main() -> None:
     from wms import create_app
 
     cli = FlaskGroup(create_app=create_app, help="WMS for handhelds.")
+    # serve is the group's own command, not the app's: Flask pushes an application
+    # context around every app command, and a server must not run inside one.
+    cli.add_command(serve_command)
     cli.main(prog_name="wms")

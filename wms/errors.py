@@ -61,6 +61,12 @@ class CsrfFailed(DomainError):
 # --- generic ------------------------------------------------------------------------
 
 
+class ServerMisconfigured(DomainError):
+    """The server shares one application context between requests; it refuses to serve."""
+
+    code, status, message = "server_misconfigured", 500, "The server is misconfigured; tell the administrator."
+
+
 class NotFound(DomainError):
     code, status, message = "not_found", 404, "No such record."
 
