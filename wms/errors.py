@@ -75,6 +75,13 @@ class AlreadyExists(DomainError):
     code, status, message = "already_exists", 409, "A record with this code already exists."
 
 
+class RecordInUse(DomainError):
+    """Rule L1: what a record means to the ledger cannot change once entries name it."""
+
+    code, status = "record_in_use", 409
+    message = "Stock has moved through this record; this field can no longer change."
+
+
 class InvalidInput(DomainError):
     code, status, message = "invalid_input", 422, "The input is not valid."
 

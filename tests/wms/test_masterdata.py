@@ -93,3 +93,50 @@ def test_users_are_created_and_listed_by_admin(api, world):
     assert "li.lei" in names
     login = api.client.post("/api/v1/auth/token", json={"username": "li.lei", "password": "secret-123"})
     assert login.status_code == 201
+
+
+def _verify(api) -> dict:
+    return api.as_("clerk").get("/api/v1/ledger/verify").get_json()
+
+
+def test_l1_a_used_locations_type_and_warehouse_cannot_change(api, world, app):
+    """A bin that turned virtual would drop its stock from the books while on-hand stays (L1)."""
+    from tests.factories import stock_in
+
+    with app.app_context():
+        stock_in(world, "SKU-1", 3, "A-01-01")
+    admin = api.as_("admin")
+    bin_id = world.locations["A-01-01"]
+    for change in ({"type": "supplier"}, {"type": "customer"}, {"type": "quarantine"},
+                   {"type": "consignment"}, {"warehouse_id": _another_warehouse(admin)}):
+        refused = admin.patch(f"/api/v1/locations/{bin_id}", json=change)
+        assert refused.status_code == 409, (change, refused.get_json())
+        assert refused.get_json()["code"] == "record_in_use"
+        assert admin.get(f"/api/v1/locations/{bin_id}").get_json()["type"] == "storage"
+    # The supplier the stock came from was used too: it cannot become a bin.
+    refused = admin.patch(f"/api/v1/locations/{world.locations['SUP']}", json={"type": "storage"})
+    assert refused.status_code == 409
+    assert _verify(api)["ok"] is True
+    # What does not change the meaning of the entries still changes; an unused bin may change type.
+    renamed = admin.patch(f"/api/v1/locations/{bin_id}", json={"name": "A-01-01 上层", "type": "storage"})
+    assert renamed.status_code == 200
+    assert admin.patch(f"/api/v1/locations/{world.locations['B-01-01']}",
+                       json={"type": "quarantine"}).status_code == 200
+
+
+def test_r7_a_used_owners_kind_cannot_change(api, world, app):
+    from tests.factories import stock_in
+
+    with app.app_context():
+        stock_in(world, "SKU-1", 2, "A-01-01")
+    admin = api.as_("admin")
+    refused = admin.patch(f"/api/v1/owners/{world.owners['OWN']}", json={"kind": "consignor"})
+    assert refused.status_code == 409
+    assert refused.get_json()["code"] == "record_in_use"
+    assert admin.patch(f"/api/v1/owners/{world.owners['CSG-01']}", json={"kind": "own"}).status_code == 200
+
+
+def _another_warehouse(admin) -> int:
+    created = admin.post("/api/v1/warehouses", json={"code": "WH2", "name": "二号仓"})
+    assert created.status_code == 201, created.get_json()
+    return created.get_json()["id"]

@@ -8,9 +8,9 @@ import sqlalchemy as sa
 
 from wms.domain.barcodes import is_valid_gtin
 from wms.domain.permissions import Permission, require
-from wms.errors import AlreadyExists, InvalidInput, NotFound
+from wms.errors import AlreadyExists, InvalidInput, NotFound, RecordInUse
 from wms.extensions import db
-from wms.models import Customer, Item, ItemBarcode, Location, Owner, Supplier, Warehouse
+from wms.models import Customer, Item, ItemBarcode, LedgerEntry, Location, Owner, Supplier, Warehouse
 from wms.models.users import User
 from wms.services.uow import transaction
 
@@ -42,6 +42,29 @@ def _ensure_unique(model: type, data: dict[str, Any], record_id: int | None = No
         raise AlreadyExists(field=column, value=data[column])
 
 
+#: Fields that say what the ledger's entries at a record mean: which places hold stock
+#: (L1: verify and every movement count entries at physical places only), where
+#: consignor stock may be (R7), and whose warehouse it is. Once an entry names the
+#: record they are fixed: a bin that became a "supplier" would drop its stock from the
+#: books while its on-hand stays. A change is a new record and a movement to it.
+FIXED_ONCE_USED: dict[type, tuple[str, ...]] = {
+    Location: ("type", "warehouse_id"),
+    Owner: ("kind",),
+}
+_LEDGER_COLUMN = {Location: LedgerEntry.location_id, Owner: LedgerEntry.owner_id}
+
+
+def _refuse_changing_used_fields(model: type, record: Any, changes: dict[str, Any]) -> None:
+    changed = [f for f in FIXED_ONCE_USED.get(model, ()) if f in changes and changes[f] != getattr(record, f)]
+    if not changed:
+        return
+    used = db.session.execute(
+        sa.select(sa.literal(1)).where(_LEDGER_COLUMN[model] == record.id).limit(1)
+    ).first()
+    if used is not None:
+        raise RecordInUse(fields=changed)
+
+
 def _check_references(model: type, data: dict[str, Any]) -> None:
     if model is Location and "warehouse_id" in data:
         get_record(Warehouse, data["warehouse_id"])
@@ -70,6 +93,7 @@ def update_record(actor: User, model: type[M], record_id: int, changes: dict[str
         barcodes = changes.pop("barcodes", None)
         _ensure_unique(model, changes, record_id)
         _check_references(model, changes)
+        _refuse_changing_used_fields(model, record, changes)
         for field, value in changes.items():
             setattr(record, field, value)
         if barcodes is not None and model is Item:
