@@ -2,6 +2,11 @@
 
 Layering follows pyserial's ``serial.threaded``: port (bytes) -> framer (frames) ->
 driver (meaning). Drivers are opened explicitly (``open()`` or ``with``), never lazily.
+
+Reconnecting lives here, once for every protocol: with ``reconnect`` a port lost during
+a read is reopened if the device is back within ``reconnect_window`` seconds (never past
+the read's own deadline) and the read carries on, a request being sent again; a device
+not back by then is DeviceDisconnected, not a timeout once the whole timeout has passed.
 """
 
 from __future__ import annotations
@@ -9,7 +14,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
-from .errors import DeviceDisconnected, DeviceError, DeviceTimeout
+from .errors import DeviceDisconnected, DeviceError, DeviceTimeout, FrameError
 from .framing import Framer
 from .transports import Port, open_port, open_port_retrying
 
@@ -45,10 +50,19 @@ class Driver:
     kind = "device"
     poll_interval = 0.05
 
-    def __init__(self, url: str, *, timeout: float = 2.0, reconnect: bool = True, **port_settings):
+    def __init__(
+        self,
+        url: str,
+        *,
+        timeout: float = 2.0,
+        reconnect: bool = True,
+        reconnect_window: float = 1.0,
+        **port_settings,
+    ):
         self.url = url
         self.timeout = timeout
         self.reconnect = reconnect
+        self.reconnect_window = float(reconnect_window)
         self.port_settings = port_settings
         self.port: Port | None = None
         self.framer: Framer = self.make_framer()
@@ -86,14 +100,19 @@ class Driver:
     def _port(self, deadline: float) -> Port:
         if self.port is None:
             if self.reconnect:
-                self.port = open_port_retrying(
-                    self.url, deadline=deadline, timeout=self.poll_interval, **self.port_settings
-                )
+                self._reopen(deadline)
             else:
                 self.open()
-            self.framer.reset()
-            self._items.clear()
         return self.port
+
+    def _reopen(self, deadline: float) -> None:
+        """Wait for a lost device: up to ``reconnect_window`` s, never past ``deadline``."""
+        until = min(deadline, time.monotonic() + self.reconnect_window)
+        self.port = open_port_retrying(
+            self.url, deadline=until, timeout=self.poll_interval, **self.port_settings
+        )
+        self.framer.reset()
+        self._items.clear()
 
     def _lost(self) -> None:
         self.close()
@@ -111,25 +130,49 @@ class Driver:
         """Return the next frame or FrameError; DeviceTimeout at ``deadline``.
 
         When the port drops and ``reopen`` (default: ``self.reconnect``) is set, the
-        port is reopened until the deadline; otherwise DeviceDisconnected is raised.
+        port is reopened (see :meth:`_reopen`); otherwise, or when the device does not
+        come back, DeviceDisconnected is raised.
         """
         reopen = self.reconnect if reopen is None else reopen
         while not self._items:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise DeviceTimeout(f"no frame from {self.url} in time", url=self.url)
+            port = self._port(deadline) if reopen else self._require_port()
             try:
-                port = self._port(deadline) if reopen else self._require_port()
                 chunk = port.read_available(min(remaining, self.poll_interval * 4))
             except DeviceDisconnected:
                 self._lost()
                 if not reopen:
                     raise
-                time.sleep(min(self.poll_interval, max(deadline - time.monotonic(), 0)))
+                self._reopen(deadline)
                 continue
             if chunk:
                 self._items.extend(self.framer.feed(chunk))
         return self._items.pop(0)
+
+    def _exchange(self, request: bytes, deadline: float, reply_to):
+        """Send ``request``; return ``reply_to(frame)`` for the first frame it accepts.
+
+        ``reply_to`` returns None for frames that are not the reply (stray lines). A port
+        lost before the reply is reopened when ``reconnect`` is set and the request sent
+        again: the device cannot answer a request that was lost with the link.
+        """
+        while True:
+            self._port(deadline)  # a device that does not come back raises here
+            self._items.clear()
+            try:
+                self._write(request, deadline)
+                while True:
+                    item = self._next_item(deadline, reopen=False)
+                    if isinstance(item, FrameError):
+                        raise item
+                    reply = reply_to(item)
+                    if reply is not None:
+                        return reply
+            except DeviceDisconnected:
+                if not self.reconnect or time.monotonic() >= deadline:
+                    raise
 
     def _drain(self) -> None:
         """Drop frames and bytes already received (a continuous stream goes stale)."""

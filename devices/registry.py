@@ -18,8 +18,14 @@ from .scanners.serial_scanner import SerialScanner
 COMMON = {
     "timeout": {"type": "number", "default": 2.0, "title": "Seconds to wait for the device"},
     "reconnect": {"type": "boolean", "default": True, "title": "Reopen the port after a pulled cable"},
+    "reconnect_window": {
+        "type": "number",
+        "default": 1.0,
+        "title": "Seconds a read waits for a lost device to come back",
+    },
     "baudrate": {"type": "integer", "title": "Serial speed (or ?baudrate= in the URL)"},
 }
+SECONDS = ("timeout", "reconnect_window")  # durations are floats; other numbers are Decimal
 TYPES = {
     "number": (int, float, Decimal, str),
     "integer": (int, str),
@@ -67,7 +73,7 @@ def _coerce(name: str, spec: dict, value):
         raise DeviceConfigError(f"option {name} must be {kind}")
     try:
         if kind == "number":
-            value = float(value) if name == "timeout" else Decimal(str(value))
+            value = float(value) if name in SECONDS else Decimal(str(value))
         elif kind == "integer":
             value = int(value)
         elif kind == "boolean" and isinstance(value, str):

@@ -14,6 +14,7 @@ framing lives one layer up (:mod:`devices.framing`).
 from __future__ import annotations
 
 import contextlib
+import select
 import socket
 import time
 from urllib.parse import parse_qsl, urlsplit
@@ -33,6 +34,7 @@ SERIAL_SETTINGS = {
     "dsrdtr": lambda v: v.lower() in ("1", "true", "yes", "on"),
 }
 PARITIES = {"N", "E", "O", "M", "S"}
+BACKLOG_LIMIT = 1 << 16  # bytes taken from a socket per read; the rest waits for the next
 SCHEMES = ("socket", "rfc2217", "loop", "tcp", "spy", "alt", "hwgrep")
 
 
@@ -109,7 +111,12 @@ class Port:
             raise DeviceDisconnected(f"write failed on {self.url}: {exc}", url=self.url) from exc
 
     def read_available(self, timeout: float) -> bytes:
-        """Wait up to ``timeout`` s for bytes and return what arrived (b"" if none)."""
+        """Wait up to ``timeout`` s for bytes and return all that arrived (b"" if none).
+
+        A peer that hung up is DeviceDisconnected even when bytes came just before: a tty
+        drops its input on hang-up and a socket here does the same, so both transports
+        report a vanished device at once instead of handing out what it said before.
+        """
         ser = self._require()
         try:
             if ser.timeout != timeout:
@@ -117,6 +124,8 @@ class Port:
             first = ser.read(1)
             if not first:
                 return b""
+            if isinstance(ser, protocol_socket.Serial):
+                return first + _socket_backlog(ser._socket)
             waiting = ser.in_waiting
             return first + (ser.read(waiting) if waiting else b"")
         except (serial.SerialException, OSError) as exc:
@@ -166,19 +175,41 @@ class Port:
         return f"<Port {self.url} {'open' if self.is_open else 'closed'}>"
 
 
+def _socket_backlog(sock: socket.socket) -> bytes:
+    """Everything a socket holds now; raises once it finds the peer has closed.
+
+    pyserial's socket ``in_waiting`` is only ever 0 or 1, so reading by it takes a
+    backlog one byte at a time and serves the oldest frame, not the newest.
+    """
+    out = bytearray()
+    while len(out) < BACKLOG_LIMIT and select.select([sock], [], [], 0)[0]:
+        try:
+            chunk = sock.recv(65536)
+        except BlockingIOError:
+            break
+        if not chunk:
+            raise serial.SerialException("socket disconnected")
+        out += chunk
+    return bytes(out)
+
+
 def open_port(url: str, *, timeout: float = 1.0, **settings) -> Port:
     """Open the port named by ``url`` (see module docstring for the forms accepted)."""
     return Port(url, timeout=timeout, **settings)
 
 
 def open_port_retrying(url: str, *, deadline: float, interval: float = 0.2, **settings) -> Port:
-    """Open ``url``, retrying while it is absent (cable pulled) until monotonic ``deadline``."""
+    """Open ``url``, retrying while it is absent (cable pulled) until monotonic ``deadline``.
+
+    Tries at least once; a device still absent at ``deadline`` is DeviceDisconnected.
+    """
     last: Exception | None = None
     while True:
         try:
             return open_port(url, **settings)
         except DeviceDisconnected as exc:
             last = exc
-        if time.monotonic() + interval > deadline:
-            raise DeviceTimeout(f"{url} did not come back: {last}", url=url) from last
-        time.sleep(interval)
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise DeviceDisconnected(f"{url} is gone and did not come back: {last}", url=url) from last
+        time.sleep(min(interval, remaining))

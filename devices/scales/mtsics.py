@@ -136,22 +136,20 @@ class MtSicsScale(Scale):
         return LineFramer("CRLF", max_length=256)
 
     def command(self, command: str, *args: str, timeout: float | None = None) -> Reply:
-        """Send one command and return its reply (typed errors for E*, I, +, -)."""
-        deadline = self._deadline(timeout)
-        self._items.clear()
-        self._write(encode_command(command, *args), deadline)
-        while True:
-            item = self._next_item(deadline, reopen=False)
-            if isinstance(item, FrameError):
-                raise item
-            reply = parse_reply(item)
+        """Send one command and return its reply (typed errors for E*, I, +, -).
+
+        After a reconnect the command is sent again. Each one used here (S, SI, Z, T,
+        I4) sent twice leaves the balance as sent once: T stores the gross load as tare.
+        """
+
+        def reply_to(line: bytes) -> Reply | None:
+            reply = parse_reply(line)
             # Ignore stray lines for another command (e.g. a late SIR stream).
-            if (
-                reply.command in ERRORS
-                or reply.command == command
-                or (command == "SI" and reply.command == "S")
-            ):
+            if reply.command in ERRORS or reply.command == command or (command == "SI" and reply.command == "S"):
                 return reply
+            return None
+
+        return self._exchange(encode_command(command, *args), self._deadline(timeout), reply_to)
 
     def read(self, timeout: float | None = None) -> Reading:
         """Weight now (``SI``), stable or dynamic."""
