@@ -30,12 +30,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     from wms import models  # noqa: F401 - registers the tables
     from wms.api import register_api
+    from wms.api.guards import BoundedIntConverter, register_database_errors, route_and_text_first
     from wms.api.security import CookieSessionInterface, authenticate_request
     from wms.cli import register_cli
     from wms.database import configure_engine
     from wms.errors import DomainError
     from wms.extensions import db, migrate
 
+    app.url_map.converters["int"] = BoundedIntConverter  # before any route is added
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True)
     with app.app_context():
@@ -50,7 +52,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         return response
 
     app.session_interface = CookieSessionInterface()
+    register_database_errors(app)
     app.before_request(_refuse_a_shared_context)
+    app.before_request(route_and_text_first)
     app.before_request(authenticate_request)
     register_api(app)
     register_cli(app)

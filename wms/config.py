@@ -41,6 +41,13 @@ class Defaults:
     # Retries of a whole use case on serialization failure or deadlock (PostgreSQL).
     TRANSACTION_RETRIES = 5
     IDEMPOTENCY_KEY_MAX_LENGTH = 255
+    # Request sizes: any body (uploads and imports raise it for their own routes), a
+    # JSON body, and how deep a JSON body may nest (a PDA's scan is three levels).
+    MAX_CONTENT_LENGTH = 2 * 1024 * 1024
+    JSON_MAX_BYTES = 1024 * 1024
+    JSON_MAX_DEPTH = 32
+    # Retry-After of a 503 while the database is unreachable or busy.
+    RETRY_AFTER_SECONDS = 5
 
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_HTTPONLY = True

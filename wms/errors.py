@@ -75,6 +75,35 @@ class AlreadyExists(DomainError):
     code, status, message = "already_exists", 409, "A record with this code already exists."
 
 
+class InvalidText(DomainError):
+    """A NUL or another control character where only text or a scanned code belongs."""
+
+    code, status, message = "invalid_text", 422, "The text holds a control character."
+
+
+class RequestTooComplex(DomainError):
+    code, status, message = "request_too_complex", 400, "The JSON body is nested too deeply."
+
+
+class PayloadTooLarge(DomainError):
+    code, status, message = "payload_too_large", 413, "The request body is too large."
+
+
+class ValueOutOfRange(DomainError):
+    code, status, message = "value_out_of_range", 422, "A value is out of range or too long."
+
+
+class InvalidReference(DomainError):
+    code, status, message = "invalid_reference", 422, "The request refers to a record that does not exist."
+
+
+class DatabaseUnavailable(DomainError):
+    """The database cannot be reached or is busy; nothing was changed. Retry after a pause."""
+
+    code, status = "database_unavailable", 503
+    message = "The database is not reachable right now; nothing was changed. Try again shortly."
+
+
 class RecordInUse(DomainError):
     """Rule L1: what a record means to the ledger cannot change once entries name it."""
 

@@ -188,8 +188,12 @@ def start_server(tmp_dir: Path, database_url: str, extra_env: dict | None = None
         except requests.RequestException:  # not listening yet, or a worker still booting
             return False
 
-    wait_for(up, 60, "wms serve to answer")
-    wait_for(lambda: len(served.worker_pids()) >= WORKERS, 30, "every worker to boot")
+    try:
+        wait_for(up, 60, "wms serve to answer")
+        wait_for(lambda: len(served.worker_pids()) >= WORKERS, 30, "every worker to boot")
+    except BaseException:
+        stop_server(served)
+        raise
     return served
 
 

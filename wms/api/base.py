@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import flask_smorest
-from flask import jsonify
+from flask import current_app, jsonify
 from flask_smorest import Api
+from marshmallow import Schema, fields
 from webargs.core import missing, parse_json
 from webargs.flaskparser import FlaskParser, is_json_request
 from werkzeug.exceptions import HTTPException
 
-from wms.errors import error_body
+from wms.api.guards import bound_schema, check_json_value
+from wms.errors import PayloadTooLarge, RequestTooComplex, error_body
 
 #: Stable codes for HTTP-level refusals that happen before a use case runs.
 HTTP_CODES = {
@@ -27,8 +29,19 @@ HTTP_CODES = {
 }
 
 
+class ErrorSchema(Schema):
+    """The one error format: a stable code, the HTTP status, a message and details."""
+
+    code = fields.Str(required=True, metadata={"description": "Stable snake_case code, e.g. insufficient_stock"})
+    status = fields.Int(required=True, metadata={"description": "The HTTP status, repeated"})
+    message = fields.Str(required=True, metadata={"description": "For people, in the caller's language"})
+    errors = fields.Dict(required=True, metadata={"description": "Details: fields and their problems, limits"})
+
+
 class WmsApi(Api):
     """flask-smorest's Api answering HTTP errors in the project's error format."""
+
+    ERROR_SCHEMA = ErrorSchema
 
     def handle_http_exception(self, error: HTTPException):
         """Every HTTP error as ``{code, status, message, errors}`` with a stable code."""
@@ -47,28 +60,19 @@ class WmsApi(Api):
 
 
 
-def _lone_surrogate_in(value) -> bool:
-    if isinstance(value, str):
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            return True
-        return False
-    if isinstance(value, dict):
-        return any(_lone_surrogate_in(k) or _lone_surrogate_in(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_lone_surrogate_in(v) for v in value)
-    return False
-
-
 def parse_json_body(raw: bytes):
-    """A JSON request body as the API reads it: strict UTF-8 (no byte order mark), and
-    every string real text. JSON may escape half of a surrogate pair (``"\\ud800"``),
-    which no database can store; such a body is refused like one that is not UTF-8.
-    Raises ValueError (a JSONDecodeError or UnicodeDecodeError)."""
-    data = parse_json(raw)
-    if _lone_surrogate_in(data):
-        raise UnicodeDecodeError("utf-8", raw, 0, len(raw), "a string in the body holds a lone surrogate")
+    """A JSON request body as the API reads it: strict UTF-8 (no byte order mark), at most
+    ``JSON_MAX_BYTES``, nested at most ``JSON_MAX_DEPTH`` deep, every string real text
+    without NUL (``wms.api.guards.check_json_value``).
+    Raises ValueError (a JSONDecodeError or UnicodeDecodeError) or a typed DomainError."""
+    config = current_app.config
+    if len(raw) > config["JSON_MAX_BYTES"]:
+        raise PayloadTooLarge(max_bytes=config["JSON_MAX_BYTES"])
+    try:
+        data = parse_json(raw)
+    except RecursionError:
+        raise RequestTooComplex(max_depth=config["JSON_MAX_DEPTH"]) from None
+    check_json_value(data, config["JSON_MAX_DEPTH"])
     return data
 
 
@@ -95,4 +99,4 @@ class Blueprint(flask_smorest.Blueprint):
         """Like flask-smorest's ``arguments``, given a schema instance made once."""
         if isinstance(schema, type):
             schema = schema()
-        return super().arguments(schema, **kwargs)
+        return super().arguments(bound_schema(schema), **kwargs)

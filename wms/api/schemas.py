@@ -2,11 +2,34 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+import unicodedata
+
+from marshmallow import Schema, ValidationError, fields, validate
 
 from wms.api.security import current_user
 
-Code = lambda **kw: fields.Str(validate=validate.Length(min=1, max=64), **kw)  # noqa: E731
+#: GS (group separator): FNC1 in a GS1 element string as a scanner types it.
+GS1_SEPARATOR = "\x1d"
+
+
+def plain_text(allowed: str = ""):
+    """A validator refusing control characters (C0, DEL, C1) and line or paragraph
+    separators: a code printed on a label or typed by a scanner never holds one, and
+    Python's strip() would silently drop some (U+0085, U+2028) before a lookup."""
+
+    def check(value: str) -> None:
+        for char in value:
+            if char not in allowed and unicodedata.category(char) in ("Cc", "Zl", "Zp"):
+                raise ValidationError(f"Control character U+{ord(char):04X} is not allowed here.")
+
+    return check
+
+
+#: A code a person types or reads off a label: a bin, lot, document number, SKU.
+Code = lambda **kw: fields.Str(validate=[validate.Length(min=1, max=64), plain_text()], **kw)  # noqa: E731
+#: A code as a scanner sends it, which may be a GS1 element string with GS separators.
+ScannedCode = lambda **kw: fields.Str(  # noqa: E731
+    validate=[validate.Length(min=1, max=200), plain_text(allowed=GS1_SEPARATOR)], **kw)
 Quantity = lambda **kw: fields.Int(strict=True, validate=validate.Range(min=1, max=10**9), **kw)  # noqa: E731
 
 

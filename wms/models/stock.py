@@ -106,6 +106,7 @@ class StockQuant(db.Model):
     __table_args__ = (
         sa.UniqueConstraint("item_id", "lot_id", "location_id", "owner_id"),
         sa.CheckConstraint("quantity >= 0", name="quantity_not_negative"),  # rule S5
+        sa.CheckConstraint("quantity <= 2147483647", name="quantity_fits"),  # an integer column, on SQLite too
         sa.CheckConstraint("reserved >= 0 AND reserved <= quantity", name="reserved_within_quantity"),
         sa.Index("ix_stock_quant_location", "location_id", "item_id"),
     )

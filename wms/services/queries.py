@@ -15,7 +15,10 @@ def paginate(stmt: sa.Select, page: int, page_size: int, *, scalars: bool = True
     total = db.session.execute(
         sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery())
     ).scalar_one()
-    result = db.session.execute(stmt.limit(page_size).offset((max(page, 1) - 1) * page_size))
+    offset = (max(page, 1) - 1) * page_size
+    if offset >= total:
+        return [], total  # past the end, however far (an OFFSET beyond 2**63 fails in the database)
+    result = db.session.execute(stmt.limit(page_size).offset(offset))
     rows = result.scalars().all() if scalars else result.all()
     return rows, total
 

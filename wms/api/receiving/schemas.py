@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_smorest.fields import Upload
 from marshmallow import Schema, fields, validate
 
-from wms.api.schemas import Code, Quantity
+from wms.api.schemas import Code, Quantity, ScannedCode
 from wms.domain.sampling import DocumentKind, Packaging
 
 KINDS = [k.value for k in DocumentKind]
@@ -104,8 +104,7 @@ class ReceiptInSchema(Schema):
 class ReceiveScanSchema(Schema):
     """One scan and count on the handheld (R2, R4)."""
 
-    code = fields.Str(required=True, validate=validate.Length(min=1, max=200),
-                      metadata={"description": "GTIN, internal barcode, SKU or GS1 element string"})
+    code = ScannedCode(required=True, metadata={"description": "GTIN, internal barcode, SKU or GS1 element string"})
     quantity = Quantity(required=True)
     packaging = fields.Str(load_default="intact", validate=validate.OneOf(PACKAGING))
     packaging_note = fields.Str(load_default=None, validate=validate.Length(max=400))
