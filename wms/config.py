@@ -41,6 +41,16 @@ class Defaults:
     # Retries of a whole use case on serialization failure or deadlock (PostgreSQL).
     TRANSACTION_RETRIES = 5
     IDEMPOTENCY_KEY_MAX_LENGTH = 255
+    # File imports (wms.services.import_files): what a hostile file may cost before it
+    # is refused. An upload over IMPORT_MAX_BYTES gets 413 before anything reads it; an
+    # xlsx may unpack to IMPORT_MAX_UNPACKED_BYTES (a 50,000-row shop export of twenty
+    # columns is about 40 MB). Rows are counted below the header, blank ones included.
+    IMPORT_MAX_BYTES = 16 * 1024 * 1024
+    IMPORT_MAX_UNPACKED_BYTES = 64 * 1024 * 1024
+    IMPORT_MAX_COLUMNS = 256
+    IMPORT_MAX_FIELD_CHARS = 32_767  # Excel's own limit for a cell
+    PURCHASE_ORDER_IMPORT_MAX_ROWS = 20_000
+    SALES_ORDER_IMPORT_MAX_ROWS = 50_000
     # Request sizes: any body (uploads and imports raise it for their own routes), a
     # JSON body, and how deep a JSON body may nest (a PDA's scan is three levels).
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024

@@ -8,12 +8,11 @@ and nothing is created (one transaction).
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date, datetime
+from functools import partial
 
-import openpyxl
 import sqlalchemy as sa
+from flask import current_app
 
 from wms.domain.permissions import Permission, require
 from wms.domain.sampling import DocumentKind
@@ -22,6 +21,7 @@ from wms.extensions import db
 from wms.models import Supplier
 from wms.models.receiving import InboundDocument
 from wms.models.users import User
+from wms.services.import_files import ImportLimits, read_rows
 from wms.services.receiving import create_document
 from wms.services.stock import resolve_item_id
 from wms.services.uow import transaction
@@ -36,32 +36,8 @@ HEADERS = {
     "external_ref": ("external_ref", "erp_ref", "外部单号", "erp单号"),
 }
 REQUIRED = ("number", "supplier", "item", "quantity")
-MAX_ROWS = 20_000
-
-
-def read_rows(filename: str, content: bytes) -> list[list]:
-    """The cells of a CSV (UTF-8, with or without BOM, or GBK) or XLSX file, header first."""
-    name = filename.lower()
-    if name.endswith((".xlsx", ".xlsm")):
-        try:
-            book = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-        except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds for a bad file
-            raise ImportRejected("The file is not a readable XLSX workbook.", rows=[]) from exc
-        sheet = book.worksheets[0]
-        rows = [list(row) for row in sheet.iter_rows(values_only=True)]
-        book.close()
-        return rows
-    if name.endswith(".csv"):
-        for encoding in ("utf-8-sig", "gb18030"):
-            try:
-                text = content.decode(encoding)
-                break
-            except UnicodeDecodeError:
-                continue
-        else:  # pragma: no cover - gb18030 decodes any byte string
-            raise ImportRejected("The CSV file's encoding is not UTF-8 or GBK.", rows=[])
-        return [row for row in csv.reader(io.StringIO(text))]
-    raise ImportRejected("Upload a .csv or .xlsx file.", rows=[], filename=filename)
+NUMBER_LENGTH = InboundDocument.__table__.c.number.type.length
+MAX_QUANTITY = 999_999_999  # nine digits: well inside the database's integer
 
 
 def _columns(header: list) -> dict[str, int]:
@@ -87,11 +63,19 @@ def _quantity(value) -> int | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
-        return value
+        return value if value <= MAX_QUANTITY else None
     if isinstance(value, float) and value.is_integer():
-        return int(value)
+        return int(value) if value <= MAX_QUANTITY else None
     text = str(value or "").strip()
-    return int(text) if text.isdigit() else None
+    # isdigit() alone takes '²' and thousands of digits, which int() refuses.
+    whole = int(text) if text.isascii() and text.isdigit() and len(text) <= 9 else None
+    return whole if whole is None or whole <= MAX_QUANTITY else None
+
+
+def _shown(value) -> str:
+    """A cell as quoted in a message: long ones cut, so a refusal stays small."""
+    text = str(value)
+    return text if len(text) <= 40 else text[:40] + "…"
 
 
 def _date(value) -> date | None:
@@ -108,24 +92,21 @@ def _date(value) -> date | None:
 def import_purchase_orders(actor: User, filename: str, content: bytes) -> list[InboundDocument]:
     """Create the purchase orders of a file, all or nothing; bad rows are listed by number."""
     require(actor.role, Permission.INBOUND_DOCUMENT_WRITE)
-    rows = read_rows(filename, content)
-    if not rows:
-        raise ImportRejected("The file is empty.", rows=[])
-    columns = _columns(rows[0])
+    limits = ImportLimits.from_config(current_app.config, "PURCHASE_ORDER_IMPORT_MAX_ROWS")
+    rows = read_rows(filename, content, limits, refuse=partial(ImportRejected, rows=[]))
+    header_row, header = next(rows)  # the reader refuses a file without rows
+    columns = _columns(header)
     missing = [f for f in REQUIRED if f not in columns]
     if missing:
         raise ImportRejected("The header row lacks columns: " + ", ".join(missing) + ".",
-                             rows=[{"row": 1, "field": f, "message": "missing column"} for f in missing])
-    if len(rows) - 1 > MAX_ROWS:
-        raise ImportRejected(f"At most {MAX_ROWS} rows per file.", rows=[])
+                             rows=[{"row": header_row, "field": f, "message": "missing column"} for f in missing])
+    lines = list(rows)  # read whole before the transaction; the reader stops at the row limit
     errors: list[dict] = []
     orders: dict[str, dict] = {}
     with transaction():
         suppliers = dict(db.session.execute(sa.select(Supplier.code, Supplier.id)).all())
-        for row_number, row in enumerate(rows[1:], start=2):
+        for row_number, row in lines:
             cell = _cells(row, columns)
-            if all(v in (None, "") for v in row):
-                continue  # blank lines at the end of exports
             number = str(cell("number") or "").strip()
             supplier = str(cell("supplier") or "").strip()
             item_code = str(cell("item") or "").strip()
@@ -133,26 +114,28 @@ def import_purchase_orders(actor: User, filename: str, content: bytes) -> list[I
             problems = []
             if not number:
                 problems.append(("number", "order number is empty"))
+            elif len(number) > NUMBER_LENGTH:
+                problems.append(("number", f"order number is longer than {NUMBER_LENGTH} characters"))
             if supplier not in suppliers:
-                problems.append(("supplier", f"unknown supplier '{supplier}'"))
+                problems.append(("supplier", f"unknown supplier '{_shown(supplier)}'"))
             if quantity is None or quantity < 1:
-                problems.append(("quantity", f"quantity '{cell('quantity')}' is not a positive whole number"))
+                problems.append(("quantity", f"quantity '{_shown(cell('quantity'))}' is not a positive whole number"))
             item_id = None
             try:
                 item_id = resolve_item_id(item_code) if item_code else None
             except UnknownBarcode:
                 pass
             if item_id is None:
-                problems.append(("item", f"unknown item '{item_code}'"))
+                problems.append(("item", f"unknown item '{_shown(item_code)}'"))
             try:
                 expected = _date(cell("expected_date"))
             except ValueError:
                 expected = None
-                problems.append(("expected_date", f"'{cell('expected_date')}' is not a date (YYYY-MM-DD)"))
+                problems.append(("expected_date", f"'{_shown(cell('expected_date'))}' is not a date (YYYY-MM-DD)"))
             order = orders.setdefault(number, {"supplier": supplier, "lines": {}, "expected_date": expected,
                                                "external_ref": cell("external_ref"), "first_row": row_number})
             if number and order["supplier"] != supplier:
-                problems.append(("supplier", f"order {number} has another supplier on row "
+                problems.append(("supplier", f"order {_shown(number)} has another supplier on row "
                                              f"{order['first_row']}"))
             errors.extend({"row": row_number, "field": f, "message": m} for f, m in problems)
             if not problems:

@@ -8,16 +8,17 @@ refused with the row numbers and nothing is created.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import OrderedDict
+from functools import partial
 
 import sqlalchemy as sa
+from flask import current_app
 
 from wms.domain.permissions import Permission, require
-from wms.errors import DomainError, InvalidInput, OrderImportRejected
+from wms.errors import DomainError, OrderImportRejected
 from wms.extensions import db
 from wms.models import Customer, SalesOrder, User
+from wms.services.import_files import ImportLimits, read_rows
 from wms.services.shipping import OrderLineInput, approve_order, build_order
 from wms.services.stock import resolve_item_id
 from wms.services.uow import run_in_transaction
@@ -32,36 +33,30 @@ HEADER_ALIASES = {
     "customer_code": ("customer_code", "customer", "客户编码", "客户"),
 }
 REQUIRED = ("order_number", "recipient_name", "item", "quantity")
-MAX_ROWS = 50_000
+#: The longest text each field may have: the shipping document's column sizes.
+LENGTHS = {field: SalesOrder.__table__.c[field].type.length
+           for field in ("recipient_name", "recipient_phone", "recipient_address")}
+LENGTHS["order_number"] = SalesOrder.__table__.c.number.type.length
 
 
-def read_rows(filename: str, content: bytes) -> list[tuple[int, dict]]:
-    """The file's data rows as (row number, {field: text}); row 1 is the header."""
-    name = (filename or "").lower()
-    if name.endswith(".xlsx"):
-        table = _xlsx_rows(content)
-    elif name.endswith(".csv") or name.endswith(".txt"):
-        table = _csv_rows(content)
-    else:
-        raise InvalidInput("Import a .csv or .xlsx file.", filename=filename)
-    if not table:
-        raise OrderImportRejected("The file is empty.", rows=[])
-    header = [_field_of(cell) for cell in table[0]]
+def read_order_rows(filename: str, content: bytes) -> list[tuple[int, dict]]:
+    """The file's data rows as (row number, {field: text}); the header is the first row."""
+    limits = ImportLimits.from_config(current_app.config, "SALES_ORDER_IMPORT_MAX_ROWS")
+    rows = read_rows(filename, content, limits, refuse=partial(OrderImportRejected, rows=[]))
+    header_row, cells = next(rows)  # the reader refuses a file without rows
+    header = [_field_of(cell) for cell in cells]
     missing = [f for f in REQUIRED if f not in header]
     if missing:
-        raise OrderImportRejected("The header lacks required columns.", rows=[{"row": 1, "missing": missing}])
-    rows = []
-    for number, cells in enumerate(table[1:], start=2):
-        if all(c is None or str(c).strip() == "" for c in cells):
-            continue
+        raise OrderImportRejected("The header lacks required columns.",
+                                  rows=[{"row": header_row, "missing": missing}])
+    records = []
+    for number, cells in rows:
         record = {}
         for field, cell in zip(header, cells, strict=False):
             if field:
                 record[field] = "" if cell is None else str(cell).strip()
-        rows.append((number, record))
-    if len(rows) > MAX_ROWS:
-        raise OrderImportRejected(f"At most {MAX_ROWS} rows per file.", rows=[])
-    return rows
+        records.append((number, record))
+    return records
 
 
 def _field_of(header_cell) -> str | None:
@@ -72,33 +67,6 @@ def _field_of(header_cell) -> str | None:
     return None
 
 
-def _csv_rows(content: bytes) -> list[list]:
-    for encoding in ("utf-8-sig", "gb18030"):  # shop exports from Chinese Excel are often GBK
-        try:
-            text = content.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise OrderImportRejected("The file is neither UTF-8 nor GB18030 text.", rows=[])
-    return [row for row in csv.reader(io.StringIO(text))]
-
-
-def _xlsx_rows(content: bytes) -> list[list]:
-    from openpyxl import load_workbook
-
-    try:
-        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises several types for a broken file
-        raise OrderImportRejected("The file is not a readable XLSX workbook.", rows=[],
-                                  reason=str(exc)) from None
-    try:
-        sheet = workbook.worksheets[0]
-        return [list(row) for row in sheet.iter_rows(values_only=True)]
-    finally:
-        workbook.close()
-
-
 def import_orders(
     actor: User, filename: str, content: bytes, *, approve: bool = False, warehouse_code: str | None = None,
 ) -> dict:
@@ -106,7 +74,7 @@ def import_orders(
     require(actor.role, Permission.OUTBOUND_DOCUMENT_WRITE)
     if approve:
         require(actor.role, Permission.OUTBOUND_APPROVE)
-    rows = read_rows(filename, content)
+    rows = read_order_rows(filename, content)
 
     def use_case() -> dict:
         orders, problems = _group_and_check(rows)
@@ -138,6 +106,9 @@ def _group_and_check(rows: list[tuple[int, dict]]) -> tuple[OrderedDict, list[di
         for field in REQUIRED:
             if not record.get(field):
                 errors[field] = "missing"
+        for field, length in LENGTHS.items():
+            if len(record.get(field, "")) > length:
+                errors[field] = f"longer than {length} characters"
         quantity = None
         if record.get("quantity"):
             quantity = _whole_number(record["quantity"])
@@ -179,4 +150,6 @@ def _whole_number(text: str) -> int | None:
     text = text.strip()
     if text.endswith(".0"):  # spreadsheets write 3 as 3.0
         text = text[:-2]
-    return int(text) if text.isdigit() else None
+    # isdigit() alone takes '²' and thousands of digits, which int() refuses; nine
+    # digits stay well inside the database's integer.
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 9 else None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask import request
 from flask.views import MethodView
 
 from wms.api.base import Blueprint
@@ -10,7 +11,7 @@ from wms.api.receiving import schemas as s
 from wms.api.schemas import MovementResultSchema, one_page
 from wms.api.security import current_user
 from wms.errors import ImportRejected
-from wms.services import receiving
+from wms.services import import_files, receiving
 from wms.services.receiving_import import import_purchase_orders
 
 blp = Blueprint("receiving", __name__, url_prefix="/api/v1",
@@ -46,6 +47,13 @@ class InboundDocumentImport(MethodView):
             raise ImportRejected("Send the file as multipart field 'file'.", rows=[])
         documents = import_purchase_orders(current_user(), upload.filename, upload.read())
         return {"documents": documents, "lines": sum(len(d.lines) for d in documents)}
+
+
+@blp.before_request
+def _bound_import_upload() -> None:
+    """Refuse an oversized import with 413 before anything reads the body (the idempotency hash does)."""
+    if request.endpoint == "receiving.InboundDocumentImport":
+        request.max_content_length = import_files.upload_limit()
 
 
 @blp.route("/inbound-documents/<int:document_id>")

@@ -6,6 +6,7 @@ Every change is a POST with ``@idempotent`` outermost: a PDA on flaky Wi-Fi may 
 
 from __future__ import annotations
 
+from flask import request
 from flask.views import MethodView
 
 from wms.api.base import Blueprint
@@ -14,7 +15,14 @@ from wms.api.idempotency import idempotent
 from wms.api.schemas import one_page
 from wms.api.security import current_user
 from wms.api.shipping import schemas as s
-from wms.services import shipping, shipping_allocation, shipping_exchange, shipping_holds, shipping_import
+from wms.services import (
+    import_files,
+    shipping,
+    shipping_allocation,
+    shipping_exchange,
+    shipping_holds,
+    shipping_import,
+)
 
 blp = Blueprint("shipping", __name__, url_prefix="/api/v1/shipping",
                 description="Outbound: FIFO picking, four-step shipping, holds and exchanges")
@@ -57,6 +65,13 @@ class OrderImport(MethodView):
             current_user(), upload.filename or "", upload.read(), approve=form["approve"],
             warehouse_code=form["warehouse_code"],
         )
+
+
+@blp.before_request
+def _bound_import_upload() -> None:
+    """Refuse an oversized import with 413 before anything reads the body (the idempotency hash does)."""
+    if request.endpoint == "shipping.OrderImport":
+        request.max_content_length = import_files.upload_limit()
 
 
 @blp.route("/orders/<string:number>")
