@@ -205,3 +205,32 @@ def test_the_same_keyed_scan_sent_at_once_from_many_handhelds_takes_effect_once(
     assert len(movements) == 1
     after = sum(r["quantity"] for r in served.as_("supervisor").get("/api/v1/stock", params=query).json())
     assert after == before + 3
+
+
+def test_a_request_that_fails_in_the_database_leaves_its_worker_unharmed(served):
+    """An on-hand overflow fails inside the transaction (PostgreSQL: integer out of range,
+    SQLite: the check constraint); the next request on the same worker must not inherit it."""
+    supervisor = served.as_("supervisor")
+    row = movable_stock(served, 1)[0]
+    adjustment = {k: row[k] for k in ("item_id", "lot_id", "location_id", "owner_id")}
+    adjustment.update(quantity_change=10**9, reason="counted more than expected")
+    while True:  # fill the row up to just below the column's limit
+        answer = supervisor.post("/api/v1/stock/adjustments", json=adjustment)
+        if answer.status_code != 201:
+            break
+    assert (answer.status_code, answer.json()["code"]) == (422, "value_out_of_range"), answer.text
+    failing, following = [], []
+    for _ in range(3 * WORKERS):
+        p = probe("fails")
+        refused = supervisor.post("/api/v1/stock/adjustments", json=adjustment, probe=p)
+        assert refused.status_code == 422, refused.text
+        failing.append(p)
+        q = probe("after")
+        assert supervisor.get("/api/v1/stock", params={"item": row["sku"]}, probe=q).status_code == 200
+        moved = supervisor.post("/api/v1/stock/moves", json=scan(row, next(
+            b for b in storage_bins(served) if b != row["location_code"])), probe=(r := probe("after")))
+        assert moved.status_code == 201, moved.text
+        following += [q, r]
+    workers = served.workers_of(failing + following)
+    assert {workers[p] for p in failing} == set(served.worker_pids()), "the failure reached every worker"
+    assert served.as_("clerk").get("/api/v1/ledger/verify").json()["ok"] is True

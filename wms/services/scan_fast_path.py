@@ -190,7 +190,10 @@ def try_move_by_scan(call: ScanCall, render: Callable[[MovementResult], str]) ->
         "template": render(MovementResult(movement_id, [], created_at)),
         "fingerprint": call.fingerprint, "method": call.method, "path": call.path,
     }
-    raw = db.engine.raw_connection()
+    try:
+        raw = db.engine.raw_connection()
+    except psycopg.Error:
+        return None  # no connection to be had (the pool does not wrap this): the general path answers
     driver = raw.driver_connection
     try:
         driver.autocommit = True  # one statement, one transaction: no BEGIN or COMMIT round trips
