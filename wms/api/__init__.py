@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask, send_from_directory
 
 from wms.api.base import WmsApi
+from wms.api.error_codes import document_errors
 
 
 def register_api(app: Flask) -> None:
@@ -24,6 +25,7 @@ def register_api(app: Flask) -> None:
                   devices_blp, shipping_blp]
     for blueprint in blueprints:
         api.register_blueprint(blueprint)
+    document_errors(app, api.spec)
     _serve_swagger_ui_assets(app)
 
 

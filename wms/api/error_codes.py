@@ -1,0 +1,260 @@
+"""The error codes each operation can answer, written into the OpenAPI document.
+
+The one error format carries a stable ``code``; a client (the PDA, a station) maps it to
+a sound and a message. The document lists, per operation and status, the codes it can
+answer: the generic ones follow from what the operation is (logged in or public, with
+input, idempotent, using a device) and ``OPERATION_ERRORS`` lists the warehouse's
+refusals the operation's use case raises. ``tests/wms/test_openapi_errors.py`` holds
+that table equal to what the services can raise, so a refusal added to a use case
+cannot go undocumented.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_smorest.spec.plugins import FlaskPlugin
+
+from wms.api.devices.errors import DEVICE_ERROR_STATUS
+from wms.errors import DomainError
+
+#: Refusals of the warehouse's rules, per "<endpoint> <METHOD>" (generic codes are added).
+OPERATION_ERRORS: dict[str, tuple[str, ...]] = {
+    "system.Health GET": (),
+    "auth.Token POST": ("invalid_credentials", "login_rate_limited"),
+    "auth.Session DELETE": (),
+    "auth.Session POST": ("invalid_credentials", "login_rate_limited"),
+    "auth.Revoke POST": (),
+    "auth.Me GET": (),
+    "users.Users GET": (),
+    "users.Users POST": ("already_exists", "invalid_input"),
+    "users.UserResource GET": ("not_found",),
+    "users.UserResource PATCH": ("invalid_input", "not_found"),
+    "masterdata.Items GET": (),
+    "masterdata.Items POST": ("already_exists", "invalid_input", "not_found"),
+    "masterdata.Item GET": ("not_found",),
+    "masterdata.Item PATCH": ("already_exists", "invalid_input", "not_found", "record_in_use"),
+    "masterdata.Locations GET": (),
+    "masterdata.Locations POST": ("already_exists", "invalid_input", "not_found"),
+    "masterdata.Location GET": ("not_found",),
+    "masterdata.Location PATCH": ("already_exists", "invalid_input", "not_found", "record_in_use"),
+    "masterdata.Suppliers GET": (),
+    "masterdata.Suppliers POST": ("already_exists", "invalid_input", "not_found"),
+    "masterdata.Supplier GET": ("not_found",),
+    "masterdata.Supplier PATCH": ("already_exists", "invalid_input", "not_found", "record_in_use"),
+    "masterdata.Customers GET": (),
+    "masterdata.Customers POST": ("already_exists", "invalid_input", "not_found"),
+    "masterdata.Customer GET": ("not_found",),
+    "masterdata.Customer PATCH": ("already_exists", "invalid_input", "not_found", "record_in_use"),
+    "masterdata.Owners GET": (),
+    "masterdata.Owners POST": ("already_exists", "invalid_input", "not_found"),
+    "masterdata.Owner GET": ("not_found",),
+    "masterdata.Owner PATCH": ("already_exists", "invalid_input", "not_found", "record_in_use"),
+    "masterdata.Warehouses GET": (),
+    "masterdata.Warehouses POST": ("already_exists", "invalid_input", "not_found"),
+    "masterdata.Warehouse GET": ("not_found",),
+    "masterdata.Warehouse PATCH": ("already_exists", "invalid_input", "not_found", "record_in_use"),
+    "masterdata.ItemByCode GET": (),
+    "stock.Stock GET": (),
+    "stock.StockMoves POST": (
+        "insufficient_stock", "invalid_movement", "location_inactive", "lot_required",
+        "unknown_barcode", "unknown_location", "unknown_lot",
+    ),
+    "stock.StockAdjustments POST": (
+        "insufficient_stock", "invalid_movement", "location_inactive", "not_found",
+        "unknown_location", "unknown_lot",
+    ),
+    "stock.Lots GET": (),
+    "ledger.Ledger GET": (),
+    "ledger.Reversal POST": ("already_reversed", "insufficient_stock", "invalid_movement", "not_found"),
+    "ledger.Verify GET": (),
+    "receiving.InboundDocuments GET": (),
+    "receiving.InboundDocuments POST": ("already_exists", "invalid_input", "not_found", "unknown_barcode"),
+    "receiving.InboundDocumentImport POST": (
+        "already_exists", "import_rejected", "invalid_input", "not_found",
+        "unknown_barcode",
+    ),
+    "receiving.InboundDocument GET": ("not_found",),
+    "receiving.InboundDocumentByNumber GET": ("document_not_open", "no_open_document"),
+    "receiving.InboundDocumentStatus POST": ("document_not_open", "not_found", "receipt_wrong_state"),
+    "receiving.Receipts POST": ("document_not_open", "invalid_input", "no_open_document", "unknown_location"),
+    "receiving.UnpostedReceipts GET": (),
+    "receiving.Receipt GET": ("not_found",),
+    "receiving.ReceiptLines POST": (
+        "document_not_open", "invalid_input", "item_not_on_document", "not_found",
+        "over_receipt", "receipt_wrong_state", "unknown_barcode",
+    ),
+    "receiving.ReceiptLine DELETE": ("not_found", "receipt_wrong_state"),
+    "receiving.ReceiptSubmit POST": ("handover_incomplete", "not_found", "receipt_wrong_state"),
+    "receiving.ReceiptLineInspection POST": ("inspection_invalid", "not_found", "receipt_wrong_state"),
+    "receiving.ReceiptLineReturnClassification POST": ("inspection_invalid", "not_found", "receipt_wrong_state"),
+    "receiving.ReceiptPost POST": (
+        "inspection_pending", "insufficient_stock", "invalid_movement", "location_inactive",
+        "not_found", "receipt_wrong_state", "unknown_location",
+    ),
+    "receiving.PutawaySuggestion GET": ("lot_required", "nothing_to_put_away", "unknown_barcode", "unknown_location"),
+    "receiving.Putaway POST": (
+        "insufficient_stock", "invalid_input", "invalid_movement", "location_inactive",
+        "lot_required", "nothing_to_put_away", "unknown_barcode", "unknown_location",
+    ),
+    "receiving.SupplierQuality GET": ("not_found",),
+    "devices.Stations GET": (),
+    "devices.Stations POST": ("already_exists", "not_found", "station_device_invalid"),
+    "devices.Station DELETE": ("station_not_found",),
+    "devices.Station GET": ("station_not_found",),
+    "devices.Station PATCH": ("already_exists", "not_found", "station_device_invalid", "station_not_found"),
+    "devices.StationScale GET": ("station_device_missing", "station_inactive", "station_not_found"),
+    "devices.StationLabels POST": ("station_device_missing", "station_inactive", "station_not_found"),
+    "devices.StationHealth GET": ("station_device_missing", "station_inactive", "station_not_found"),
+    "devices.Decode POST": ("image_too_large", "invalid_input", "not_an_image"),
+    "shipping.Orders GET": (),
+    "shipping.Orders POST": ("invalid_input", "not_found", "order_number_taken", "unknown_barcode"),
+    "shipping.OrderImport POST": (
+        "invalid_input", "not_found", "order_import_rejected", "order_not_found",
+        "order_number_taken", "order_state_invalid", "unknown_barcode",
+    ),
+    "shipping.Order GET": ("order_not_found",),
+    "shipping.OrderApprove POST": ("order_not_found", "order_state_invalid"),
+    "shipping.OrderCancel POST": ("invalid_input", "order_not_found", "order_state_invalid"),
+    "shipping.OrderValidity GET": (
+        "exchange_notice_invalid", "order_already_shipped", "order_cancelled", "order_not_approved",
+        "order_not_found", "order_on_hold",
+    ),
+    "shipping.OrderAllocate POST": ("order_not_found", "order_state_invalid"),
+    "shipping.OrderPickList GET": ("invalid_input", "order_not_found", "wave_not_found"),
+    "shipping.OrderVerifyScans POST": (
+        "invalid_input", "order_already_shipped", "order_cancelled", "order_not_approved",
+        "order_not_found", "order_on_hold", "step_out_of_order", "verify_lot_required",
+        "verify_too_many", "verify_wrong_item", "verify_wrong_lot",
+    ),
+    "shipping.OrderVerifyBatch POST": (
+        "invalid_input", "order_already_shipped", "order_cancelled", "order_not_approved",
+        "order_not_found", "order_on_hold", "step_out_of_order", "verify_lot_required",
+        "verify_too_many", "verify_wrong_item", "verify_wrong_lot",
+    ),
+    "shipping.OrderShip POST": (
+        "exchange_notice_invalid", "insufficient_stock", "invalid_input", "invalid_movement",
+        "invalid_weight", "location_inactive", "order_already_shipped", "order_cancelled",
+        "order_not_approved", "order_not_found", "order_on_hold", "order_state_invalid",
+        "station_device_missing", "station_inactive", "station_not_found", "step_out_of_order",
+        "tracking_number_taken", "unknown_location",
+    ),
+    "shipping.OrderLabel GET": ("order_not_found", "order_state_invalid"),
+    "shipping.OrderLabelPrint POST": (
+        "order_not_found", "order_state_invalid", "station_device_missing", "station_inactive",
+        "station_not_found",
+    ),
+    "shipping.Waves POST": ("invalid_input", "not_found", "order_not_found", "order_state_invalid"),
+    "shipping.WavePickList GET": ("invalid_input", "order_not_found", "wave_not_found"),
+    "shipping.TaskCount POST": (
+        "invalid_input", "lot_required", "order_already_shipped", "order_cancelled",
+        "order_not_approved", "order_on_hold", "pick_task_closed", "pick_task_not_found",
+        "pick_wrong_item", "pick_wrong_location", "pick_wrong_lot", "step_out_of_order",
+        "unknown_barcode",
+    ),
+    "shipping.CycleCounts GET": (),
+    "shipping.CycleCountComplete POST": ("not_found", "order_state_invalid"),
+    "shipping.Holds GET": (),
+    "shipping.Holds POST": ("hold_scope_invalid", "not_found", "order_not_found", "unknown_barcode"),
+    "shipping.MyHolds GET": (),
+    "shipping.Releases POST": ("hold_not_active", "hold_not_found", "hold_scope_invalid"),
+    "shipping.ReleaseConfirm POST": ("hold_not_active", "release_already_confirmed", "release_not_found"),
+    "shipping.ExchangeNotices POST": (
+        "exchange_original_not_shipped", "exchange_quantity_exceeded", "invalid_input", "not_found",
+        "order_not_found", "order_number_taken", "unknown_barcode",
+    ),
+    "shipping.ExchangeNotice GET": ("exchange_notice_not_found",),
+    "shipping.ExchangeNoticeCancel POST": (
+        "exchange_notice_invalid", "exchange_notice_not_found", "invalid_input", "order_not_found",
+        "order_state_invalid",
+    ),
+    "shipping.OpenDocuments GET": (),
+}
+
+#: Operations that talk to a station's scale or printer: the devices' codes too.
+DEVICE_OPERATIONS = frozenset({
+    "devices.StationScale GET", "devices.StationLabels POST", "devices.StationHealth GET",
+    "shipping.OrderShip POST", "shipping.OrderLabelPrint POST",
+})
+#: The devices' codes a use of a station can answer (decode errors are the decoder's).
+_STATION_DEVICE_CODES = tuple(c for c in DEVICE_ERROR_STATUS if not c.startswith(("decode", "gs1")))
+
+MUTATING = frozenset({"post", "put", "patch", "delete"})
+
+
+def _all_error_classes(cls=DomainError):
+    for sub in cls.__subclasses__():
+        yield sub
+        yield from _all_error_classes(sub)
+
+
+def status_of_code() -> dict[str, int]:
+    """Every stable code the service can answer and its HTTP status."""
+    codes = {cls.code: cls.status for cls in _all_error_classes()}
+    codes.update(DEVICE_ERROR_STATUS)
+    codes.update({"validation_failed": 422, "bad_request": 400, "not_found": 404,
+                  "method_not_allowed": 405, "payload_too_large": 413, "unsupported_media_type": 415})
+    return codes
+
+
+def operation_codes(key: str, operation: dict, *, idempotent: bool) -> set[str]:
+    """The codes one operation can answer: its refusals and the generic ones that apply."""
+    method = key.rsplit(" ", 1)[1].lower()
+    codes = set(OPERATION_ERRORS.get(key, ())) | {"database_unavailable"}
+    if operation.get("security") != []:
+        codes |= {"authentication_required", "token_expired", "permission_denied"}
+        if method in MUTATING:
+            codes.add("csrf_failed")
+    if operation.get("parameters") or operation.get("requestBody"):
+        codes |= {"validation_failed", "invalid_text"}
+    if any(p.get("in") == "path" for p in operation.get("parameters", [])):
+        codes.add("not_found")
+    if operation.get("requestBody"):
+        codes |= {"bad_request", "request_too_complex", "payload_too_large", "unsupported_media_type"}
+    if method in MUTATING:
+        codes |= {"value_out_of_range", "already_exists", "invalid_reference"}
+    if idempotent:
+        codes |= {"idempotency_key_invalid", "idempotency_key_reused", "idempotency_in_flight"}
+    if key in DEVICE_OPERATIONS:
+        codes |= set(_STATION_DEVICE_CODES)
+    return codes
+
+
+IDEMPOTENCY_KEY_PARAMETER = {
+    "name": "Idempotency-Key", "in": "header", "required": False,
+    "description": "Any unique string up to 255 printable characters, made once per action: a retry "
+                   "with the same key gets the first response again (Idempotent-Replayed: true), the "
+                   "same key with another request 422 idempotency_key_reused.",
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+}
+
+
+def document_errors(app: Flask, spec) -> None:
+    """Write each operation's error codes (and the Idempotency-Key header) into ``spec``."""
+    statuses = status_of_code()
+    paths = spec._paths  # apispec keeps the registered paths here; they are amended in place
+    for rule in app.url_map.iter_rules():
+        path = paths.get(FlaskPlugin.flaskpath2openapi(rule.rule))
+        if path is None:
+            continue
+        view = app.view_functions[rule.endpoint]
+        view_class = getattr(view, "view_class", None)
+        for method, operation in path.items():
+            if method not in {"get", "post", "put", "patch", "delete"}:
+                continue
+            handler = getattr(view_class, method, None) if view_class is not None else view
+            idempotent = bool(getattr(handler, "idempotent", False))
+            if idempotent:
+                operation.setdefault("parameters", []).append(IDEMPOTENCY_KEY_PARAMETER)
+            by_status: dict[int, list[str]] = {}
+            for code in sorted(operation_codes(f"{rule.endpoint} {method.upper()}", operation,
+                                               idempotent=idempotent)):
+                by_status.setdefault(statuses[code], []).append(code)
+            responses = operation.setdefault("responses", {})
+            for status, codes in sorted(by_status.items()):
+                responses[str(status)] = {
+                    "description": "Error codes: " + ", ".join(codes),
+                    "content": {"application/json": {"schema": {"allOf": [
+                        {"$ref": "#/components/schemas/Error"},
+                        {"type": "object", "properties": {"code": {"type": "string", "enum": codes}}},
+                    ]}}},
+                }
