@@ -55,7 +55,7 @@ def fuzz(server, token: str, report: Path, selection: list[str]) -> dict:
          "--max-examples", str(MAX_EXAMPLES), "--seed", str(SEED), "--workers", "2",
          "--request-timeout", "60", "--no-color", "--report", "junit", "--report-junit-path", str(report),
          *selection],
-        capture_output=True, text=True, timeout=1200,
+        capture_output=True, text=True, timeout=1200, cwd=report.parent,  # its cache stays out of the tree
         env={**os.environ, "SCHEMATHESIS_TELEMETRY": "false"})
     suite = ET.parse(report).getroot()
     cases = suite.iter("testcase")
