@@ -164,3 +164,33 @@ def test_unknown_api_paths_are_404_and_unsupported_methods_405_before_login(clie
     _error(client.put("/api/v1/stock/moves", json={}), 405, "method_not_allowed")
     _error(client.delete("/api/v1/health"), 405, "method_not_allowed")
     _error(client.get("/api/v1/stock"), 401, "authentication_required")
+
+
+def test_every_text_a_request_writes_has_a_length_bound(app):
+    """A string longer than its column fails on PostgreSQL and is kept on SQLite: the schema
+    refuses it first, alike on both (query filters only compare and need no bound)."""
+    from marshmallow import Schema, fields, validate
+
+    unbounded = []
+
+    def walk(schema: Schema, where: str) -> None:
+        for name, field in schema.fields.items():
+            if field.dump_only:
+                continue
+            inner = field.inner if isinstance(field, fields.List) else field
+            if isinstance(inner, fields.Nested) and isinstance(inner.schema, Schema):
+                walk(inner.schema, f"{where}.{name}")
+            elif isinstance(inner, fields.String) and not any(
+                    isinstance(v, validate.Length | validate.OneOf) for v in inner.validators):
+                unbounded.append(f"{where}.{name}")
+
+    for rule in app.url_map.iter_rules():
+        view_class = getattr(app.view_functions[rule.endpoint], "view_class", None)
+        for method in ("post", "put", "patch"):
+            handler = getattr(view_class, method, None)
+            for argument in getattr(handler, "_apidoc", {}).get("arguments", {}).get("parameters", []):
+                if isinstance(argument.get("schema"), Schema) and argument.get("location") in (None, "json"):
+                    walk(argument["schema"], f"{rule.endpoint} {method}")
+    # The station's protocol and language are checked against the devices registry first.
+    assert sorted(unbounded) == sorted(f"devices.{view} {m}.{f}" for view, m in (("Stations", "post"),
+                                       ("Station", "patch")) for f in ("scale_protocol", "printer_language"))
