@@ -144,6 +144,23 @@ class Served:
 
         return wait_for(found, 10, "the access log to name every probe's worker")
 
+    def on_every_worker(self, send, name: str, rounds: int = 20) -> list:
+        """Call ``send(probe)`` in concurrent batches until every worker has answered one.
+
+        gunicorn may hand a quiet client's requests to one worker; busy batches reach all.
+        Returns every response, to assert on."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        answers, probes = [], []
+        for round_no in range(rounds):
+            batch = [f"probe-{name}-{round_no}-{i}-{uuid.uuid4().hex[:6]}" for i in range(2 * WORKERS)]
+            with ThreadPoolExecutor(max_workers=2 * WORKERS) as pool:
+                answers += list(pool.map(send, batch))
+            probes += batch
+            if set(self.workers_of(probes).values()) >= self.worker_pids():
+                return answers
+        raise AssertionError(f"{name}: not every worker answered in {rounds} rounds")
+
     def worker_pids(self) -> set[str]:
         """The pids of the server's workers, as gunicorn logged their start."""
         return set(re.findall(r"Booting worker with pid: (\d+)", self.log.read_text(errors="replace")))

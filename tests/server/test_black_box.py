@@ -100,20 +100,15 @@ def test_a_revoked_token_moves_nothing_on_any_worker(served):
 
     assert served.call("POST", "/api/v1/auth/revoke", token).status_code in (200, 204)
     before = served.as_("supervisor").get("/api/v1/stock", params={"location": target, "item": row["sku"]}).json()
-    probes = [probe("revoked") for _ in range(4 * WORKERS)]
-    for p in probes:
-        refused = served.call("POST", "/api/v1/stock/moves", token, probe=p, json=scan(row, target))
-        assert refused.status_code == 401, refused.text
-        assert refused.json()["code"] == "authentication_required"
-    assert len(set(served.workers_of(probes).values())) == WORKERS, "every worker refused the token"
+    refused = served.on_every_worker(
+        lambda p: served.call("POST", "/api/v1/stock/moves", token, probe=p, json=scan(row, target)), "revoked")
+    assert {(r.status_code, r.json()["code"]) for r in refused} == {(401, "authentication_required")}
     after = served.as_("supervisor").get("/api/v1/stock", params={"location": target, "item": row["sku"]}).json()
     assert after == before
     # A fresh login works at once, on every worker.
     fresh = served.login(username, "revoke-me-1234")
-    probes = [probe("fresh") for _ in range(4 * WORKERS)]
-    for p in probes:
-        assert served.call("GET", "/api/v1/auth/me", fresh, probe=p).status_code == 200
-    assert len(set(served.workers_of(probes).values())) == WORKERS
+    answers = served.on_every_worker(lambda p: served.call("GET", "/api/v1/auth/me", fresh, probe=p), "fresh")
+    assert {r.status_code for r in answers} == {200}
 
 
 def test_a_deactivated_users_token_is_refused_on_every_worker(served):
@@ -128,11 +123,9 @@ def test_a_deactivated_users_token_is_refused_on_every_worker(served):
     assert switched_off.status_code == 200, switched_off.text
     row = movable_stock(served, 1)[0]
     target = next(b for b in storage_bins(served) if b != row["location_code"])
-    probes = [probe("inactive") for _ in range(4 * WORKERS)]
-    for p in probes:
-        refused = served.call("POST", "/api/v1/stock/moves", token, probe=p, json=scan(row, target))
-        assert refused.status_code == 401, refused.text
-    assert len(set(served.workers_of(probes).values())) == WORKERS
+    refused = served.on_every_worker(
+        lambda p: served.call("POST", "/api/v1/stock/moves", token, probe=p, json=scan(row, target)), "inactive")
+    assert {r.status_code for r in refused} == {401}
 
 
 def test_a_read_after_a_committed_write_sees_it_on_every_worker(served):
@@ -168,17 +161,13 @@ def test_same_key_with_another_payload_is_refused_and_a_retry_takes_effect_once(
     key = f"scan-{uuid.uuid4()}"
     first = picker.post("/api/v1/stock/moves", json=scan(rows[0], target), headers={"Idempotency-Key": key})
     assert first.status_code == 201, first.text
-    probes = [probe("reuse") for _ in range(4 * WORKERS)]
-    for p in probes:
-        other = picker.post("/api/v1/stock/moves", json=scan(rows[1], target), probe=p,
-                            headers={"Idempotency-Key": key})
-        assert other.status_code == 422, other.text
-        assert other.json()["code"] == "idempotency_key_reused"
-        again = picker.post("/api/v1/stock/moves", json=scan(rows[0], target), headers={"Idempotency-Key": key})
-        assert again.status_code == 201
-        assert again.headers.get("Idempotent-Replayed") == "true"
-        assert again.json() == first.json()
-    assert len(set(served.workers_of(probes).values())) == WORKERS
+    others = served.on_every_worker(lambda p: picker.post(
+        "/api/v1/stock/moves", json=scan(rows[1], target), probe=p, headers={"Idempotency-Key": key}), "reuse")
+    assert {(o.status_code, o.json()["code"]) for o in others} == {(422, "idempotency_key_reused")}
+    agains = served.on_every_worker(lambda p: picker.post(
+        "/api/v1/stock/moves", json=scan(rows[0], target), probe=p, headers={"Idempotency-Key": key}), "again")
+    assert {(a.status_code, a.headers.get("Idempotent-Replayed")) for a in agains} == {(201, "true")}
+    assert all(a.json() == first.json() for a in agains)
     # Another user's same key is another request altogether.
     other_user = served.as_("supervisor").post("/api/v1/stock/moves", json=scan(rows[1], target),
                                                headers={"Idempotency-Key": key})
@@ -219,18 +208,16 @@ def test_a_request_that_fails_in_the_database_leaves_its_worker_unharmed(served)
         if answer.status_code != 201:
             break
     assert (answer.status_code, answer.json()["code"]) == (422, "value_out_of_range"), answer.text
-    failing, following = [], []
-    for _ in range(3 * WORKERS):
-        p = probe("fails")
+    bins = [b for b in storage_bins(served) if b != row["location_code"]]
+
+    def fail_then_work(p: str):
         refused = supervisor.post("/api/v1/stock/adjustments", json=adjustment, probe=p)
-        assert refused.status_code == 422, refused.text
-        failing.append(p)
-        q = probe("after")
-        assert supervisor.get("/api/v1/stock", params={"item": row["sku"]}, probe=q).status_code == 200
-        moved = supervisor.post("/api/v1/stock/moves", json=scan(row, next(
-            b for b in storage_bins(served) if b != row["location_code"])), probe=(r := probe("after")))
-        assert moved.status_code == 201, moved.text
-        following += [q, r]
-    workers = served.workers_of(failing + following)
-    assert {workers[p] for p in failing} == set(served.worker_pids()), "the failure reached every worker"
+        # Straight after, on whichever worker: a read and a write go through.
+        read = supervisor.get("/api/v1/stock", params={"item": row["sku"]})
+        moved = supervisor.post("/api/v1/stock/moves", json=scan(row, bins[0]))
+        return refused, read, moved
+
+    rounds = served.on_every_worker(fail_then_work, "fails")
+    assert {(f.status_code, f.json()["code"]) for f, _, _ in rounds} == {(422, "value_out_of_range")}
+    assert {(r.status_code, m.status_code) for _, r, m in rounds} == {(200, 201)}
     assert served.as_("clerk").get("/api/v1/ledger/verify").json()["ok"] is True

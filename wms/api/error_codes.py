@@ -196,7 +196,7 @@ def status_of_code() -> dict[str, int]:
     return codes
 
 
-def operation_codes(key: str, operation: dict, *, idempotent: bool) -> set[str]:
+def operation_codes(key: str, operation: dict, *, idempotent: bool, path_arguments: bool) -> set[str]:
     """The codes one operation can answer: its refusals and the generic ones that apply."""
     method = key.rsplit(" ", 1)[1].lower()
     codes = set(OPERATION_ERRORS.get(key, ())) | {"database_unavailable"}
@@ -204,9 +204,9 @@ def operation_codes(key: str, operation: dict, *, idempotent: bool) -> set[str]:
         codes |= {"authentication_required", "token_expired", "permission_denied"}
         if method in MUTATING:
             codes.add("csrf_failed")
-    if operation.get("parameters") or operation.get("requestBody"):
+    if operation.get("parameters") or operation.get("requestBody") or path_arguments:
         codes |= {"validation_failed", "invalid_text"}
-    if any(p.get("in") == "path" for p in operation.get("parameters", [])):
+    if path_arguments:  # an id beyond any record matches no route
         codes.add("not_found")
     if operation.get("requestBody"):
         codes |= {"bad_request", "request_too_complex", "payload_too_large", "unsupported_media_type"}
@@ -247,7 +247,7 @@ def document_errors(app: Flask, spec) -> None:
                 operation.setdefault("parameters", []).append(IDEMPOTENCY_KEY_PARAMETER)
             by_status: dict[int, list[str]] = {}
             for code in sorted(operation_codes(f"{rule.endpoint} {method.upper()}", operation,
-                                               idempotent=idempotent)):
+                                               idempotent=idempotent, path_arguments=bool(rule.arguments))):
                 by_status.setdefault(statuses[code], []).append(code)
             responses = operation.setdefault("responses", {})
             for status, codes in sorted(by_status.items()):

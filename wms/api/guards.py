@@ -7,8 +7,8 @@
 - ids in URLs fit the database's integer (a bigger one matches no route: 404);
 - a JSON body is at most ``JSON_MAX_BYTES``, nested at most ``JSON_MAX_DEPTH`` deep and
   its strings are real text without NUL;
-- every request schema's integers fit a 32-bit column and its lists are bounded, unless
-  the field says otherwise.
+- every request schema's integers fit a 32-bit column, its decimals are at most 10**9
+  and its lists are bounded, unless the field says otherwise.
 
 Database refusals that slip past all of that still get the error format: a value out
 of range or too long is 422, a unique key taken by a racing request 409, an unreachable
@@ -92,6 +92,8 @@ def _check_text(value: str) -> None:
 
 #: Items a list in a request may hold unless its field sets its own bound.
 LIST_MAX = 1000
+#: The largest magnitude of a decimal or float in a request unless its field sets its own range.
+NUMBER_MAX = 10**9
 
 
 def bound_schema(schema: Schema) -> Schema:
@@ -106,8 +108,12 @@ def bound_schema(schema: Schema) -> Schema:
 
 
 def _bound_field(field: fields.Field) -> None:
-    if isinstance(field, fields.Integer) and not any(isinstance(v, validate.Range) for v in field.validators):
+    unranged = not any(isinstance(v, validate.Range) for v in field.validators)
+    if isinstance(field, fields.Integer) and unranged:
         field.validators.append(validate.Range(min=INT_MIN, max=INT_MAX))
+    elif isinstance(field, fields.Float | fields.Decimal) and unranged:
+        # A weight of 4e235 kg is no weight: it overflows the grams it is stored in.
+        field.validators.append(validate.Range(min=-NUMBER_MAX, max=NUMBER_MAX))
     elif isinstance(field, fields.List):
         if not any(isinstance(v, validate.Length) for v in field.validators):
             field.validators.append(validate.Length(max=LIST_MAX))
