@@ -221,7 +221,8 @@ class ShipSchema(Schema):
 
     carrier = Text(64, required=True)
     tracking_number = Text(64, required=True)
-    weight = fields.Decimal(load_default=None, allow_nan=False,
+    # At most 100,000 in any unit: 100 t in kg still fits the grams column.
+    weight = fields.Decimal(load_default=None, allow_nan=False, validate=validate.Range(max=100_000),
                             metadata={"description": "In weight_unit; leave out to weigh on the station's scale"})
     weight_unit = fields.Str(load_default="kg", validate=validate.OneOf(sorted(WEIGHT_UNITS)))
     weight_source = fields.Str(load_default="manual", validate=validate.OneOf(WEIGHT_SOURCES))
