@@ -31,6 +31,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from wms import models  # noqa: F401 - registers the tables
     from wms.api import register_api
     from wms.api.guards import BoundedIntConverter, register_database_errors, route_and_text_first
+    from wms.api.headers import register_security_headers
     from wms.api.security import CookieSessionInterface, authenticate_request
     from wms.cli import register_cli
     from wms.database import configure_engine
@@ -57,6 +58,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.before_request(route_and_text_first)
     app.before_request(authenticate_request)
     register_api(app)
+    register_security_headers(app)
     register_cli(app)
     return app
 

@@ -15,9 +15,12 @@ ENVIRONMENT_KEYS = {
     "WMS_SQLITE_SYNCHRONOUS": "SQLITE_SYNCHRONOUS",
     "WMS_SQLITE_BUSY_TIMEOUT_MS": "SQLITE_BUSY_TIMEOUT_MS",
     "WMS_WAREHOUSE_TIMEZONE": "WAREHOUSE_TIMEZONE",
+    "WMS_SESSION_COOKIE_SECURE": "SESSION_COOKIE_SECURE",
 }
 
 INTEGER_KEYS = {"TOKEN_MAX_AGE", "LOGIN_MAX_FAILURES", "LOGIN_WINDOW_SECONDS", "SQLITE_BUSY_TIMEOUT_MS"}
+BOOLEAN_KEYS = {"SESSION_COOKIE_SECURE"}
+_TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off"}
 
 
 class Defaults:
@@ -30,9 +33,15 @@ class Defaults:
     SECRET_KEY = None  # generated into the instance folder on first start when unset
     # Bearer tokens last one shift; a PDA logs in again at the start of the next.
     TOKEN_MAX_AGE = 12 * 3600
-    # Login throttling: failures per user name (and 4x that per address) in the window.
+    # Login throttling (wms.services.auth): wrong passwords for one user name from one
+    # address before each further try waits, doubling from a second up to the window;
+    # the window is also how far back the looser per-name, per-address and overall
+    # counts look. Nothing locks: a wait ends, and a user's usual place is never held up
+    # by failures elsewhere.
     LOGIN_MAX_FAILURES = 5
     LOGIN_WINDOW_SECONDS = 300
+    # A user's successful login from an address makes it a known place for this long.
+    LOGIN_KNOWN_PLACE_DAYS = 30
     PASSWORD_HASH_METHOD = "scrypt"
     # The warehouse's day for same-day clearing (R8, S7) and the end-of-day report.
     WAREHOUSE_TIMEZONE = "Asia/Shanghai"
@@ -62,6 +71,13 @@ class Defaults:
 
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_HTTPONLY = True
+    # Sent over HTTPS only; browsers also send it to http://localhost and 127.0.0.1.
+    # WMS_SESSION_COOKIE_SECURE=0 for a browser on another machine over plain HTTP.
+    SESSION_COOKIE_SECURE = True
+    # The web UI's login lasts one shift from logging in, like a bearer token: the
+    # cookie is not renewed by each request (load_environment keeps the two equal).
+    PERMANENT_SESSION_LIFETIME = TOKEN_MAX_AGE
+    SESSION_REFRESH_EACH_REQUEST = False
     JSON_SORT_KEYS = False
 
     API_TITLE = "WMS handheld API"
@@ -94,8 +110,23 @@ def load_environment(environ: os._Environ | dict[str, str] | None = None) -> dic
     for variable, key in ENVIRONMENT_KEYS.items():
         if variable in environ and environ[variable] != "":
             value: Any = environ[variable]
-            found[key] = int(value) if key in INTEGER_KEYS else value
+            if key in INTEGER_KEYS:
+                value = int(value)
+            elif key in BOOLEAN_KEYS:
+                value = _boolean(variable, value)
+            found[key] = value
+    if "TOKEN_MAX_AGE" in found:
+        found["PERMANENT_SESSION_LIFETIME"] = found["TOKEN_MAX_AGE"]
     return found
+
+
+def _boolean(variable: str, value: str) -> bool:
+    # A typo must fail at start, not quietly pick one (a Secure cookie or none).
+    if value.strip().lower() in _TRUE:
+        return True
+    if value.strip().lower() in _FALSE:
+        return False
+    raise ValueError(f"{variable} must be 1 or 0 (true/false, yes/no, on/off), not {value!r}")
 
 
 def normalise_database_url(url: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import math
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -48,47 +49,157 @@ def _serializer_for(secret_key: str) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(secret_key, salt=TOKEN_SALT)
 
 
+@dataclass(frozen=True)
+class LoginPlace:
+    """A user name and the address a login for it comes from."""
+
+    username: str
+    remote_addr: str
+
+
+#: The looser limits, as multiples of LOGIN_MAX_FAILURES in the window: failures for one
+#: user name from every address, from one address for every name, and of the whole service.
+USER_NAME_FACTOR = 4
+ADDRESS_FACTOR = 4
+SERVICE_FACTOR = 20
+#: Failures for a user name at an address count this long, or until a login there succeeds.
+FAILURE_MEMORY = timedelta(days=1)
+_LOGIN_LOCK_KEY = "wms:login"
+
+
 def log_in(username: str, password: str, remote_addr: str) -> User:
-    """Check a user name and password, throttled per user name and per address."""
+    """Check a user name and password; throttled by backoff (``_wait_before_login``), never locked."""
     username = (username or "").strip()
-    window_start = utcnow() - timedelta(seconds=current_app.config["LOGIN_WINDOW_SECONDS"])
-    max_failures = current_app.config["LOGIN_MAX_FAILURES"]
+    place = LoginPlace(username[:64], (remote_addr or "unknown")[:64])
+    attempt_id = _admit_attempt(place)
+    user = db.session.execute(
+        sa.select(User).where(User.username == username)
+    ).scalar_one_or_none()
+    if user is None:
+        _spend_hash_time(password or "")
+        ok = False
+    else:
+        # Hash first: a fast answer must not reveal that an account is switched off.
+        ok = user.check_password(password or "") and user.active
+    if not ok:
+        # The attempt was counted as a failure when admitted; it stays one.
+        db.session.rollback()
+        raise InvalidCredentials()
+    _record_success(attempt_id, place)
+    return user
+
+
+def _admit_attempt(place: LoginPlace) -> int:
+    """Refuse a login that must wait, or record it as a failure until its password is right.
+
+    Recorded before the (slow) hash and under one lock, so parallel guesses each see the
+    ones before them; the lock is held for a few small queries only.
+    """
     with transaction():
         if db.session.get_bind().dialect.name == "postgresql":
-            # Count and record one attempt at a time per user name, or parallel guesses
-            # would all read the same low count (SQLite runs writers one at a time).
-            db.session.execute(sa.select(sa.func.pg_advisory_xact_lock(sa.func.hashtext("login:" + username))))
-        by_user, by_addr = db.session.execute(
-            sa.select(
-                sa.func.count().filter(LoginAttempt.username == username),
-                sa.func.count().filter(LoginAttempt.remote_addr == remote_addr),
-            ).where(
-                LoginAttempt.at >= window_start,
-                LoginAttempt.succeeded.is_(False),
-                sa.or_(LoginAttempt.username == username, LoginAttempt.remote_addr == remote_addr),
-            )
-        ).one()
-        if by_user >= max_failures or by_addr >= 4 * max_failures:
-            raise LoginRateLimited(retry_after_seconds=current_app.config["LOGIN_WINDOW_SECONDS"])
-        user = db.session.execute(
-            sa.select(User).where(User.username == username)
-        ).scalar_one_or_none()
-        if user is None:
-            _spend_hash_time(password or "")
-            ok = False
-        else:
-            # Hash first: a fast answer must not reveal that an account is switched off.
-            ok = user.check_password(password or "") and user.active
-        db.session.add(LoginAttempt(username=username[:64], remote_addr=remote_addr[:64], succeeded=ok))
-        if ok:
-            # Old attempts are only needed for the throttling window.
-            db.session.execute(
-                sa.delete(LoginAttempt).where(LoginAttempt.at < utcnow() - timedelta(days=1))
-            )
-    # The failed attempt is committed above before refusing, so it counts.
-    if not ok:
-        raise InvalidCredentials()
-    return user
+            # SQLite's unit of work already holds the database's one write lock.
+            db.session.execute(sa.select(sa.func.pg_advisory_xact_lock(sa.func.hashtext(_LOGIN_LOCK_KEY))))
+        now = utcnow()
+        wait = _wait_before_login(place, now)
+        if wait:
+            # Not recorded: a refused try must not lengthen anybody's wait.
+            raise LoginRateLimited(retry_after_seconds=wait)
+        attempt = LoginAttempt(username=place.username, remote_addr=place.remote_addr, succeeded=False, at=now)
+        db.session.add(attempt)
+        db.session.flush()
+        return attempt.id
+
+
+def _wait_before_login(place: LoginPlace, now: datetime) -> int:
+    """Seconds this login must wait; 0 when it may be tried now.
+
+    Guessing is bounded without giving anyone a button that locks a user out:
+
+    - the user name at this address gets LOGIN_MAX_FAILURES free failures (forgotten
+      after a success there, or a day); each further try waits, doubling from one
+      second up to the window. Only this pair's own failures slow it;
+    - a *known place* (the user logged in from this address lately) is held by that
+      alone, whatever happens elsewhere: a warehouse's people log in as usual behind
+      its one NAT address while someone guesses from it or from the internet;
+    - elsewhere, too many failures in the window for the user name across addresses
+      slow the addresses that have failed for it (one with no recent failure for it
+      still gets its try at once); too many from this address slow its tries for
+      names not known there (real or not alike, so a wait tells nothing about which
+      names exist); too many in the whole service slow every try from an unknown place.
+    """
+    config = current_app.config
+    free, window = config["LOGIN_MAX_FAILURES"], config["LOGIN_WINDOW_SECONDS"]
+    window_start = now - timedelta(seconds=window)
+    attempts = LoginAttempt
+    at_place = sa.and_(attempts.username == place.username, attempts.remote_addr == place.remote_addr)
+    last_success = db.session.execute(
+        sa.select(sa.func.max(attempts.at)).where(at_place, attempts.succeeded.is_(True))
+    ).scalar()
+    since = now - FAILURE_MEMORY if last_success is None else max(now - FAILURE_MEMORY, last_success)
+    here, here_last = db.session.execute(
+        sa.select(sa.func.count(), sa.func.max(attempts.at)).where(
+            at_place, attempts.succeeded.is_(False), attempts.at >= since
+        )
+    ).one()
+    ready = [_backoff_end(here_last, here - free, window)]
+    known_place = last_success is not None and last_success >= now - timedelta(days=config["LOGIN_KNOWN_PLACE_DAYS"])
+    if not known_place:
+        # Waited for from this pair's own last failure: an address that has not failed
+        # for the name lately (no failure, or one older than the longest wait) goes ahead.
+        by_name, _ = _recent_failures(attempts.username == place.username, window_start)
+        ready.append(_backoff_end(here_last, by_name - USER_NAME_FACTOR * free, window))
+        by_addr, addr_last = _recent_failures(attempts.remote_addr == place.remote_addr, window_start)
+        ready.append(_backoff_end(addr_last, by_addr - ADDRESS_FACTOR * free, window))
+        overall, overall_last = _latest_failures(SERVICE_FACTOR * free, window_start)
+        ready.append(_backoff_end(overall_last, overall - SERVICE_FACTOR * free, window))
+    until = max((end for end in ready if end is not None), default=now)
+    return max(0, math.ceil((until - now).total_seconds()))
+
+
+def _backoff_end(last_failure: datetime | None, excess: int, longest: int) -> datetime | None:
+    """When the wait after ``last_failure`` ends: 1 s for the first failure past a limit, doubling."""
+    if last_failure is None or excess < 0:
+        return None
+    return last_failure + timedelta(seconds=min(2 ** min(excess, 32), longest))
+
+
+def _recent_failures(where: sa.ColumnElement[bool], window_start: datetime) -> tuple[int, datetime | None]:
+    count, last = db.session.execute(
+        sa.select(sa.func.count(), sa.func.max(LoginAttempt.at)).where(
+            where, LoginAttempt.succeeded.is_(False), LoginAttempt.at >= window_start
+        )
+    ).one()
+    return count, last
+
+
+def _latest_failures(limit: int, window_start: datetime) -> tuple[int, datetime | None]:
+    # Read newest first by key and stop past the limit (and enough for the longest wait):
+    # an index walk of a few rows, where counting the window would read the whole table.
+    rows = db.session.execute(
+        sa.select(LoginAttempt.at).where(LoginAttempt.succeeded.is_(False))
+        .order_by(LoginAttempt.id.desc()).limit(limit + 16)
+    ).scalars().all()
+    recent = [at for at in rows if at >= window_start]
+    return len(recent), max(recent, default=None)
+
+
+def _record_success(attempt_id: int, place: LoginPlace) -> None:
+    """Mark the admitted attempt as a success: the address becomes a known place for the user."""
+    now = utcnow()
+    known_for = timedelta(days=current_app.config["LOGIN_KNOWN_PLACE_DAYS"])
+    attempts = LoginAttempt
+    with transaction():
+        db.session.execute(sa.update(attempts).where(attempts.id == attempt_id).values(succeeded=True))
+        # The latest success at a place is all that is needed of it; older attempts
+        # only as long as the throttling looks back.
+        db.session.execute(sa.delete(attempts).where(
+            attempts.username == place.username, attempts.remote_addr == place.remote_addr,
+            attempts.succeeded.is_(True), attempts.id != attempt_id,
+        ))
+        db.session.execute(sa.delete(attempts).where(sa.or_(
+            sa.and_(attempts.succeeded.is_(False), attempts.at < now - FAILURE_MEMORY),
+            sa.and_(attempts.succeeded.is_(True), attempts.at < now - known_for),
+        )))
 
 
 def issue_token(user: User) -> IssuedToken:
