@@ -9,6 +9,7 @@ documenting it fails this test.
 from __future__ import annotations
 
 import ast
+import importlib
 import inspect
 import textwrap
 import types
@@ -42,7 +43,13 @@ def raisable_codes(function, seen=None) -> set[str]:
         tree = ast.parse(textwrap.dedent(inspect.getsource(function)))
     except (OSError, TypeError):
         return set()
-    scope, found = function.__globals__, set()
+    scope, found = dict(function.__globals__), set()
+    for node in ast.walk(tree):  # imports inside the function (kept local to start fast)
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            module = importlib.import_module(node.module)
+            for alias in node.names:
+                if hasattr(module, alias.name):
+                    scope[alias.asname or alias.name] = getattr(module, alias.name)
     for node in ast.walk(tree):
         if isinstance(node, ast.Raise) and node.exc is not None:
             raised = _resolve(node.exc.func if isinstance(node.exc, ast.Call) else node.exc, scope)

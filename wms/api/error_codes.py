@@ -53,7 +53,7 @@ OPERATION_ERRORS: dict[str, tuple[str, ...]] = {
     "masterdata.Warehouses POST": ("already_exists", "invalid_input", "not_found"),
     "masterdata.Warehouse GET": ("not_found",),
     "masterdata.Warehouse PATCH": ("already_exists", "invalid_input", "not_found", "record_in_use"),
-    "masterdata.ItemByCode GET": (),
+    "masterdata.ItemByCode GET": ("unknown_barcode",),
     "stock.Stock GET": (),
     "stock.StockMoves POST": (
         "insufficient_stock", "invalid_movement", "location_inactive", "lot_required",

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import Flask, current_app, jsonify, request
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate
 from werkzeug.routing import IntegerConverter
 
 from wms.errors import (
@@ -96,6 +96,17 @@ LIST_MAX = 1000
 NUMBER_MAX = 10**9
 
 
+def magnitude_at_most(limit: int):
+    """A validator for decimals and floats: at most ``limit`` either way. (A marshmallow
+    Range on a Decimal field would be documented with string bounds, which OpenAPI refuses.)"""
+
+    def check(value) -> None:
+        if abs(value) > limit:
+            raise ValidationError(f"Must be between -{limit} and {limit}.")
+
+    return check
+
+
 def bound_schema(schema: Schema) -> Schema:
     """Give every unbounded Integer a 32-bit range and every unbounded List a length, in place.
 
@@ -113,7 +124,7 @@ def _bound_field(field: fields.Field) -> None:
         field.validators.append(validate.Range(min=INT_MIN, max=INT_MAX))
     elif isinstance(field, fields.Float | fields.Decimal) and unranged:
         # A weight of 4e235 kg is no weight: it overflows the grams it is stored in.
-        field.validators.append(validate.Range(min=-NUMBER_MAX, max=NUMBER_MAX))
+        field.validators.append(magnitude_at_most(NUMBER_MAX))
     elif isinstance(field, fields.List):
         if not any(isinstance(v, validate.Length) for v in field.validators):
             field.validators.append(validate.Length(max=LIST_MAX))

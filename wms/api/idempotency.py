@@ -70,10 +70,12 @@ def _claim(user_id: int, key: str, fingerprint: str) -> Response | None:
     params = {"user_id": user_id, "key": key}
     if connection.dialect.name == "postgresql":
         row = connection.execute(_LOCK_AND_FIND, {**params, "lock_id": advisory_lock_id(user_id, key)}).one()
-        if not row.got:
-            raise IdempotencyInFlight()
         if row.fingerprint is None:
+            if not row.got:
+                raise IdempotencyInFlight()
             return None
+        # Recorded: the first request is done, so a retry replays it even while another
+        # retry of it holds the key's lock (only an unrecorded key is in flight).
     else:
         # SQLite needs no lock: BEGIN IMMEDIATE already runs writers one at a time.
         row = connection.execute(_FIND, params).first()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from wms.api.guards import magnitude_at_most
 from wms.api.schemas import Code, Quantity
 from wms.domain.shipping import WEIGHT_SOURCES, WEIGHT_UNITS, HoldScope, OrderStatus, Stage
 
@@ -222,7 +223,7 @@ class ShipSchema(Schema):
     carrier = Text(64, required=True)
     tracking_number = Text(64, required=True)
     # At most 100,000 in any unit: 100 t in kg still fits the grams column.
-    weight = fields.Decimal(load_default=None, allow_nan=False, validate=validate.Range(max=100_000),
+    weight = fields.Decimal(load_default=None, allow_nan=False, validate=magnitude_at_most(100_000),
                             metadata={"description": "In weight_unit; leave out to weigh on the station's scale"})
     weight_unit = fields.Str(load_default="kg", validate=validate.OneOf(sorted(WEIGHT_UNITS)))
     weight_source = fields.Str(load_default="manual", validate=validate.OneOf(WEIGHT_SOURCES))
