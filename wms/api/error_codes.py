@@ -175,8 +175,11 @@ DEVICE_OPERATIONS = frozenset({
     "devices.StationScale GET", "devices.StationLabels POST", "devices.StationHealth GET",
     "shipping.OrderShip POST", "shipping.OrderLabelPrint POST",
 })
-#: The devices' codes a use of a station can answer (decode errors are the decoder's).
-_STATION_DEVICE_CODES = tuple(c for c in DEVICE_ERROR_STATUS if not c.startswith(("decode", "gs1")))
+#: The camera decoder's codes (POST /devices/decode) and those a station's devices answer.
+_DECODER_PREFIXES = ("decode", "gs1", "image")
+_DECODE_CODES = tuple(c for c in DEVICE_ERROR_STATUS if c.startswith(_DECODER_PREFIXES))
+_STATION_DEVICE_CODES = tuple(c for c in DEVICE_ERROR_STATUS if not c.startswith(_DECODER_PREFIXES))
+DECODE_OPERATION = "devices.Decode POST"
 
 MUTATING = frozenset({"post", "put", "patch", "delete"})
 
@@ -216,6 +219,8 @@ def operation_codes(key: str, operation: dict, *, idempotent: bool, path_argumen
         codes |= {"idempotency_key_invalid", "idempotency_key_reused", "idempotency_in_flight"}
     if key in DEVICE_OPERATIONS:
         codes |= set(_STATION_DEVICE_CODES)
+    if key == DECODE_OPERATION:
+        codes |= set(_DECODE_CODES)
     return codes
 
 
