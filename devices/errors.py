@@ -11,14 +11,15 @@ class DeviceError(Exception):
 
     code = "device_error"
 
-    def __init__(self, message: str = "", *, url: str | None = None, data: bytes | None = None):
+    def __init__(self, message: str = "", *, url: str | None = None, data: bytes | None = None, **details):
         super().__init__(message or self.__class__.__doc__ or self.code)
         self.url = url
         self.data = data
+        self.details = details  # JSON-ready facts for the client: sizes, limits, an engine's name
 
     def to_dict(self) -> dict:
         """Return the error as a JSON-ready mapping."""
-        out: dict = {"code": self.code, "message": str(self)}
+        out: dict = {"code": self.code, "message": str(self), **self.details}
         if self.url:
             out["url"] = self.url
         if self.data is not None:
@@ -106,6 +107,30 @@ class DecodeError(DeviceError):
     """No valid barcode could be decoded."""
 
     code = "decode_error"
+
+
+class DecodeEngineUnavailable(DecodeError):
+    """The decode engine asked for is not installed on this machine."""
+
+    code = "decode_engine_unavailable"
+
+
+class ImageError(DecodeError):
+    """The image cannot be decoded safely, so no barcode can be read from it."""
+
+    code = "image_error"
+
+
+class NotAnImage(ImageError):
+    """The data is not a PNG, JPEG, BMP or WebP image, or it is damaged."""
+
+    code = "not_an_image"
+
+
+class ImageTooLarge(ImageError):
+    """The image has more pixels than the decoder accepts."""
+
+    code = "image_too_large"
 
 
 class GS1Error(DeviceError):

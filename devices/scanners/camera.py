@@ -21,9 +21,10 @@ import numpy as np
 from pyzbar import pyzbar
 from pyzbar.pyzbar import ZBarSymbol
 
-from ..errors import DecodeError, DeviceError
+from ..errors import DecodeEngineUnavailable, DecodeError, DeviceError
 from .aim import KNOWN
 from .gs1 import looks_like_gs1
+from .images import read_image
 from .scan import Scan, interpret
 
 ZBAR_NAMES = {
@@ -55,6 +56,8 @@ GS1_AIM_FOR = {"code128": "]C1", "qrcode": "]Q3"}
 # Interleaved 2 of 5 and DataBar are left out by default: zbar finds them in noise.
 DEFAULT_SYMBOLS = (ZBarSymbol.CODE128, ZBarSymbol.EAN13, ZBarSymbol.EAN8, ZBarSymbol.UPCA, ZBarSymbol.QRCODE)
 LINEAR = {"code128", "ean13", "ean8", "upca", "upce", "itf", "code39", "code93", "codabar"}
+#: Smaller than this on a side, an image holds no code the region finder could see.
+MIN_REGION_SIDE = 16
 
 
 @dataclass(frozen=True)
@@ -72,21 +75,19 @@ class Decoded:
 
 def to_gray(image) -> np.ndarray:
     """Accept a path, encoded bytes or an array; return an 8-bit grayscale array."""
-    if isinstance(image, (str, bytes, bytearray)) or hasattr(image, "__fspath__"):
-        if isinstance(image, (bytes, bytearray)):
-            arr = cv2.imdecode(np.frombuffer(image, np.uint8), cv2.IMREAD_GRAYSCALE)
-        else:
-            arr = cv2.imread(str(image), cv2.IMREAD_GRAYSCALE)
-        if arr is None:
-            raise DecodeError(f"not a readable image: {str(image)[:80]}")
-        return arr
+    if isinstance(image, (str, bytes, bytearray, memoryview)) or hasattr(image, "__fspath__"):
+        return read_image(image)
     arr = np.asarray(image)
-    if arr.ndim == 3:
-        arr = cv2.cvtColor(arr, cv2.COLOR_BGRA2GRAY if arr.shape[2] == 4 else cv2.COLOR_BGR2GRAY)
-    if arr.dtype != np.uint8:
-        arr = np.clip(arr, 0, 255).astype(np.uint8)
-    if arr.ndim != 2 or arr.size == 0:
+    if arr.size == 0 or arr.ndim not in (2, 3) or (arr.ndim == 3 and arr.shape[2] not in (1, 3, 4)):
         raise DecodeError("image must be a 2-D grayscale or colour array")
+    if arr.dtype.kind not in "buif":
+        raise DecodeError(f"image pixels must be numbers, not {arr.dtype}")
+    if arr.dtype != np.uint8:
+        arr = np.clip(np.nan_to_num(arr.astype(np.float64)), 0, 255).astype(np.uint8)
+    if arr.ndim == 3:
+        channels = arr.shape[2]
+        arr = arr[:, :, 0] if channels == 1 else cv2.cvtColor(
+            arr, cv2.COLOR_BGRA2GRAY if channels == 4 else cv2.COLOR_BGR2GRAY)
     return np.ascontiguousarray(arr)
 
 
@@ -126,8 +127,11 @@ def find_regions(gray: np.ndarray, max_regions: int = 4):
     """Candidate barcode regions as rotated rectangles ((cx, cy), (w, h), angle) in full-size pixels.
 
     Barcodes are patches dense in strong edges; a wide box filter keeps them and
-    fades thin lines (shelf edges, box outlines) and sparse text.
+    fades thin lines (shelf edges, box outlines) and sparse text. An image smaller than
+    ``MIN_REGION_SIDE`` on a side has no regions (zbar still gets the whole of it).
     """
+    if min(gray.shape[:2]) < MIN_REGION_SIDE:
+        return []
     small = cv2.resize(gray, (gray.shape[1] // 2, gray.shape[0] // 2), interpolation=cv2.INTER_AREA)
     small = cv2.GaussianBlur(small, (3, 3), 0)
     gx = cv2.Sobel(small, cv2.CV_32F, 1, 0, ksize=3)
@@ -231,7 +235,12 @@ def zxing_available() -> bool:
 
 def decode_zxing(image) -> list[Decoded]:
     """Decode with zxing-cpp (optional engine), validated like the pipeline."""
-    import zxingcpp
+    try:
+        import zxingcpp
+    except ImportError:
+        raise DecodeEngineUnavailable(
+            "decode engine 'zxing-cpp' is not installed here (pip install zxing-cpp)", engine="zxing-cpp"
+        ) from None
 
     gray = to_gray(image)
     out = []

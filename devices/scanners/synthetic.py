@@ -2,12 +2,15 @@
 
 Barcodes are rendered with zplkit (a development dependency, imported lazily) and QR
 codes with OpenCV's encoder, then placed in a cluttered 1280x720 frame, shrunk,
-rotated, blurred, dimmed and made noisy. Deterministic for a given seed.
+rotated, blurred, dimmed and made noisy. Deterministic for a given seed. Also hostile
+uploads: images that once crashed or slipped past the decoder's checks.
 """
 
 from __future__ import annotations
 
+import functools
 import random
+import zlib
 from dataclasses import dataclass
 
 import cv2
@@ -138,3 +141,85 @@ def make_frames(count: int, seed: int = 1) -> list[Frame]:
     """Generate ``count`` frames, cycling through the three symbologies."""
     kinds = ["code128", "ean13", "qrcode"]
     return [make_frame(seed * 100003 + i, kinds[i % 3]) for i in range(count)]
+
+
+def label_photo(codes: list[np.ndarray], scale: int = 3, gap: int = 300, stacked: bool = False) -> np.ndarray:
+    """Codes printed side by side (or one above the other) on a white label in a grey frame."""
+    codes = [cv2.resize(c, None, fx=scale, fy=scale, interpolation=cv2.INTER_NEAREST) for c in codes]
+    if stacked:
+        width, height = max(c.shape[1] for c in codes), sum(c.shape[0] for c in codes) + gap * (len(codes) - 1)
+    else:
+        width, height = sum(c.shape[1] for c in codes) + gap * (len(codes) - 1), max(c.shape[0] for c in codes)
+    frame = np.full((height + 200, width + 200), 140, np.uint8)
+    frame[60:-60, 60:-60] = 255
+    at = 100
+    for c in codes:
+        if stacked:
+            frame[at : at + c.shape[0], 100 : 100 + c.shape[1]] = c
+            at += c.shape[0] + gap
+        else:
+            frame[100 : 100 + c.shape[0], at : at + c.shape[1]] = c
+            at += c.shape[1] + gap
+    return frame
+
+
+# -- hostile uploads ---------------------------------------------------------------------
+
+
+def _png_chunk(kind: bytes, data: bytes) -> bytes:
+    return len(data).to_bytes(4, "big") + kind + data + zlib.crc32(kind + data).to_bytes(4, "big")
+
+
+def _png_header(width: int, height: int) -> bytes:
+    ihdr = width.to_bytes(4, "big") + height.to_bytes(4, "big") + bytes([8, 0, 0, 0, 0])  # 8-bit grey
+    return b"\x89PNG\r\n\x1a\n" + _png_chunk(b"IHDR", ihdr)
+
+
+def _encode(ext: str, image: np.ndarray, *params: int) -> bytes:
+    ok, data = cv2.imencode(ext, image, list(params))
+    assert ok
+    return data.tobytes()
+
+
+@functools.lru_cache(maxsize=1)
+def hostile_images() -> dict[str, bytes]:
+    """Uploads that once crashed or bypassed the decoder, by name (deterministic)."""
+    noise = np.random.default_rng(7).integers(0, 255, (480, 640), dtype=np.uint8)
+    jpeg = _encode(".jpg", noise, cv2.IMWRITE_JPEG_QUALITY, 80)
+    sof = jpeg.index(b"\xff\xc0")
+    junk = jpeg[:sof] + b"\x00" + jpeg[sof:]  # one stray byte before the frame header
+    huge_jpeg = bytearray(junk)
+    at = huge_jpeg.index(b"\xff\xc0")
+    huge_jpeg[at + 5 : at + 9] = (8000).to_bytes(2, "big") * 2  # 64 Mpixel declared
+    # A lossless WebP whose VP8L header declares the format's maximum, 16383 x 16383.
+    webp = bytearray(_encode(".webp", np.full((16, 16), 128, np.uint8), cv2.IMWRITE_WEBP_QUALITY, 101))
+    bits = int.from_bytes(webp[21:25], "little")
+    bits = (bits & ~((1 << 28) - 1)) | 16382 | (16382 << 14)
+    webp[21:25] = bits.to_bytes(4, "little")
+    # 7000 x 7000 grey pixels of zeros: 49 Mpixel from under 50 kB, a decompression bomb.
+    rows = zlib.compressobj(9)
+    row = bytes(7001)
+    idat = b"".join(rows.compress(row) for _ in range(7000)) + rows.flush()
+    bomb = _png_header(7000, 7000) + _png_chunk(b"IDAT", idat) + _png_chunk(b"IEND", b"")
+    bmp = bytearray(_encode(".bmp", np.zeros((4, 4), np.uint8)))
+    bmp[18:26] = (30000).to_bytes(4, "little") + (30000).to_bytes(4, "little")
+    return {
+        "png 1x1": _encode(".png", np.zeros((1, 1), np.uint8)),
+        "png 3x1": _encode(".png", np.zeros((1, 3), np.uint8)),
+        "webp 1x1": _encode(".webp", np.full((1, 1), 200, np.uint8)),
+        "webp 5x3": _encode(".webp", np.full((3, 5), 200, np.uint8), cv2.IMWRITE_WEBP_QUALITY, 50),
+        "jpeg with a junk byte": junk,
+        "jpeg cut in the middle": jpeg[: len(jpeg) // 2],
+        "jpeg cut in its header": jpeg[:300],
+        "jpeg with a junk byte declaring 8000x8000": bytes(huge_jpeg),
+        "png declaring 50000x50000": _png_header(50000, 50000) + _png_chunk(b"IDAT", b"\0" * 16),
+        "png declaring 10000x10000": _png_header(10000, 10000) + _png_chunk(b"IDAT", b"\0" * 16),
+        "png header only": _png_header(50000, 50000),
+        "webp declaring 16383x16383": bytes(webp),
+        "bmp declaring 30000x30000": bytes(bmp),
+        "png bomb 7000x7000": bomb,
+        "text": b"hello, not an image",
+        "pdf": b"%PDF-1.7\n1 0 obj\n<<>>\nendobj\n",
+        "broken png": b"\x89PNG\r\n\x1a\n\0\0\0\rIHDRbroken",
+        "empty": b"",
+    }

@@ -2,7 +2,8 @@
 
 A device that does not answer is a gateway problem (503/504); a scale in a state that
 gives no usable weight is a conflict the operator resolves at the bench (409); bytes
-or data that make no sense are unprocessable (422).
+or data that make no sense are unprocessable (422). An upload that is no image is 415
+and one with too many pixels 413, the codes the service's own checks answer with.
 """
 
 from __future__ import annotations
@@ -30,6 +31,10 @@ DEVICE_ERROR_STATUS = {
     "printer_error": 409,
     "label_error": 422,
     "decode_error": 422,
+    "decode_engine_unavailable": 422,
+    "image_error": 422,
+    "not_an_image": 415,
+    "image_too_large": 413,
     "gs1_error": 422,
     "gs1_check_digit": 422,
 }
@@ -43,7 +48,7 @@ def device_error_status(error: DeviceError) -> int:
 def device_error_response(error: DeviceError):
     """Answer a DeviceError as ``{code, status, message, errors}``."""
     status = device_error_status(error)
-    details = {}
+    details = dict(error.details)
     if error.url:
         details["url"] = error.url
     reason = getattr(error, "reason", "")

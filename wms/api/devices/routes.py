@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from flask import request
+from flask import current_app, request
 from flask.views import MethodView
 
 from devices.errors import DeviceError
+from devices.scanners.images import read_header
 from wms.api.base import Blueprint
 from wms.api.devices import schemas as s
 from wms.api.devices.errors import device_error_response
 from wms.api.idempotency import idempotent
 from wms.api.schemas import one_page
 from wms.api.security import current_user
+from wms.domain.permissions import Permission, require
 from wms.errors import ImageTooLarge
 from wms.services import stations
 
@@ -108,7 +110,14 @@ class Decode(MethodView):
     @blp.doc(requestBody=IMAGE_BODY)
     def post(self, args):
         """Decode the barcodes in a camera image (multipart ``file`` or the raw body)."""
-        return stations.decode_upload(current_user(), _uploaded_image(), args["engine"])
+        actor = current_user()
+        require(actor.role, Permission.DEVICE_USE)
+        image = _uploaded_image()
+        if image:  # an empty upload is the use case's invalid_input
+            # Every format's header, before any decoder allocates its pixels.
+            max_pixels = current_app.config.get("DECODE_MAX_PIXELS", stations.MAX_IMAGE_PIXELS)
+            read_header(image, int(max_pixels))
+        return stations.decode_upload(actor, image, args["engine"])
 
 
 @blp.before_request
