@@ -109,6 +109,12 @@ class DecodeError(DeviceError):
     code = "decode_error"
 
 
+class DecodeAmbiguous(DecodeError):
+    """Independent reads of one barcode disagree: nothing is returned, scan it again."""
+
+    code = "decode_ambiguous"
+
+
 class DecodeEngineUnavailable(DecodeError):
     """The decode engine asked for is not installed on this machine."""
 

@@ -1,9 +1,10 @@
 """Synthetic camera frames with barcodes, for tests and the decode benchmark.
 
-Barcodes are rendered with zplkit (a development dependency, imported lazily) and QR
-codes with OpenCV's encoder, then placed in a cluttered 1280x720 frame, shrunk,
-rotated, blurred, dimmed and made noisy. Deterministic for a given seed. Also hostile
-uploads: images that once crashed or slipped past the decoder's checks.
+Barcodes and DataMatrix symbols are rendered with zplkit (a development dependency,
+imported lazily) and QR codes with OpenCV's encoder, then placed in a cluttered 1280x720
+frame, shrunk, rotated, blurred, dimmed and made noisy; the hard set is also shaken and
+JPEG-compressed. Deterministic for a given seed. Also hostile uploads: images that once
+crashed or slipped past the decoder's checks.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ import cv2
 import numpy as np
 
 FRAME_W, FRAME_H = 1280, 720
+#: Symbologies drawn with square modules (the others are 1D, drawn 0.6 as tall as a module is wide).
+SQUARE = ("qrcode", "datamatrix")
 
 
 @dataclass(frozen=True)
@@ -24,7 +27,7 @@ class Frame:
     """A generated frame and the truth it hides."""
 
     image: np.ndarray
-    symbology: str  # "code128", "ean13" or "qrcode"
+    symbology: str  # "code128", "ean13", "qrcode" or "datamatrix"
     text: str
     params: dict
 
@@ -43,6 +46,8 @@ def render_zpl_barcode(symbology: str, text: str) -> np.ndarray:
         field = f"^BY1^BCN,60,N,N,N^FD{text}^FS"
     elif symbology == "ean13":
         field = f"^BY1^BEN,60,N,N^FD{text[:12]}^FS"
+    elif symbology == "datamatrix":
+        field = f"^BXN,1,200^FD{text}^FS"
     else:
         raise ValueError(symbology)
     zpl = f"^XA^PW1200^LL200^FO50,50{field}^XZ"
@@ -102,17 +107,24 @@ def make_frame(seed: int, symbology: str | None = None) -> Frame:
     blur = rng.uniform(0.3, 1.3)
     noise = rng.uniform(2, 12)
     dark, light = rng.uniform(20, 90), rng.uniform(150, 240)
+    image = _place(code, symbology in SQUARE, module, angle, blur, noise, dark, light, rng, nrng)
+    params = {
+        "module": round(module, 2),
+        "angle": round(angle, 1),
+        "blur": round(blur, 2),
+        "noise": round(noise, 1),
+        "contrast": round(light - dark),
+    }
+    return Frame(image, symbology, text, params)
+
+
+def _place(code, square, module, angle, blur, noise, dark, light, rng, nrng, motion=0) -> np.ndarray:
+    """Put a code on a label in a cluttered frame, then shrink, turn, blur and add noise."""
     # Quiet zone of 10 modules in a white patch (a label on a box).
     pad = 10
     patch = np.full((code.shape[0] + 2 * pad, code.shape[1] + 2 * pad), 255, np.uint8)
     patch[pad:-pad, pad:-pad] = code
-    patch = cv2.resize(
-        patch,
-        None,
-        fx=module,
-        fy=module * (1.0 if symbology == "qrcode" else 0.6),
-        interpolation=cv2.INTER_AREA,
-    )
+    patch = cv2.resize(patch, None, fx=module, fy=module * (1.0 if square else 0.6), interpolation=cv2.INTER_AREA)
     patch = dark + (patch.astype(np.float32) / 255.0) * (light - dark)
     h, w = patch.shape
     frame = _background(rng, nrng)
@@ -125,16 +137,66 @@ def make_frame(seed: int, symbology: str | None = None) -> Frame:
     warped = cv2.warpAffine(patch, matrix, (FRAME_W, FRAME_H), flags=cv2.INTER_LINEAR)
     frame = frame * (1 - mask) + warped * mask
     frame = cv2.GaussianBlur(frame, (0, 0), blur)
+    if motion:  # the hand moved while the shutter was open: a line of ``motion`` pixels
+        kernel = np.zeros((motion, motion), np.float32)
+        kernel[motion // 2, :] = 1.0 / motion
+        turn = cv2.getRotationMatrix2D(((motion - 1) / 2, (motion - 1) / 2), rng.uniform(0, 180), 1.0)
+        kernel = cv2.warpAffine(kernel, turn, (motion, motion))
+        frame = cv2.filter2D(frame, -1, kernel / kernel.sum())
     frame = frame + nrng.normal(0, noise, frame.shape)
-    image = np.clip(frame, 0, 255).astype(np.uint8)
+    return np.clip(frame, 0, 255).astype(np.uint8)
+
+
+HARD_KINDS = ("ean13", "code128", "qrcode", "datamatrix")
+
+
+def make_hard_frame(seed: int, symbology: str) -> Frame:
+    """One frame harder than :func:`make_frame`: lower contrast, motion blur, JPEG, DataMatrix too.
+
+    What a phone sends from a dim aisle: codes a little smaller, contrast down to a
+    fifth of the range, sometimes a shaken hand, and always JPEG compression.
+    """
+    rng = random.Random(seed)
+    nrng = np.random.default_rng(seed)
+    if symbology == "ean13":
+        text = ean13_check("".join(str(rng.randrange(10)) for _ in range(12)))
+    elif symbology == "code128":
+        text = "".join(rng.choice("ABCDEFGHJKLMNPQRSTUVWXYZ0123456789-") for _ in range(rng.randint(8, 16)))
+    elif symbology in SQUARE:
+        text = "".join(rng.choice("ABCDEFGHJKLMNPQRSTUVWXYZ0123456789") for _ in range(rng.randint(8, 30)))
+    else:
+        raise ValueError(symbology)
+    if symbology in SQUARE:
+        code = render_qr(text) if symbology == "qrcode" else render_zpl_barcode(symbology, text)
+        module = rng.uniform(2.2, 4.0)
+        angle = rng.uniform(0, 360)
+    else:
+        code = render_zpl_barcode(symbology, text)
+        module = rng.uniform(1.6, 3.0)
+        angle = rng.uniform(-35, 35) + rng.choice([0, 0, 90])
+    blur = rng.uniform(0.3, 1.3)
+    motion = rng.choice([0, 0, 0, 2, 3])
+    noise = rng.uniform(2, 12)
+    dark, light = rng.uniform(30, 100), rng.uniform(140, 235)
+    quality = rng.randint(40, 90)
+    image = _place(code, symbology in SQUARE, module, angle, blur, noise, dark, light, rng, nrng, motion)
+    ok, jpeg = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, quality])
+    image = cv2.imdecode(jpeg, cv2.IMREAD_GRAYSCALE)
     params = {
         "module": round(module, 2),
         "angle": round(angle, 1),
         "blur": round(blur, 2),
+        "motion": motion,
         "noise": round(noise, 1),
         "contrast": round(light - dark),
+        "jpeg": quality,
     }
     return Frame(image, symbology, text, params)
+
+
+def make_hard_frames(count: int, seed: int = 1) -> list[Frame]:
+    """Generate ``count`` hard frames, cycling through EAN-13, Code 128, QR and DataMatrix."""
+    return [make_hard_frame(seed * 100019 + i, HARD_KINDS[i % len(HARD_KINDS)]) for i in range(count)]
 
 
 def make_frames(count: int, seed: int = 1) -> list[Frame]:

@@ -17,6 +17,7 @@ from devices.scanners.synthetic import (
     hostile_images,
     label_photo,
     make_frame,
+    make_hard_frame,
     render_qr,
     render_zpl_barcode,
 )
@@ -129,6 +130,20 @@ def test_an_engine_that_is_not_installed_is_a_4xx_naming_it(api, monkeypatch):
     body = response.get_json()
     assert (response.status_code, body["code"]) == (422, "decode_engine_unavailable"), body
     assert body["errors"] == {"engine": "zxing-cpp"} and "zxing-cpp" in body["message"]
+
+
+def test_reads_that_disagree_are_no_read(api):
+    frame = make_hard_frame(901928, "ean13")  # plain zbar reads another valid EAN-13 here
+    response = api.as_("picker").post("/api/v1/devices/decode", data=png(frame.image), content_type="image/png")
+    assert (response.status_code, response.get_json()["code"]) == (422, "decode_ambiguous")
+
+
+def test_two_codes_on_one_label_are_both_answered(api):
+    other = ean13_check("400638133393")
+    image = png(label_photo([render_zpl_barcode("ean13", t) for t in (EAN, other)], gap=40, stacked=True))
+    response = api.as_("picker").post("/api/v1/devices/decode", data=image, content_type="image/png")
+    assert response.status_code == 200, response.get_json()
+    assert sorted(c["text"] for c in response.get_json()["codes"]) == sorted([EAN, other])
 
 
 def test_an_image_without_a_barcode_is_a_decode_error(api):

@@ -31,6 +31,7 @@ DEVICE_ERROR_STATUS = {
     "printer_error": 409,
     "label_error": 422,
     "decode_error": 422,
+    "decode_ambiguous": 422,
     "decode_engine_unavailable": 422,
     "image_error": 422,
     "not_an_image": 415,
