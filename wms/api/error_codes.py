@@ -176,7 +176,7 @@ DEVICE_OPERATIONS = frozenset({
     "shipping.OrderShip POST", "shipping.OrderLabelPrint POST",
 })
 #: The camera decoder's codes (POST /devices/decode) and those a station's devices answer.
-_DECODER_PREFIXES = ("decode", "gs1", "image")
+_DECODER_PREFIXES = ("decode", "gs1", "image", "not_an_image")
 _DECODE_CODES = tuple(c for c in DEVICE_ERROR_STATUS if c.startswith(_DECODER_PREFIXES))
 _STATION_DEVICE_CODES = tuple(c for c in DEVICE_ERROR_STATUS if not c.startswith(_DECODER_PREFIXES))
 DECODE_OPERATION = "devices.Decode POST"
