@@ -105,8 +105,13 @@ class Served:
 
     def login(self, username: str, password: str | None = None) -> str:
         """A fresh bearer token for ``username`` (a demo user unless a password is given)."""
-        answer = requests.post(self.url("/api/v1/auth/token"), timeout=30, json={
-            "username": username, "password": password or DEMO_PASSWORDS[username]})
+        deadline = time.monotonic() + 120
+        while True:  # as a handheld does: a throttled login waits as long as Retry-After says
+            answer = requests.post(self.url("/api/v1/auth/token"), timeout=30, json={
+                "username": username, "password": password or DEMO_PASSWORDS[username]})
+            if answer.status_code != 429 or time.monotonic() > deadline:
+                break
+            time.sleep(float(answer.headers.get("Retry-After", "1")))
         assert answer.status_code == 201, answer.text
         return answer.json()["token"]
 
