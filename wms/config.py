@@ -27,9 +27,12 @@ class Defaults:
     """Settings a fresh install runs with: embedded SQLite in the instance folder."""
 
     SQLALCHEMY_DATABASE_URI = None  # filled by create_app: sqlite in the instance folder
-    # No pre-ping: it costs a round trip on every request. Connections are recycled
-    # hourly instead, and a use case that meets a dropped connection is retried.
-    SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {"pool_recycle": 3600}
+    # Pre-ping: a pooled connection is tested as it is taken, so that after a database
+    # restart or a network cut every worker's next request gets a new connection instead
+    # of a 503 on the dead one (a read is not retried as a use case is). It costs one
+    # round trip per request, measured in bench/bench_scan.py; connections are also
+    # recycled hourly.
+    SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {"pool_recycle": 3600, "pool_pre_ping": True}
     SECRET_KEY = None  # generated into the instance folder on first start when unset
     # Bearer tokens last one shift; a PDA logs in again at the start of the next.
     TOKEN_MAX_AGE = 12 * 3600

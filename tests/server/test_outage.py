@@ -20,7 +20,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.conftest import ON_POSTGRES
-from tests.server.conftest import WORKERS, new_database, start_server, stop_server, wait_for
+from tests.server.conftest import new_database, start_server, stop_server, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -148,14 +148,15 @@ def test_while_the_database_is_away_requests_get_503_and_after_it_every_worker_s
 
     outage.begin()
     try:
+        # One scan only, so that some worker sees nothing of the outage: its pooled
+        # connection died unseen, and its next request after the outage must not fail.
         key = f"outage-{uuid.uuid4()}"
-        for _ in range(2 * WORKERS):
-            answer = picker.post("/api/v1/stock/moves", json=scan(row, target), headers={"Idempotency-Key": key})
-            assert answer.status_code == 503, answer.text
-            body = answer.json()
-            assert (body["code"], body["status"]) == ("database_unavailable", 503), body
-            assert set(body) == {"code", "status", "message", "errors"}
-            assert int(answer.headers["Retry-After"]) > 0
+        answer = picker.post("/api/v1/stock/moves", json=scan(row, target), headers={"Idempotency-Key": key})
+        assert answer.status_code == 503, answer.text
+        body = answer.json()
+        assert (body["code"], body["status"]) == ("database_unavailable", 503), body
+        assert set(body) == {"code", "status", "message", "errors"}
+        assert int(answer.headers["Retry-After"]) > 0
         if ON_POSTGRES:  # reads too: the database cannot be reached at all
             assert served.call("GET", "/api/v1/health").status_code == 503
     finally:
