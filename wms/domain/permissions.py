@@ -76,6 +76,17 @@ def permissions_of(role: str) -> frozenset[Permission]:
         return frozenset()
 
 
+def require_any(role: str, *permissions: Permission) -> None:
+    """Raise PermissionDenied unless the role grants at least one of the permissions."""
+    granted = permissions_of(role)
+    if not any(p in granted for p in permissions):
+        raise PermissionDenied(
+            f"The role '{role}' may not do '{permissions[0].value}'.",
+            permission=permissions[0].value,
+            role=role,
+        )
+
+
 def require(role: str, permission: Permission) -> None:
     """Raise PermissionDenied unless the role grants the permission."""
     if permission not in permissions_of(role):

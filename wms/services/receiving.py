@@ -19,8 +19,7 @@ from __future__ import annotations
 import base64
 import binascii
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime
 
 import biip
 import sqlalchemy as sa
@@ -30,7 +29,7 @@ from flask import current_app
 from sqlalchemy.orm.attributes import set_committed_value
 
 from wms.domain.locations import LocationType
-from wms.domain.permissions import Permission, permissions_of, require
+from wms.domain.permissions import Permission, require, require_any
 from wms.domain.sampling import (
     DocumentKind,
     LotResult,
@@ -91,6 +90,7 @@ from wms.services.stock import (
     virtual_location,
 )
 from wms.services.uow import transaction
+from wms.services.warehouse_day import day_bounds, warehouse_today
 
 lines_t = InboundLine.__table__
 quants = StockQuant.__table__
@@ -103,11 +103,6 @@ SUPPLIER_KINDS = {DocumentKind.PURCHASE_ORDER, DocumentKind.RETURN_TO_VENDOR, Do
 def sampling_rules() -> SamplingRules:
     """The sampling thresholds of this installation (app config ``RECEIVING_SAMPLING``)."""
     return SamplingRules.from_config(current_app.config.get("RECEIVING_SAMPLING"))
-
-
-def _require_any(role: str, *wanted: Permission) -> None:
-    if not permissions_of(role) & set(wanted):
-        require(role, wanted[0])
 
 
 # --- inbound documents ------------------------------------------------------------------
@@ -218,7 +213,7 @@ def _owner(code: str | None) -> Owner:
 
 def get_document(actor: User, document_id: int) -> InboundDocument:
     """One inbound document with its lines."""
-    _require_any(actor.role, Permission.RECEIPT_RECEIVE, Permission.INBOUND_DOCUMENT_WRITE,
+    require_any(actor.role, Permission.RECEIPT_RECEIVE, Permission.INBOUND_DOCUMENT_WRITE,
                  Permission.RECEIPT_POST)
     document = db.session.get(InboundDocument, document_id)
     if document is None:
@@ -252,7 +247,7 @@ def list_documents(actor: User, filters: dict, page: int, page_size: int):
     """Inbound documents, newest first, by status, kind or supplier."""
     from wms.services.queries import paginate
 
-    _require_any(actor.role, Permission.RECEIPT_RECEIVE, Permission.INBOUND_DOCUMENT_WRITE,
+    require_any(actor.role, Permission.RECEIPT_RECEIVE, Permission.INBOUND_DOCUMENT_WRITE,
                  Permission.RECEIPT_POST)
     stmt = sa.select(InboundDocument).order_by(InboundDocument.id.desc())
     for column in ("status", "kind", "supplier_id", "number"):
@@ -323,7 +318,7 @@ def start_receipt(actor: User, document_number: str | None, receiving_location: 
 
 def get_receipt(actor: User, receipt_id: int, *, lock: bool = False) -> Receipt:
     """One receipt with its lines and inspections."""
-    _require_any(actor.role, Permission.RECEIPT_RECEIVE, Permission.RECEIPT_INSPECT, Permission.RECEIPT_POST)
+    require_any(actor.role, Permission.RECEIPT_RECEIVE, Permission.RECEIPT_INSPECT, Permission.RECEIPT_POST)
     return _receipt(receipt_id, lock=lock)
 
 
@@ -793,22 +788,10 @@ def _close_if_complete(document: InboundDocument) -> None:
         document.closed_at = utcnow()
 
 
-def day_window(day: date) -> tuple[datetime, datetime]:
-    """The UTC bounds of a warehouse day, in the warehouse's time zone (R8)."""
-    zone = ZoneInfo(current_app.config["WAREHOUSE_TIMEZONE"])
-    start = datetime.combine(day, time.min, tzinfo=zone)
-    return start, start + timedelta(days=1)
-
-
-def today() -> date:
-    """The current date where the warehouse is."""
-    return utcnow().astimezone(ZoneInfo(current_app.config["WAREHOUSE_TIMEZONE"])).date()
-
-
 def unposted_receipts(actor: User, day: date | None = None, *, warehouse_id: int | None = None) -> list[dict]:
     """R8: receipts of a day not yet posted, with what each is waiting for."""
-    _require_any(actor.role, Permission.RECEIPT_POST, Permission.REPORT_READ)
-    start, end = day_window(day or today())
+    require_any(actor.role, Permission.RECEIPT_POST, Permission.REPORT_READ)
+    start, end = day_bounds(day or warehouse_today())
     pending = (
         sa.select(Inspection.receipt_line_id)
         .where(Inspection.outcome == Outcome.PENDING.value)
@@ -918,7 +901,7 @@ def put_away(actor: User, *, lot_code: str, bin_code: str, item_code: str | None
 
 def supplier_quality(actor: User, supplier_id: int, *, item_id: int | None = None, limit: int = 50) -> dict:
     """A supplier's switching state, defect rates and inspection history (per item if asked)."""
-    _require_any(actor.role, Permission.RECEIPT_INSPECT, Permission.REPORT_READ, Permission.RECEIPT_POST)
+    require_any(actor.role, Permission.RECEIPT_INSPECT, Permission.REPORT_READ, Permission.RECEIPT_POST)
     supplier = db.session.get(Supplier, supplier_id)
     if supplier is None:
         raise NotFound(f"No supplier {supplier_id}.", id=supplier_id)

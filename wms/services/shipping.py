@@ -11,14 +11,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from datetime import date
 
 import sqlalchemy as sa
-from flask import current_app
 
 from wms.domain.locations import LocationType
-from wms.domain.permissions import Permission, permissions_of, require
+from wms.domain.permissions import Permission, permissions_of, require, require_any
 from wms.domain.shipping import (
     WEIGHT_SOURCES,
     OrderAction,
@@ -43,7 +41,6 @@ from wms.errors import (
     NotFound,
     OrderNumberTaken,
     OrderStateInvalid,
-    PermissionDenied,
     PickTaskClosed,
     PickTaskNotFound,
     PickWrongItem,
@@ -93,20 +90,13 @@ from wms.services.shipping_common import (
 from wms.services.stations import print_label, read_scale
 from wms.services.stock import Place, StockChange, post_movement, resolve_item_id, virtual_location
 from wms.services.uow import run_in_transaction
+from wms.services.warehouse_day import day_bounds, warehouse_today  # noqa: F401 (re-exported)
 
 quants = StockQuant.__table__
 DOCUMENT_TYPE = "sales_order"
 
 READERS = (Permission.OUTBOUND_DOCUMENT_WRITE, Permission.OUTBOUND_APPROVE, Permission.ALLOCATE,
            Permission.PICK, Permission.VERIFY, Permission.SHIP, Permission.REPORT_READ)
-
-
-def require_any(actor: User, *permissions: Permission) -> None:
-    """Raise PermissionDenied unless the role has at least one of the permissions."""
-    granted = permissions_of(actor.role)
-    if not any(p in granted for p in permissions):
-        raise PermissionDenied(f"The role '{actor.role}' may not do this.", role=actor.role,
-                               permission=permissions[0].value)
 
 
 # --- documents ----------------------------------------------------------------------
@@ -228,7 +218,7 @@ def cancel_order(actor: User, number: str, reason: str) -> SalesOrder:
 
 def validity(actor: User, number: str) -> dict:
     """Rule S3 as a question: may this document ship now, and if not, why not."""
-    require_any(actor, *READERS)
+    require_any(actor.role, *READERS)
     order = find_order(number)
     try:
         check_valid_for_shipping(order.status, holds_covering(order))
@@ -262,7 +252,7 @@ def _check_exchange(order: SalesOrder) -> None:
 
 def order_view(actor: User, number: str) -> dict:
     """A document with its lines, tasks, steps, handover and the holds that stop it."""
-    require_any(actor, *READERS)
+    require_any(actor.role, *READERS)
     order = find_order(number)
     return _order_view(order, unmasked=Permission.OUTBOUND_DOCUMENT_WRITE in permissions_of(actor.role))
 
@@ -309,7 +299,7 @@ def list_orders(actor: User, filters: dict, page: int, page_size: int):
     """Shipping documents, newest first, filtered by status, stage or kind."""
     from wms.services.queries import paginate
 
-    require_any(actor, *READERS)
+    require_any(actor.role, *READERS)
     stmt = sa.select(SalesOrder).order_by(SalesOrder.id.desc())
     for column in ("status", "stage", "kind"):
         if filters.get(column):
@@ -735,7 +725,7 @@ def print_shipping_label(actor: User, number: str, station: str, copies: int = 1
 
 def shipping_label(actor: User, number: str) -> dict:
     """What the label printer needs, personal data masked: carrier, tracking, weight."""
-    require_any(actor, Permission.SHIP, Permission.VERIFY)
+    require_any(actor.role, Permission.SHIP, Permission.VERIFY)
     order = find_order(number)
     handover = _handover_of(order)
     if handover is None:
@@ -753,26 +743,6 @@ def shipping_label(actor: User, number: str) -> dict:
 
 
 # --- rule S7: same-day clearing ---------------------------------------------------------
-
-
-def _warehouse_zone():
-    name = current_app.config["WAREHOUSE_TIMEZONE"]
-    try:
-        return ZoneInfo(name)
-    except ZoneInfoNotFoundError:  # pragma: no cover - a system without tz data
-        return timezone.utc
-
-
-def warehouse_today() -> date:
-    """Today in the warehouse's time zone (its working day, not UTC's)."""
-    return utcnow().astimezone(_warehouse_zone()).date()
-
-
-def day_bounds(day: date) -> tuple[datetime, datetime]:
-    """The warehouse's day (WAREHOUSE_TIMEZONE, default Asia/Shanghai) as UTC instants."""
-    zone = _warehouse_zone()
-    start = datetime.combine(day, time.min, tzinfo=zone)
-    return start.astimezone(timezone.utc), (start + timedelta(days=1)).astimezone(timezone.utc)
 
 
 def open_shipping_documents(actor: User, day: date) -> list[dict]:
@@ -798,7 +768,7 @@ def open_shipping_documents(actor: User, day: date) -> list[dict]:
 
 def list_cycle_counts(actor: User, status: str = "open") -> list[dict]:
     """Cycle-count tasks opened by count differences (S2 step 1)."""
-    require_any(actor, Permission.STOCK_ADJUST, Permission.PICK)
+    require_any(actor.role, Permission.STOCK_ADJUST, Permission.PICK)
     rows = db.session.execute(
         sa.select(CycleCountTask, Location.code, Item.sku)
         .join(Location, Location.id == CycleCountTask.location_id)

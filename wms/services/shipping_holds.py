@@ -13,14 +13,13 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from wms.domain.permissions import Permission, permissions_of, require
+from wms.domain.permissions import Permission, require, require_any
 from wms.domain.shipping import HoldScope, HoldTarget, OrderStatus, hold_applies
 from wms.errors import (
     HoldNotActive,
     HoldNotFound,
     HoldScopeInvalid,
     NotFound,
-    PermissionDenied,
     ReleaseAlreadyConfirmed,
     ReleaseNotFound,
 )
@@ -155,7 +154,7 @@ class HoldView:
 
 def list_holds(actor: User, *, active_only: bool = True) -> list[HoldView]:
     """Hold notices, newest first, with the open orders each one stops."""
-    _require_any(actor, Permission.HOLD_ISSUE, Permission.HOLD_RELEASE, Permission.REPORT_READ,
+    require_any(actor.role, Permission.HOLD_ISSUE, Permission.HOLD_RELEASE, Permission.REPORT_READ,
                  Permission.PICK, Permission.SHIP)
     stmt = sa.select(HoldNotice).order_by(HoldNotice.id.desc())
     if active_only:
@@ -226,9 +225,3 @@ def _view(hold: HoldNotice, orders: list[SalesOrder]) -> HoldView:
         customer_code=customer.code if customer else None, item_sku=item.sku if item else None,
         release_numbers=list(releases), affected_orders=sorted(affected),
     )
-
-
-def _require_any(actor: User, *permissions: Permission) -> None:
-    granted = permissions_of(actor.role)
-    if not any(p in granted for p in permissions):
-        raise PermissionDenied(f"The role '{actor.role}' may not read hold notices.", role=actor.role)

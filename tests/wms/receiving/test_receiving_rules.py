@@ -26,6 +26,7 @@ from wms.extensions import db
 from wms.models import InboundLine, LedgerEntry, Lot, StockQuant
 from wms.services import receiving
 from wms.services.stock import verify_ledger
+from wms.services.warehouse_day import warehouse_today
 
 
 def ledger_count() -> int:
@@ -415,7 +416,7 @@ def test_r8_unposted_receipts_of_the_day_are_listed_with_what_they_wait_for(ctx,
     listed = {r["id"]: r["waiting_for"] for r in receiving.unposted_receipts(world.user("clerk"))}
     assert listed == {draft.id: "signature and submission", waiting.id: "inspection",
                       ready.id: "posting by the ledger clerk"}
-    assert receiving.unposted_receipts(world.user("clerk"), receiving.today() - timedelta(days=1)) == []
+    assert receiving.unposted_receipts(world.user("clerk"), warehouse_today() - timedelta(days=1)) == []
     with pytest.raises(PermissionDenied):
         receiving.unposted_receipts(world.user("picker"))
 
