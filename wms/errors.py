@@ -111,6 +111,13 @@ class RecordInUse(DomainError):
     message = "Stock has moved through this record; this field can no longer change."
 
 
+class IllegalTransition(DomainError):
+    """A document was asked to take a step its transition table does not allow from its state."""
+
+    code, status = "illegal_transition", 409
+    message = "The document's state does not allow this step."
+
+
 class InvalidInput(DomainError):
     code, status, message = "invalid_input", 422, "The input is not valid."
 
