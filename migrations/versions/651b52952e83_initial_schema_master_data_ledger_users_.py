@@ -8,7 +8,40 @@ Create Date: 2026-11-22 16:58:57.697771
 from alembic import op
 import sqlalchemy as sa
 
-from wms.models.stock import ledger_guard_statements
+
+# Rule L1 in the database: the ledger table refuses UPDATE and DELETE (and TRUNCATE on
+# PostgreSQL). Written out here, as this revision made it; a migration never imports
+# the application, whose models may change after it.
+LEDGER_GUARD_DDL = {
+    "postgresql": [
+        """
+        CREATE OR REPLACE FUNCTION ledger_entry_append_only() RETURNS trigger
+        LANGUAGE plpgsql AS $$
+        BEGIN
+            -- no percent sign here: drivers read it as a parameter placeholder
+            RAISE EXCEPTION USING MESSAGE = 'ledger_entry is append-only (rule L1): ' || TG_OP || ' refused';
+        END $$
+        """,
+        """
+        CREATE TRIGGER ledger_entry_no_update_delete BEFORE UPDATE OR DELETE ON ledger_entry
+        FOR EACH ROW EXECUTE FUNCTION ledger_entry_append_only()
+        """,
+        """
+        CREATE TRIGGER ledger_entry_no_truncate BEFORE TRUNCATE ON ledger_entry
+        FOR EACH STATEMENT EXECUTE FUNCTION ledger_entry_append_only()
+        """,
+    ],
+    "sqlite": [
+        """
+        CREATE TRIGGER ledger_entry_no_update BEFORE UPDATE ON ledger_entry
+        BEGIN SELECT RAISE(ABORT, 'ledger_entry is append-only (rule L1)'); END
+        """,
+        """
+        CREATE TRIGGER ledger_entry_no_delete BEFORE DELETE ON ledger_entry
+        BEGIN SELECT RAISE(ABORT, 'ledger_entry is append-only (rule L1)'); END
+        """,
+    ],
+}
 
 
 # revision identifiers, used by Alembic.
@@ -642,8 +675,8 @@ def upgrade():
 
     # ### end Alembic commands ###
     # rule L1: the database itself refuses UPDATE and DELETE of ledger entries
-    for statement in ledger_guard_statements(op.get_bind().dialect.name):
-        op.execute(statement)
+    for statement in LEDGER_GUARD_DDL.get(op.get_bind().dialect.name, []):
+        op.execute(statement.strip())
 
 
 def downgrade():
