@@ -139,12 +139,62 @@ def serve_command(host: str, port: int, workers: int, simulators: bool) -> None:
     Server().run()
 
 
+class WmsGroup(FlaskGroup):
+    """The ``wms`` command: its own commands are known by name, so ``--help`` loads no app.
+
+    Flask's group builds the app (importing every model, the API and the device
+    drivers) just to list commands. Here the project's commands are the group's own,
+    and the heavy ones (``db``, ``devices``) are imported only when they run; the app is
+    built only by a command that needs it.
+    """
+
+    #: name -> (module:attribute, one-line help shown by ``wms --help``)
+    LAZY = {
+        "db": ("flask_migrate.cli:db", "Perform database migrations."),
+        "devices": ("devices.cli:devices_cli", "Barcode scanners, scales and label printers."),
+    }
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        # Plugins are not scanned: `db` (Flask-Migrate's) is named in LAZY instead.
+        self._loaded_plugin_commands = True
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(self.commands) | set(self.LAZY))
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in self.LAZY and name not in self.commands:
+            module, _, attribute = self.LAZY[name][0].partition(":")
+            from importlib import import_module
+
+            self.add_command(getattr(import_module(module), attribute), name)
+        # Not the group's own: an app's command (``flask`` plugins are not scanned).
+        return super().get_command(ctx, name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = []
+        for name in self.list_commands(ctx):
+            command = self.commands.get(name)
+            if command is None:
+                rows.append((name, self.LAZY[name][1]))
+            elif not command.hidden:
+                rows.append((name, command.get_short_help_str(formatter.width - 6 - len(name))))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
 def main() -> None:
     """Entry point of the ``wms`` console script."""
-    from wms import create_app
 
-    cli = FlaskGroup(create_app=create_app, help="WMS for handhelds.")
+    def create_app():
+        from wms import create_app as build
+
+        return build()
+
+    cli = WmsGroup(create_app=create_app, help="WMS for handhelds.")
     # serve is the group's own command, not the app's: Flask pushes an application
     # context around every app command, and a server must not run inside one.
-    cli.add_command(serve_command)
+    for command in (serve_command, demo_command, user_group, ledger_group):
+        cli.add_command(command)
     cli.main(prog_name="wms")

@@ -45,3 +45,34 @@ def test_user_create_command(app, runner):
     with app.app_context():
         user = db.session.execute(sa.select(User).where(User.username == "wang.fang")).scalar_one()
         assert user.role == "clerk" and user.check_password("ledger-2026")
+
+
+def test_wms_help_builds_no_app_and_imports_no_heavy_library():
+    """`wms --help` answers at once: no models, no API, no camera or spreadsheet code."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys\n"
+        "from wms.cli import main\n"
+        "sys.argv = ['wms', '--help']\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "heavy = [m for m in ('wms.models', 'wms.api', 'flask_migrate', 'cv2', 'numpy', 'openpyxl', 'devices.cli')"
+        " if m in sys.modules]\n"
+        "print('HEAVY', heavy)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    assert "HEAVY []" in out
+    for command in ("db", "demo", "devices", "ledger", "serve", "user"):
+        assert f"\n  {command} " in out
+
+
+def test_the_short_help_of_a_lazy_command_is_its_own():
+    from click import Context
+
+    from wms.cli import WmsGroup
+
+    group = WmsGroup(create_app=lambda: None)
+    for name, (_, short_help) in WmsGroup.LAZY.items():
+        command = group.get_command(Context(group), name)
+        assert command.get_short_help_str(200) == short_help
