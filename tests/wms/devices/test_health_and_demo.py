@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from wms.demo_devices import DEMO_STATION, running_simulators, start_demo_simulators, stop_demo_simulators
+from wms.demo.devices import DEMO_STATION, running_simulators, start_demo_simulators, stop_demo_simulators
 
 
 def test_health_reports_each_device(api, make_station, simulators, transport):

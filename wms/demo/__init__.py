@@ -28,7 +28,7 @@ from wms.services.uow import transaction
 DEMO_LOGINS = {role.value: f"{role.value}-demo" for role in Role}
 
 #: Modules that add their area's demo documents; each has ``seed_demo(demo)``.
-DEMO_SECTIONS: list[str] = ["wms.demo_receiving", "wms.demo_shipping"]
+DEMO_SECTIONS: list[str] = ["wms.demo.receiving", "wms.demo.shipping"]
 
 CATEGORIES = [
     # (prefix, name, variants, lot_tracked, expiry_tracked, weight g)
@@ -224,6 +224,6 @@ def _phone(rng: random.Random) -> str:
 
 def start_demo_simulators(app) -> list[str]:
     """Start the simulated scale and printer of station PACK-01; lines to print (URLs)."""
-    from wms.demo_devices import start_demo_simulators as start
+    from wms.demo.devices import start_demo_simulators as start
 
     return start(app)
