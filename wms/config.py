@@ -48,7 +48,8 @@ class Defaults:
     PASSWORD_HASH_METHOD = "scrypt"
     # The warehouse's day for same-day clearing (R8, S7) and the end-of-day report.
     WAREHOUSE_TIMEZONE = "Asia/Shanghai"
-    # synchronous=FULL survives power loss without losing committed scans (notes/data.md).
+    # synchronous=FULL survives power loss without losing committed scans (SQLite: WAL
+    # with synchronous=NORMAL may lose the last transactions on power loss).
     SQLITE_SYNCHRONOUS = "FULL"
     SQLITE_BUSY_TIMEOUT_MS = 10_000
     # Retries of a whole use case on serialization failure or deadlock (PostgreSQL).

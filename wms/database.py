@@ -1,7 +1,7 @@
 """Engine settings per backend: SQLite made safe for concurrent writers.
 
-SQLite (notes/data.md, SQLAlchemy's pysqlite documentation): the driver's implicit
-transactions are switched off; a unit of work (``wms.services.uow.transaction``) starts
+SQLite (its locking and WAL documentation, SQLAlchemy's pysqlite notes): the driver's
+implicit transactions are switched off; a unit of work (``wms.services.uow.transaction``) starts
 with ``BEGIN IMMEDIATE`` so the read-then-write of a use case cannot interleave with
 another writer, while plain reads start a deferred ``BEGIN`` and never hold the write
 lock; WAL lets readers run beside the writer; a busy timeout waits for the lock
