@@ -317,3 +317,16 @@ def test_a_connection_lost_during_commit_is_not_run_again(ctx, world):
     assert is_retryable(lost)
     lost.during_commit = True
     assert not is_retryable(lost)
+
+
+def test_resolve_item_ids_resolves_barcodes_and_skus_in_one_batch(ctx, world):
+    from wms.errors import UnknownBarcode
+    from wms.services.stock import resolve_item_ids
+
+    found = resolve_item_ids([GTIN_1, " INT-2 ", "SKU-LOT", GTIN_1])
+    assert found == {GTIN_1: world.items["SKU-1"], "INT-2": world.items["SKU-2"],
+                     "SKU-LOT": world.items["SKU-LOT"]}
+    assert resolve_item_ids(["NOPE", "SKU-1"], must_exist=False) == {"SKU-1": world.items["SKU-1"]}
+    with pytest.raises(UnknownBarcode) as refused:
+        resolve_item_ids(["SKU-1", "NOPE"])
+    assert refused.value.details["code"] == "NOPE"

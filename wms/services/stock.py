@@ -501,6 +501,31 @@ def resolve_item_id(code: str) -> int:
     return item_id
 
 
+#: Codes per IN (...) list: well within SQLite's and PostgreSQL's bound-parameter limits.
+RESOLVE_CHUNK = 500
+
+
+def resolve_item_ids(codes, *, must_exist: bool = True) -> dict[str, int]:
+    """Item ids of many scanned codes (barcode, GTIN or SKU), keyed by the stripped code.
+
+    Two queries per 500 codes, not two per code. A barcode wins over a SKU with the same
+    text, as in ``resolve_item_id``. A code that names no item raises UnknownBarcode
+    (the first one in the order given), or is left out with ``must_exist=False``.
+    """
+    wanted = list(dict.fromkeys(code.strip() for code in codes))
+    found: dict[str, int] = {}
+    for start in range(0, len(wanted), RESOLVE_CHUNK):
+        chunk = wanted[start:start + RESOLVE_CHUNK]
+        found.update(db.session.execute(sa.select(Item.sku, Item.id).where(Item.sku.in_(chunk))).tuples())
+        found.update(db.session.execute(
+            sa.select(ItemBarcode.code, ItemBarcode.item_id).where(ItemBarcode.code.in_(chunk))).tuples())
+    if must_exist:
+        for code in wanted:
+            if code not in found:
+                raise UnknownBarcode(f"No item has the code '{code}'.", code=code)
+    return found
+
+
 def resolve_places(*codes: str) -> list[Place]:
     """Locations by their scanned codes, in the order given."""
     rows = db.session.execute(
