@@ -237,6 +237,12 @@ class NothingToPutAway(DomainError):
     code, status, message = "nothing_to_put_away", 409, "Nothing of this lot waits in receiving."
 
 
+class CheckDigitWrong(DomainError):
+    """A scanned GTIN, SSCC or GLN has a wrong check digit: a misread, never data."""
+
+    code, status, message = "gs1_check_digit", 422, "A check digit in the scanned code is wrong; scan it again."
+
+
 
 # --- shipping (rules S1-S7) ---------------------------------------------------------
 

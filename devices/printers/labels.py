@@ -10,6 +10,8 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+from biip.checksums import gs1_standard_check_digit
+
 from ..errors import LabelError
 
 # GS1 AI encodable character set 82 (what AI 10 and 21 may hold).
@@ -54,11 +56,9 @@ class ShippingLabel:
 
 def validate_lot_label(label: LotLabel) -> None:
     """Raise LabelError unless the GTIN check digit and lot characters are valid."""
-    if not (label.gtin.isdigit() and len(label.gtin) == 14):
+    if not (label.gtin.isascii() and label.gtin.isdigit() and len(label.gtin) == 14):
         raise LabelError("GTIN must be 14 digits")
-    digits = [int(c) for c in label.gtin[:-1]]
-    total = sum(d * (3 if i % 2 == 0 else 1) for i, d in enumerate(digits))
-    if (10 - total % 10) % 10 != int(label.gtin[-1]):
+    if gs1_standard_check_digit(label.gtin[:-1]) != int(label.gtin[-1]):
         raise LabelError(f"GTIN {label.gtin} has a wrong check digit")
     if not label.lot or len(label.lot) > 20 or not GS1_CSET82.match(label.lot):
         raise LabelError("lot must be 1-20 characters of GS1 set 82")

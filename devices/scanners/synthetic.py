@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import cv2
 import numpy as np
+from biip.checksums import gs1_standard_check_digit
 
 FRAME_W, FRAME_H = 1280, 720
 #: Symbologies drawn with square modules (the others are 1D, drawn 0.6 as tall as a module is wide).
@@ -34,8 +35,7 @@ class Frame:
 
 def ean13_check(digits12: str) -> str:
     """Return the 13-digit EAN with its check digit appended."""
-    total = sum(int(d) * (3 if i % 2 else 1) for i, d in enumerate(digits12))
-    return digits12 + str((10 - total % 10) % 10)
+    return digits12 + str(gs1_standard_check_digit(digits12))
 
 
 def render_zpl_barcode(symbology: str, text: str) -> np.ndarray:
