@@ -112,15 +112,17 @@ def test_a_record_written_meanwhile_makes_the_use_case_run_again(app, world):
     """If the first request commits between our lookup and our insert, we retry and replay."""
     import pytest
 
-    from wms.api.idempotency import _store
-    from wms.services.uow import RetryUseCase, transaction
+    from wms.services.idempotency import CallRecord, RecordWrittenMeanwhile, store
+    from wms.services.uow import is_retryable, transaction
 
-    with app.test_request_context("/api/v1/stock/moves", method="POST"):
+    call = CallRecord(world.users["picker"], "raced", "f" * 64, "POST", "/api/v1/stock/moves")
+    with app.app_context():
         with transaction():
-            _store(world.users["picker"], "raced", "f" * 64, 201, "{}")
-        with pytest.raises(RetryUseCase):
+            store(call, 201, "{}")
+        with pytest.raises(RecordWrittenMeanwhile) as raced:
             with transaction():
-                _store(world.users["picker"], "raced", "f" * 64, 201, "{}")
+                store(call, 201, "{}")
+    assert is_retryable(raced.value)
 
 
 def test_every_mutating_call_is_recorded_with_who_made_it(app, api, world):

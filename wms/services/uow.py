@@ -1,4 +1,10 @@
-"""Units of work: one use case, one transaction, retried on serialization failure."""
+"""Units of work: one use case, one transaction, retried on serialization failure.
+
+A use case run by ``run_in_transaction`` during a mutating API call also claims the
+call's Idempotency-Key at the start of its transaction and stores the response it
+renders before the commit (``wms.services.idempotency``): the view's code before and
+after the service call runs outside any transaction.
+"""
 
 from __future__ import annotations
 
@@ -13,11 +19,17 @@ from flask import current_app
 
 from wms.database import WRITE_OPTION
 from wms.extensions import db
+from wms.services import idempotency
 
 T = TypeVar("T")
 
 # PostgreSQL: serialization failure and deadlock; both are safe to retry whole.
 RETRYABLE_SQLSTATES = {"40001", "40P01"}
+
+
+class UnrecordedUseCase(Exception):
+    """A mutating call's use case opened ``transaction()`` itself, where its result cannot
+    be recorded: the API runs the whole view in one transaction instead (nothing was done)."""
 
 
 def in_transaction() -> bool:
@@ -31,6 +43,8 @@ def transaction() -> Iterator[None]:
     session = db.session
     depth = session.info.get("uow_depth", 0)
     if depth == 0:
+        if idempotency.pending_call() is not None:
+            raise UnrecordedUseCase()
         _begin_for_writing(session)
     session.info["uow_depth"] = depth + 1
     try:
@@ -66,7 +80,7 @@ class RetryUseCase(Exception):
 
 def is_retryable(exc: BaseException) -> bool:
     """True for errors after which running the whole use case again is correct."""
-    if isinstance(exc, RetryUseCase):
+    if isinstance(exc, (RetryUseCase, idempotency.RecordWrittenMeanwhile)):
         return True
     if not isinstance(exc, sa.exc.DBAPIError):
         return False
@@ -82,16 +96,40 @@ def is_retryable(exc: BaseException) -> bool:
 
 
 def run_in_transaction(use_case: Callable[[], T]) -> T:
-    """Run ``use_case`` in one transaction, retrying a bounded number of times with jitter."""
+    """Run ``use_case`` in one transaction, retrying a bounded number of times with jitter.
+
+    During a mutating API call the transaction also claims the call's key first and
+    records the rendered result before the commit; a call made before raises
+    ``idempotency.Replayed`` with its recorded response.
+    """
     if in_transaction():
         return use_case()
+    call = idempotency.pending_call()
     retries = current_app.config.get("TRANSACTION_RETRIES", 5)
     for attempt in range(retries + 1):
         try:
-            with transaction():
-                return use_case()
-        except (sa.exc.DBAPIError, RetryUseCase) as exc:
+            with _recorded_transaction(call):
+                if call is None:
+                    return use_case()
+                idempotency.claim(call)
+                result = use_case()
+                idempotency.record_result(call, result)
+            call.recorded = True
+            return result
+        except (sa.exc.DBAPIError, RetryUseCase, idempotency.RecordWrittenMeanwhile) as exc:
             if attempt == retries or not is_retryable(exc):
                 raise
             time.sleep(random.uniform(0.005, 0.02) * (2**attempt))
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+@contextmanager
+def _recorded_transaction(call: idempotency.CallRecord | None) -> Iterator[None]:
+    """``transaction()`` for a use case whose call (if any) this unit of work records."""
+    if call is None:
+        with transaction():
+            yield
+        return
+    with idempotency.recording(None):  # the call is claimed here, not by an inner transaction()
+        with transaction():
+            yield

@@ -1,0 +1,160 @@
+"""The record of a mutating call, claimed and written in the use case's own transaction.
+
+A PDA on flaky Wi-Fi may send the same request twice; every mutating call is also the
+API's audit trail (user, method, path, status, time, response). The API hands the
+services a ``CallRecord`` for the request (``recording``); the unit of work
+(``wms.services.uow.run_in_transaction``) then, inside the use case's transaction:
+
+1. claims the Idempotency-Key (``claim``): a recorded response is raised as ``Replayed``
+   (another payload under the same key: ``IdempotencyKeyReused``; a request with the
+   key still running: ``IdempotencyInFlight``, PostgreSQL's advisory lock);
+2. runs the use case;
+3. renders its result with the call's ``render`` and stores it (``store``) before the
+   commit, so the effect and its record are never separated by a crash.
+
+A refusal rolls the effect back; the API then stores the refusal in a transaction of
+its own (``remember_refusal``) so a retry sees it again. Without a key the call runs
+once and is recorded, not replayable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from wms.errors import IdempotencyInFlight, IdempotencyKeyReused
+from wms.extensions import db
+from wms.models.idempotency import IdempotencyRecord, advisory_lock_id
+from wms.models.types import utcnow
+
+
+class RecordWrittenMeanwhile(Exception):
+    """The key's record appeared between the claim and the store: run the use case again."""
+
+
+class Replayed(Exception):
+    """The call was made before with this key: its recorded response, to be sent again."""
+
+    def __init__(self, status: int, body: str) -> None:
+        super().__init__(status)
+        self.status, self.body = status, body
+
+
+@dataclass(eq=False)
+class CallRecord:
+    """One mutating request as the services record it; ``render`` turns a use case's
+    result into the response (status, JSON body) the API sends for it."""
+
+    user_id: int
+    key: str | None  # the Idempotency-Key, if sent
+    fingerprint: str  # what makes two requests the same (method, path, query, body)
+    method: str
+    path: str
+    render: Callable[[Any], tuple[int, str]] | None = None
+    recorded: bool = False  # a committed transaction holds the record
+
+
+_current: ContextVar[CallRecord | None] = ContextVar("wms_call_record", default=None)
+
+
+@contextmanager
+def recording(call: CallRecord | None) -> Iterator[CallRecord | None]:
+    """Make ``call`` the one the next use case's transaction claims and records."""
+    token = _current.set(call)
+    try:
+        yield call
+    finally:
+        _current.reset(token)
+
+
+def pending_call() -> CallRecord | None:
+    """The request's call record while no transaction has recorded it yet."""
+    call = _current.get()
+    return None if call is None or call.recorded else call
+
+
+_records = IdempotencyRecord.__table__
+_KEY_MATCH = sa.and_(_records.c.user_id == sa.bindparam("user_id"), _records.c.key == sa.bindparam("key"))
+_FIND = sa.select(_records.c.fingerprint, _records.c.response_status, _records.c.response_body).where(_KEY_MATCH)
+# PostgreSQL: take the key's advisory lock and read its record in one round trip. Should
+# the first request commit between this statement's snapshot and the lock, the record
+# is missed here, and the insert in store() finds it (ON CONFLICT) and retries the whole.
+_one_row = sa.select(sa.literal(1).label("one")).subquery()
+_LOCK_AND_FIND = (
+    sa.select(sa.func.pg_try_advisory_xact_lock(sa.bindparam("lock_id", type_=sa.BigInteger)).label("got"),
+              _records.c.fingerprint, _records.c.response_status, _records.c.response_body)
+    .select_from(_one_row.outerjoin(_records, _KEY_MATCH))
+)
+
+
+def claim(call: CallRecord) -> None:
+    """Take the call's key for this transaction; raise ``Replayed`` if it was used before."""
+    if call.key is None:
+        return
+    connection = db.session.connection()  # Core statements: no ORM layer needed
+    params = {"user_id": call.user_id, "key": call.key}
+    if connection.dialect.name == "postgresql":
+        row = connection.execute(
+            _LOCK_AND_FIND, {**params, "lock_id": advisory_lock_id(call.user_id, call.key)}).one()
+        if row.fingerprint is None:
+            if not row.got:
+                raise IdempotencyInFlight()
+            return
+        # Recorded: the first request is done, so a retry replays it even while another
+        # retry of it holds the key's lock (only an unrecorded key is in flight).
+    else:
+        # SQLite needs no lock: BEGIN IMMEDIATE already runs writers one at a time.
+        row = connection.execute(_FIND, params).first()
+        if row is None:
+            return
+    if row.fingerprint != call.fingerprint:
+        raise IdempotencyKeyReused(key=call.key)
+    raise Replayed(row.response_status, row.response_body)
+
+
+def _store_statement(insert) -> sa.Insert:
+    return (
+        insert(_records).values(
+            user_id=sa.bindparam("s_user_id"), key=sa.bindparam("s_key"),
+            fingerprint=sa.bindparam("s_fingerprint"), method=sa.bindparam("s_method"),
+            path=sa.bindparam("s_path"), response_status=sa.bindparam("s_status"),
+            response_body=sa.bindparam("s_body"), created_at=sa.bindparam("s_at"),
+        )
+        .on_conflict_do_nothing(index_elements=[_records.c.user_id, _records.c.key])
+        .returning(_records.c.id)
+    )
+
+
+# Built once per dialect: the record is written on every mutating call.
+_STORE = {"postgresql": _store_statement(postgresql.insert), "sqlite": _store_statement(sqlite.insert)}
+
+
+def store(call: CallRecord, status: int, body: str) -> None:
+    """Write the call's record with its response in the current transaction."""
+    connection = db.session.connection()
+    stored = connection.execute(_STORE[connection.dialect.name], {
+        "s_user_id": call.user_id, "s_key": call.key, "s_fingerprint": call.fingerprint,
+        "s_method": call.method, "s_path": call.path[:400], "s_status": status, "s_body": body,
+        "s_at": utcnow(),
+    }).first()
+    if stored is None:
+        raise RecordWrittenMeanwhile()  # the first request finished meanwhile: replay its response
+
+
+def record_result(call: CallRecord, result: Any) -> None:
+    """Render a use case's result and store it (a 5xx answer is not recorded)."""
+    status, body = call.render(result)
+    if status < 500:
+        store(call, status, body)
+
+
+def remember_refusal(call: CallRecord, status: int, body: str) -> None:
+    """Store a refusal whose effect was rolled back, so a retry with the key sees it again."""
+    claim(call)
+    store(call, status, body)
