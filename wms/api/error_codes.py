@@ -75,12 +75,14 @@ OPERATION_ERRORS: dict[str, tuple[str, ...]] = {
     ),
     "receiving.InboundDocument GET": ("not_found",),
     "receiving.InboundDocumentByNumber GET": ("document_not_open", "no_open_document"),
-    "receiving.InboundDocumentStatus POST": ("document_not_open", "not_found", "receipt_wrong_state"),
+    "receiving.InboundDocumentStatus POST": (
+        "document_not_open", "invalid_input", "not_found", "receipt_wrong_state",
+    ),
     "receiving.Receipts POST": ("document_not_open", "invalid_input", "no_open_document", "unknown_location"),
     "receiving.UnpostedReceipts GET": (),
     "receiving.Receipt GET": ("not_found",),
     "receiving.ReceiptLines POST": (
-        "document_not_open", "invalid_input", "item_not_on_document", "not_found",
+        "document_not_open", "gs1_check_digit", "invalid_input", "item_not_on_document", "not_found",
         "over_receipt", "receipt_wrong_state", "unknown_barcode",
     ),
     "receiving.ReceiptLine DELETE": ("not_found", "receipt_wrong_state"),

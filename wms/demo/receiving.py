@@ -74,5 +74,5 @@ def _past_lot(demo: DemoContext, number: str, supplier: str, sku: str, quantity:
     if lot_line.accepted_quantity:
         lot_code = db.session.get(Lot, lot_line.lot_id).code
         suggestion = receiving.suggest_bin(receiver, lot_code)
-        receiving.put_away(receiver, lot_code=lot_code, bin_code=suggestion["bin"])
+        receiving.put_away(receiver, lot_code=lot_code, bin_code=suggestion.bin)
 

@@ -1,10 +1,11 @@
-"""Sampling inspection of received lots (rules R4, R5, R7): pure rules, no database.
+"""Sampling inspection of received lots (rules R4, R5, R6, R7): pure rules, no database.
 
 The planner answers "how many units of this lot must be looked at, and why"; the
 evaluator answers "given what the inspector found, is more needed, and what is
-accepted". The switching between normal (10%), reduced (5%) and tightened (15%)
-inspection follows ISO 2859-1 in spirit; every threshold is a field of
-``SamplingRules`` so a warehouse can set its own (app config ``RECEIVING_SAMPLING``).
+accepted"; customer returns are classified unit by unit (R6). The switching between
+normal (10%), reduced (5%) and tightened (15%) inspection follows ISO 2859-1 in
+spirit; every threshold is a field of ``SamplingRules`` so a warehouse can set its own
+(app config ``RECEIVING_SAMPLING``).
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields, replace
 from enum import StrEnum
+
+from wms.errors import InspectionInvalid
 
 
 class DocumentKind(StrEnum):
@@ -312,3 +315,25 @@ def evaluate_inspection(
             else f"{inspected} inspected, none defective")
     return InspectionDecision(Outcome.ACCEPTED, 0, expanded, lot_quantity - defects, defects,
                               f"{note}: accepted less the defective units (R5)")
+
+
+# --- R6: customer returns, unit by unit --------------------------------------------------
+
+
+def classify_returned_units(*, lot_quantity: int, resellable: int, damaged: int,
+                            missing_parts: int) -> InspectionDecision:
+    """R6: every returned unit is resellable (to stock), damaged or missing parts (to quarantine).
+
+    Each unit is classified exactly once; the lot counts as accepted when any unit is
+    resellable, rejected when none is.
+    """
+    counts = (resellable, damaged, missing_parts)
+    if min(counts) < 0 or sum(counts) != lot_quantity:
+        raise InspectionInvalid(f"Classify each of the {lot_quantity} returned units exactly once (R6).",
+                                lot_quantity=lot_quantity, classified=sum(counts))
+    bad = damaged + missing_parts
+    return InspectionDecision(
+        Outcome.ACCEPTED if resellable else Outcome.REJECTED, 0, False, resellable, bad,
+        f"{resellable} resellable to stock, {damaged} damaged and {missing_parts} missing parts "
+        "to quarantine (R6)",
+    )

@@ -1,4 +1,8 @@
-"""Receiving: inbound documents, receipts (handovers), their lines and inspections (R1-R9)."""
+"""Receiving: inbound documents, receipts (handovers), their lines and inspections (R1-R9).
+
+Statuses are stored as text; their enums and transition tables are in
+``wms.domain.receiving`` (re-exported here for the code that reads the models).
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from wms.domain.receiving import DocumentStatus, ReceiptLineState, ReceiptStatus, receipt_line_state
 from wms.domain.sampling import DocumentKind, InspectionState, Outcome, Packaging
 from wms.extensions import db
 from wms.models.types import UTCDateTime, utcnow
@@ -14,24 +19,6 @@ from wms.models.types import UTCDateTime, utcnow
 
 def _one_of(column: str, values) -> str:
     return f"{column} IN (" + ", ".join(f"'{v}'" for v in values) + ")"
-
-
-class DocumentStatus:
-    """States of an inbound document; only an open one can be received against (R1)."""
-
-    OPEN = "open"
-    CLOSED = "closed"
-    CANCELLED = "cancelled"
-    ALL = (OPEN, CLOSED, CANCELLED)
-
-
-class ReceiptStatus:
-    """A receipt is scanned (draft), signed and handed over (submitted), then posted (R3, R8)."""
-
-    DRAFT = "draft"
-    SUBMITTED = "submitted"
-    POSTED = "posted"
-    ALL = (DRAFT, SUBMITTED, POSTED)
 
 
 class InboundDocument(db.Model):
@@ -60,7 +47,7 @@ class InboundDocument(db.Model):
 
     __table_args__ = (
         sa.CheckConstraint(_one_of("kind", [k.value for k in DocumentKind]), name="kind"),
-        sa.CheckConstraint(_one_of("status", DocumentStatus.ALL), name="status"),
+        sa.CheckConstraint(_one_of("status", [s.value for s in DocumentStatus]), name="status"),
         sa.Index("ix_inbound_document_supplier", "supplier_id", "created_at"),
     )
 
@@ -113,7 +100,7 @@ class Receipt(db.Model):
         back_populates="receipt", order_by="ReceiptLine.line_no", cascade="all, delete-orphan"
     )
 
-    __table_args__ = (sa.CheckConstraint(_one_of("status", ReceiptStatus.ALL), name="status"),)
+    __table_args__ = (sa.CheckConstraint(_one_of("status", [s.value for s in ReceiptStatus]), name="status"),)
 
 
 class ReceiptLine(db.Model):
@@ -146,6 +133,11 @@ class ReceiptLine(db.Model):
     lot = so.relationship("Lot")
     inspection: so.Mapped[Inspection | None] = so.relationship(back_populates="receipt_line", uselist=False)
     item = so.relationship("Item")
+
+    @property
+    def state(self) -> ReceiptLineState:
+        """Counted, pending inspection, accepted, rejected or posted: from the receipt and the inspection."""
+        return receipt_line_state(self.receipt.status, self.inspection.outcome if self.inspection else None)
 
     __table_args__ = (
         sa.UniqueConstraint("receipt_id", "line_no"),

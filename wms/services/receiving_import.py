@@ -8,6 +8,7 @@ and nothing is created (one transaction).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from functools import partial
 
@@ -38,6 +39,14 @@ HEADERS = {
 REQUIRED = ("number", "supplier", "item", "quantity")
 NUMBER_LENGTH = InboundDocument.__table__.c.number.type.length
 MAX_QUANTITY = 999_999_999  # nine digits: well inside the database's integer
+
+
+@dataclass(frozen=True)
+class PurchaseOrderImport:
+    """The purchase orders a file created, and how many lines they have."""
+
+    documents: list[InboundDocument]
+    lines: int
 
 
 def _columns(header: list) -> dict[str, int]:
@@ -89,7 +98,7 @@ def _date(value) -> date | None:
     return date.fromisoformat(text)
 
 
-def import_purchase_orders(actor: User, filename: str, content: bytes) -> list[InboundDocument]:
+def import_purchase_orders(actor: User, filename: str, content: bytes) -> PurchaseOrderImport:
     """Create the purchase orders of a file, all or nothing; bad rows are listed by number."""
     require(actor.role, Permission.INBOUND_DOCUMENT_WRITE)
     limits = ImportLimits.from_config(current_app.config, "PURCHASE_ORDER_IMPORT_MAX_ROWS")
@@ -161,4 +170,4 @@ def import_purchase_orders(actor: User, filename: str, content: bytes) -> list[I
                 lines=[{"item_id": i, "quantity": q} for i, q in order["lines"].items()],
                 expected_date=order["expected_date"], external_ref=str(ref)[:64] if ref else None,
             ))
-        return created
+        return PurchaseOrderImport(created, sum(len(d.lines) for d in created))

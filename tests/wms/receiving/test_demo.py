@@ -16,7 +16,7 @@ def test_r5_demo_suppliers_start_in_reduced_tightened_and_normal_states(ctx):
     assert summary["receiving"]["history_lots"] == 23
     clerk = db.session.execute(sa.select(User).where(User.username == "clerk")).scalar_one()
     suppliers = db.session.execute(sa.select(Supplier).order_by(Supplier.id).limit(3)).scalars().all()
-    states = [receiving.supplier_quality(clerk, s.id)["state"] for s in suppliers]
+    states = [receiving.supplier_quality(clerk, s.id).state for s in suppliers]
     assert states == ["reduced", "tightened", "normal"]
     open_kinds = set(db.session.execute(
         sa.select(InboundDocument.kind).where(InboundDocument.status == "open")).scalars())

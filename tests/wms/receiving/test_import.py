@@ -44,7 +44,7 @@ def documents() -> dict[str, dict[str, int]]:
 @pytest.mark.parametrize(("filename", "content"), [("po.csv", csv_bytes(GOOD)), ("po.xlsx", xlsx_bytes(GOOD)),
                                                    ("po.csv", csv_bytes(GOOD, "gb18030"))])
 def test_r1_purchase_orders_import_from_csv_and_xlsx(ctx, world, filename, content):
-    created = import_purchase_orders(world.user("clerk"), filename, content)
+    created = import_purchase_orders(world.user("clerk"), filename, content).documents
     assert sorted(d.number for d in created) == ["PO-IMP-1", "PO-IMP-2"]
     # A repeated item is one line with the summed quantity.
     assert documents() == {"PO-IMP-1": {"SKU-1": 12, "SKU-2": 5}, "PO-IMP-2": {"SKU-2": 7}}

@@ -413,7 +413,7 @@ def test_r8_unposted_receipts_of_the_day_are_listed_with_what_they_wait_for(ctx,
     done = receive(world, done_doc.number, {"SKU-1": 5})
     decide_all(world, done.id)
     receiving.post_receipt(world.user("clerk"), done.id)
-    listed = {r["id"]: r["waiting_for"] for r in receiving.unposted_receipts(world.user("clerk"))}
+    listed = {r.id: r.waiting_for for r in receiving.unposted_receipts(world.user("clerk"))}
     assert listed == {draft.id: "signature and submission", waiting.id: "inspection",
                       ready.id: "posting by the ledger clerk"}
     assert receiving.unposted_receipts(world.user("clerk"), warehouse_today() - timedelta(days=1)) == []
@@ -478,11 +478,11 @@ def test_putaway_suggests_a_bin_holding_the_item_else_the_emptiest_nearest(ctx, 
     stock_in(world, "SKU-2", 50, "A-01-01")
     lot = posted_lot(world, "SKU-1", 10)
     suggestion = receiving.suggest_bin(world.user("receiver"), lot)
-    assert (suggestion["bin"], suggestion["quantity"]) == ("A-01-02", 10)  # A-01-01 is fuller
+    assert (suggestion.bin, suggestion.quantity) == ("A-01-02", 10)  # A-01-01 is fuller
     receiving.put_away(world.user("receiver"), lot_code=lot, bin_code="B-01-01", quantity=4)
     again = receiving.suggest_bin(world.user("receiver"), lot)
-    assert (again["bin"], again["quantity"], again["reason"]) == ("B-01-01", 6, "already holds this item")
-    receiving.put_away(world.user("receiver"), lot_code=lot, bin_code=again["bin"])
+    assert (again.bin, again.quantity, again.reason) == ("B-01-01", 6, "already holds this item")
+    receiving.put_away(world.user("receiver"), lot_code=lot, bin_code=again.bin)
     assert on_hand(world, "B-01-01", "SKU-1") == 10 and on_hand(world, "RCV-01", "SKU-1") == 0
     assert verify_ledger().ok
 
@@ -501,11 +501,11 @@ def test_r5_quality_view_shows_state_defect_rates_and_history_per_supplier_and_i
     run_lot(world, "SKU-2", 50, defects=50)
     clerk = world.user("clerk")
     view = receiving.supplier_quality(clerk, world.supplier_id)
-    assert (view["state"], view["rate_percent"]) == ("normal", 10)
-    assert view["totals"] == {"lots": 2, "rejected_lots": 1, "units_inspected": 80, "defects": 53,
-                              "defect_rate_percent": "66.25"}
-    assert [h.item_id for h in view["history"]] == [world.items["SKU-2"], world.items["SKU-1"]]
+    assert (view.state, view.rate_percent) == ("normal", 10)
+    totals = view.totals
+    assert (totals.lots, totals.rejected_lots, totals.units_inspected, totals.defects) == (2, 1, 80, 53)
+    assert totals.defect_rate_percent == "66.25"
+    assert [h.item_id for h in view.history] == [world.items["SKU-2"], world.items["SKU-1"]]
     one_item = receiving.supplier_quality(clerk, world.supplier_id, item_id=world.items["SKU-1"])
-    assert [(i["sku"], i["defects"], i["defect_rate_percent"]) for i in one_item["items"]] == [
-        ("SKU-1", 3, "10.00")]
-    assert len(one_item["history"]) == 1
+    assert [(i.sku, i.defects, i.defect_rate_percent) for i in one_item.items] == [("SKU-1", 3, "10.00")]
+    assert len(one_item.history) == 1

@@ -10,7 +10,6 @@ from wms.api.idempotency import idempotent
 from wms.api.receiving import schemas as s
 from wms.api.schemas import MovementResultSchema, one_page
 from wms.api.security import current_user
-from wms.errors import ImportRejected
 from wms.services import import_files, receiving
 from wms.services.receiving_import import import_purchase_orders
 
@@ -43,10 +42,8 @@ class InboundDocumentImport(MethodView):
     def post(self, files):
         """Import purchase orders from an ERP's CSV or XLSX export (multipart field 'file')."""
         upload = files["file"]
-        if not upload.filename:
-            raise ImportRejected("Send the file as multipart field 'file'.", rows=[])
-        documents = import_purchase_orders(current_user(), upload.filename, upload.read())
-        return {"documents": documents, "lines": sum(len(d.lines) for d in documents)}
+        upload.stream.seek(0)  # a view retried whole reads the upload again
+        return import_purchase_orders(current_user(), upload.filename or "", upload.read())
 
 
 @blp.before_request

@@ -6,6 +6,7 @@ from flask_smorest.fields import Upload
 from marshmallow import Schema, fields, validate
 
 from wms.api.schemas import Code, Quantity, ScannedCode
+from wms.domain.receiving import DocumentStatus, ReceiptLineState
 from wms.domain.sampling import DocumentKind, Packaging
 
 KINDS = [k.value for k in DocumentKind]
@@ -63,18 +64,19 @@ class InboundDocumentSchema(Schema):
 
 
 class InboundDocumentListArgsSchema(Schema):
-    status = fields.Str(load_default=None, validate=validate.OneOf(["open", "closed", "cancelled"]))
+    status = fields.Str(load_default=None, validate=validate.OneOf([s.value for s in DocumentStatus]))
     kind = fields.Str(load_default=None, validate=validate.OneOf(KINDS))
     supplier_id = fields.Int(load_default=None)
     number = fields.Str(load_default=None)
 
 
 class InboundDocumentStatusSchema(Schema):
-    status = fields.Str(required=True, validate=validate.OneOf(["closed", "cancelled"]))
+    status = fields.Str(required=True,
+                        validate=validate.OneOf([DocumentStatus.CLOSED.value, DocumentStatus.CANCELLED.value]))
 
 
 class InboundImportFileSchema(Schema):
-    """The ERP export to import: a .csv (UTF-8 or GBK) or .xlsx file."""
+    """The ERP export to import: a .csv (UTF-8 or GB18030/GBK) or .xlsx/.xlsm file."""
 
     file = Upload(required=True)
 
@@ -152,6 +154,8 @@ class ReceiptLineSchema(Schema):
     item_id = fields.Int()
     sku = fields.Str(attribute="item.sku")
     quantity = fields.Int()
+    state = fields.Str(metadata={"description": " -> ".join(s.value for s in ReceiptLineState)
+                                 + " (accepted or rejected by its inspection)"})
     batch = fields.Str(allow_none=True)
     expiry_date = fields.Date(allow_none=True)
     packaging = fields.Str()
