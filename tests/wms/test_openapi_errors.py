@@ -32,12 +32,18 @@ def _resolve(expr, scope):
     return None
 
 
+#: Modules whose refusals belong to every mutating call, not to one operation.
+UNIT_OF_WORK = ("wms.services.uow", "wms.services.idempotency")
+
+
 def raisable_codes(function, seen=None) -> set[str]:
     """The DomainError codes ``function`` raises, itself or through the wms functions it calls."""
     seen = set() if seen is None else seen
     function = inspect.unwrap(function)
     if function in seen or not getattr(function, "__module__", "").startswith("wms"):
         return set()
+    if function.__module__ in UNIT_OF_WORK:
+        return set()  # its refusals (the Idempotency-Key's) are documented with the key's header
     seen.add(function)
     try:
         tree = ast.parse(textwrap.dedent(inspect.getsource(function)))
@@ -51,6 +57,11 @@ def raisable_codes(function, seen=None) -> set[str]:
                 if hasattr(module, alias.name):
                     scope[alias.asname or alias.name] = getattr(module, alias.name)
     for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and isinstance(scope.get(node.id), tuple):
+            # a rule list applied in a loop (wms.domain.movements.SCAN_RULES)
+            for rule in scope[node.id]:
+                if isinstance(rule, types.FunctionType):
+                    found |= raisable_codes(rule, seen)
         if isinstance(node, ast.Raise) and node.exc is not None:
             raised = _resolve(node.exc.func if isinstance(node.exc, ast.Call) else node.exc, scope)
             if raised in DOMAIN_ERRORS:
@@ -61,6 +72,10 @@ def raisable_codes(function, seen=None) -> set[str]:
                 found.add("permission_denied")
             elif isinstance(called, types.FunctionType):
                 found |= raisable_codes(called, seen)
+            for argument in node.args:  # a use case handed to the unit of work: partial(use_case, ...)
+                passed = _resolve(argument, scope)
+                if isinstance(passed, types.FunctionType):
+                    found |= raisable_codes(passed, seen)
     return found
 
 

@@ -54,7 +54,7 @@ OPERATION_ERRORS: dict[str, tuple[str, ...]] = {
     "masterdata.Warehouse GET": ("not_found",),
     "masterdata.Warehouse PATCH": ("already_exists", "invalid_input", "not_found", "record_in_use"),
     "masterdata.ItemByCode GET": ("unknown_barcode",),
-    "stock.Stock GET": (),
+    "stock.Stock GET": ("unknown_barcode",),
     "stock.StockMoves POST": (
         "insufficient_stock", "invalid_movement", "location_inactive", "lot_required",
         "unknown_barcode", "unknown_location", "unknown_lot",

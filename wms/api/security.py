@@ -8,7 +8,7 @@ from __future__ import annotations
 import hmac
 import secrets
 
-from flask import current_app, g, request, session
+from flask import g, request, session
 from flask.sessions import SecureCookieSessionInterface
 
 from wms.errors import AuthenticationRequired, CsrfFailed
@@ -33,11 +33,7 @@ def authenticate_request() -> None:
         return
     header = request.headers.get("Authorization", "")
     if header.startswith("Bearer "):
-        claims = token_claims(header[len("Bearer "):].strip())
-        if _checks_caller_itself():
-            g.caller_claims = claims  # checked in the view's own first statement
-        else:
-            g.user = user_from_session(*claims)
+        g.user = user_from_session(*token_claims(header[len("Bearer "):].strip()))
         return
     if "user_id" in session:
         g.user = user_from_session(session.get("user_id"), session.get("token_version"))
@@ -65,22 +61,11 @@ def start_session(user: User) -> str:
     return session["csrf_token"]
 
 
-def _checks_caller_itself() -> bool:
-    """True for a view marked ``checks_caller_itself`` (see ``wms.api.fast_path``)."""
-    view = current_app.view_functions.get(request.endpoint)
-    view_class = getattr(view, "view_class", None)
-    handler = getattr(view_class, request.method.lower(), None) if view_class is not None else view
-    return getattr(handler, "checks_caller_itself", False)
-
-
 def current_user() -> User:
-    """The authenticated user of this request (read now if the view deferred the check)."""
+    """The authenticated user of this request."""
     user = g.get("user")
     if user is None:
-        claims = g.get("caller_claims")
-        if claims is None:
-            raise AuthenticationRequired()
-        user = g.user = user_from_session(*claims)
+        raise AuthenticationRequired()
     return user
 
 
