@@ -27,6 +27,7 @@ import sqlalchemy as sa  # noqa: E402
 
 from wms import create_app  # noqa: E402
 from wms.config import normalise_database_url  # noqa: E402
+from wms.domain.shipping import WeightReading  # noqa: E402
 from wms.extensions import db  # noqa: E402
 from wms.models import (  # noqa: E402
     Customer,
@@ -39,6 +40,7 @@ from wms.models import (  # noqa: E402
     User,
     Warehouse,
 )
+from wms.models.types import utcnow  # noqa: E402
 from wms.services import shipping  # noqa: E402
 from wms.services.shipping_allocation import allocate_order  # noqa: E402
 from wms.services.stock import verify_ledger  # noqa: E402
@@ -170,7 +172,7 @@ def run(url: str, lots: int, alloc_lines: int, ship_lines: int, bins: int) -> No
         result, ship_seconds = timed(
             f"confirm the {ship_lines:,}-line shipment (ship + deduct, S2 steps 3-4)",
             lambda: shipping.ship_order(users["shipper"], "SHIP-1", carrier="SF", tracking_number="SF-BENCH-1",
-                                        weight="12.5", weight_unit="kg", weight_source="manual",
+                                        reading=WeightReading.entered("12.5", "kg", utcnow()),
                                         shipper_signature="bench", carrier_signature="bench"),
         )
         check, _ = timed("verify_ledger (on-hand equals the ledger)", verify_ledger)

@@ -410,6 +410,10 @@ class StationDeviceMissing(DomainError):
     code, status, message = "station_device_missing", 409, "The station has no such device."
 
 
+class PrintJobNotFound(DomainError):
+    code, status, message = "print_job_not_found", 404, "No print job has this number."
+
+
 class ImageTooLarge(DomainError):
     code, status, message = "image_too_large", 413, "The image is too large to decode."
 

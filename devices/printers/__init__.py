@@ -1,6 +1,6 @@
 """Label printers: ZPL II and TSPL builders and drivers."""
 
-from .labels import BinLabel, LotLabel, ShippingLabel, mask_address, mask_name, mask_phone
+from .labels import BinLabel, LotLabel, ShippingLabel
 from .printer import LabelPrinter, PrinterStatus, TsplPrinter, ZplPrinter
 
 __all__ = [
@@ -11,7 +11,4 @@ __all__ = [
     "ShippingLabel",
     "TsplPrinter",
     "ZplPrinter",
-    "mask_address",
-    "mask_name",
-    "mask_phone",
 ]

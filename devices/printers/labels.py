@@ -1,7 +1,8 @@
-"""Label contents shared by the ZPL and TSPL builders, and masking of personal data.
+"""Label contents shared by the ZPL and TSPL builders.
 
-Shipping labels leave the warehouse on parcels: the recipient's name, phone number and
-address are masked before they are printed.
+A label prints what it is given. Shipping labels leave the warehouse on parcels, so the
+caller gives the recipient's name, phone number and address already masked (the WMS
+masks them once, with its own rules); the builders do not mask again.
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ class BinLabel:
 
 @dataclass(frozen=True)
 class ShippingLabel:
-    """Shipping label: carrier, tracking barcode, masked recipient."""
+    """Shipping label: carrier, tracking barcode, and the recipient as given (already masked)."""
 
     tracking: str
     carrier: str
@@ -68,29 +69,6 @@ def validate_code128_text(text: str, what: str) -> None:
     """Raise LabelError unless ``text`` is printable ASCII that Code 128 can carry."""
     if not text or not all(32 <= ord(c) < 127 for c in text) or any(c in "^~" for c in text):
         raise LabelError(f"{what} must be printable ASCII without ^ or ~")
-
-
-def mask_name(name: str) -> str:
-    """Keep the first character of each word: ``张三`` -> ``张*``, ``Alice Smith`` -> ``A**** S****``."""
-    words = name.split()
-    return " ".join(w[0] + "*" * max(len(w) - 1, 1) for w in words)
-
-
-def mask_phone(phone: str) -> str:
-    """Keep the first 3 and last 4 digits of 11+ digit numbers, else only the last 4."""
-    digits = [i for i, c in enumerate(phone) if c.isdigit()]
-    keep = set(digits[-4:])
-    if len(digits) >= 11:
-        keep |= set(digits[:3])
-    return "".join(c if (i in keep or not c.isdigit()) else "*" for i, c in enumerate(phone))
-
-
-def mask_address(address: str, keep: int = 6) -> str:
-    """Keep the region, hide the street: comma-separated addresses keep their last two parts."""
-    if "," in address:
-        parts = [p.strip() for p in address.split(",")]
-        return ", ".join(["****", *parts[-2:]]) if len(parts) > 2 else "****, " + parts[-1]
-    return address[:keep] + "****"
 
 
 def code128_modules(data: str, fnc1_positions: int = 0) -> int:

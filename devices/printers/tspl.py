@@ -11,9 +11,6 @@ from .labels import (
     BinLabel,
     LotLabel,
     ShippingLabel,
-    mask_address,
-    mask_name,
-    mask_phone,
     validate_code128_text,
     validate_lot_label,
 )
@@ -98,13 +95,13 @@ def bin_label(label: BinLabel, **options) -> bytes:
 
 
 def shipping_label(label: ShippingLabel, **options) -> bytes:
-    """Shipping label: carrier, tracking Code 128, masked recipient."""
+    """Shipping label: carrier, tracking Code 128, recipient as given."""
     validate_code128_text(label.tracking, "tracking number")
     t = TsplLabel(**options)
     t.text(4, 3, label.carrier, large=True)
     t.barcode(4, 10, 18, label.tracking)
-    t.text(4, 33, f"{mask_name(label.recipient_name)}  {mask_phone(label.recipient_phone)}")
-    t.text(4, 39, mask_address(label.recipient_address))
+    t.text(4, 33, f"{label.recipient_name}  {label.recipient_phone}")
+    t.text(4, 39, label.recipient_address)
     if label.order:
         t.text(4, 46, f"ORDER {label.order}")
     return t.build()

@@ -13,9 +13,6 @@ from .labels import (
     LotLabel,
     ShippingLabel,
     code128_modules,
-    mask_address,
-    mask_name,
-    mask_phone,
     validate_code128_text,
     validate_lot_label,
 )
@@ -117,13 +114,13 @@ def bin_label(label: BinLabel, **options) -> bytes:
 
 
 def shipping_label(label: ShippingLabel, **options) -> bytes:
-    """Shipping label: carrier, tracking Code 128, masked recipient name/phone/address."""
+    """Shipping label: carrier, tracking Code 128, recipient name/phone/address as given."""
     validate_code128_text(label.tracking, "tracking number")
     z = ZplLabel(**options)
     z.text(4, 3, 5, label.carrier)
     z.code128(4, 10, 18, label.tracking)
-    z.text(4, 33, 4, f"{mask_name(label.recipient_name)}  {mask_phone(label.recipient_phone)}")
-    z.text(4, 39, 4, mask_address(label.recipient_address))
+    z.text(4, 33, 4, f"{label.recipient_name}  {label.recipient_phone}")
+    z.text(4, 39, 4, label.recipient_address)
     if label.order:
         z.text(4, 46, 3, f"ORDER {label.order}")
     return z.build()

@@ -11,14 +11,12 @@ import zplkit
 
 from devices.errors import LabelError, PrinterNotReady
 from devices.printers import BinLabel, LotLabel, ShippingLabel, TsplPrinter, ZplPrinter, tspl, zpl
-from devices.printers.labels import mask_address, mask_name, mask_phone
 from devices.printers.printer import encode_host_status, parse_host_status
 from devices.scanners.camera import decode_image
 
 LOT = LotLabel("09501101530003", "LOT-42", dt.date(2026, 12, 31), "Widget 5kg", "12 CS")
-SHIP = ShippingLabel(
-    "SF1234567890", "SF Express", "张三", "13812345678", "广东省深圳市南山区科技园路1号", "SO-9"
-)
+# The WMS masks the recipient once; a label prints what it is given.
+SHIP = ShippingLabel("SF1234567890", "SF Express", "张*", "138****5678", "广东省深圳市****", "SO-9")
 
 
 def render(job: bytes) -> np.ndarray:
@@ -38,11 +36,17 @@ def test_zpl_bin_label_barcode_is_the_location():
     assert decode_image(render(zpl.bin_label(BinLabel("A-01-02-03", "Zone A"))))[0].scan.text == "A-01-02-03"
 
 
-def test_zpl_shipping_label_masks_recipient_and_sets_cjk_font():
+def test_zpl_shipping_label_prints_the_recipient_as_given_and_sets_cjk_font():
     job = zpl.shipping_label(SHIP)
     assert b"^CI28" in job and b"^CW1,E:SIMSUN.TTF" in job and b"^A1N" in job
     assert "张*  138****5678".encode() in job and "广东省深圳市****".encode() in job
-    assert b"13812345678" not in job and "科技园".encode() not in job
+
+
+def test_a_label_does_not_mask_again():
+    """One masking rule: the builder neither re-masks masked text nor masks plain text."""
+    plain = ShippingLabel("SF1", "SF", "Zhang San", "13812345678", "1 Keji Rd, Shenzhen, CN")
+    assert b"Zhang San  13812345678" in zpl.shipping_label(plain)
+    assert "138****5678".encode("gbk") in tspl.shipping_label(SHIP)
 
 
 def test_zpl_shipping_label_latin_variant_renders_and_decodes_tracking():
@@ -76,12 +80,6 @@ def test_tspl_label_uses_chinese_font_and_gbk_bytes():
 def test_tspl_text_outside_gbk_is_refused():
     with pytest.raises(LabelError):
         tspl.bin_label(BinLabel("A-01", "zone 😀"))
-
-
-def test_masking_rules():
-    assert mask_name("李小龙") == "李**" and mask_name("Alice Smith") == "A**** S****"
-    assert mask_phone("13812345678") == "138****5678" and mask_phone("5551234") == "***1234"
-    assert mask_address("12 Baker St, London, UK") == "****, London, UK"
 
 
 def test_host_status_round_trip():

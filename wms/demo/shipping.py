@@ -6,8 +6,10 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from wms.domain.locations import AVAILABLE_TYPES
+from wms.domain.shipping import WeightReading
 from wms.extensions import db
 from wms.models import Location, Lot, Owner, StockQuant
+from wms.models.types import utcnow
 from wms.services import shipping
 from wms.services.shipping_allocation import allocate_order
 from wms.services.shipping_holds import issue_hold
@@ -73,8 +75,8 @@ def _ship(demo, number: str) -> None:
     scans = [shipping.Scan(t["sku"], t["quantity"], t["lot"])
              for t in shipping.order_view(demo.admin, number)["tasks"] if t["status"] == "counted"]
     shipping.verify_scans(shipper, number, scans)
-    shipping.ship_order(shipper, number, carrier="顺丰速运", tracking_number="SF1400000000001", weight="0.860",
-                        weight_unit="kg", weight_source="manual", shipper_signature=shipper.display_name,
+    shipping.ship_order(shipper, number, carrier="顺丰速运", tracking_number="SF1400000000001",
+                        reading=WeightReading.entered("0.860", "kg", utcnow()), shipper_signature=shipper.display_name,
                         carrier_signature="顺丰揽件员")
 
 

@@ -11,6 +11,7 @@ from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from enum import StrEnum
 
+from wms.domain.transitions import TransitionTable
 from wms.errors import (
     InvalidWeight,
     OrderAlreadyShipped,
@@ -41,24 +42,35 @@ class OrderAction(StrEnum):
     SHIP = "ship"
 
 
-ORDER_TRANSITIONS: dict[tuple[OrderStatus, OrderAction], OrderStatus] = {
+ORDER = TransitionTable("sales_order", {
     (OrderStatus.DRAFT, OrderAction.APPROVE): OrderStatus.APPROVED,
     (OrderStatus.DRAFT, OrderAction.CANCEL): OrderStatus.CANCELLED,
     (OrderStatus.APPROVED, OrderAction.CANCEL): OrderStatus.CANCELLED,
     (OrderStatus.APPROVED, OrderAction.SHIP): OrderStatus.SHIPPED,
-}
+})
+
+
+class OrderKind(StrEnum):
+    """What a shipping document ships: a shop's sale, or an exchange's replacement (S6)."""
+
+    SALE = "sale"
+    EXCHANGE = "exchange"
+
+
+class DocumentType(StrEnum):
+    """The outbound documents the ledger's entries refer to."""
+
+    SALES_ORDER = "sales_order"
 
 
 def next_order_status(status: str, action: OrderAction) -> OrderStatus:
-    """The status after ``action``, or OrderStateInvalid naming what is allowed."""
-    try:
-        return ORDER_TRANSITIONS[(OrderStatus(status), action)]
-    except KeyError:
-        allowed = sorted(a.value for (s, a) in ORDER_TRANSITIONS if s == status)
+    """The status after ``action``, or OrderStateInvalid naming the states that allow it."""
+    if not ORDER.allows(status, action):
         raise OrderStateInvalid(
             f"A {status} document cannot be {action.value}d.", status=status,
-            action=action.value, allowed=allowed,
-        ) from None
+            action=action.value, allowed=ORDER.actions_from(status), expected=ORDER.states_allowing(action),
+        )
+    return ORDER.next(status, action)
 
 
 # --- rule S2: the four steps, in order, none skipped ----------------------------------
@@ -84,40 +96,151 @@ class Stage(StrEnum):
 
 
 #: Rule S2 as a table: the only way from one stage to the next is the next step.
-STEP_TRANSITIONS: dict[tuple[Stage, Step], Stage] = {
+SHIPMENT_STEPS = TransitionTable("shipment", {
     (Stage.PENDING, Step.COUNT): Stage.COUNTED,
     (Stage.COUNTED, Step.VERIFY): Stage.VERIFIED,
     (Stage.VERIFIED, Step.SHIP): Stage.SHIPPED,
     (Stage.SHIPPED, Step.DEDUCT): Stage.DEDUCTED,
-}
+})
 
 STEP_SEQUENCE = (Step.COUNT, Step.VERIFY, Step.SHIP, Step.DEDUCT)
 
 
 def expected_step(stage: str) -> Step | None:
     """The one step that may come next at ``stage`` (None when all four are done)."""
-    for (from_stage, step) in STEP_TRANSITIONS:
-        if from_stage == stage:
-            return step
-    return None
+    steps = SHIPMENT_STEPS.actions_from(stage)
+    return Step(steps[0]) if steps else None
 
 
 def advance(stage: str, step: Step) -> Stage:
     """The stage after ``step``; skipping or reordering raises StepOutOfOrder (S2)."""
-    try:
-        return STEP_TRANSITIONS[(Stage(stage), step)]
-    except KeyError:
+    if not SHIPMENT_STEPS.allows(stage, step):
         expected = expected_step(stage)
         raise StepOutOfOrder(
             f"Step '{step.value}' is not allowed now; the next step is "
             f"'{expected.value if expected else 'none (shipment complete)'}'.",
             stage=stage, step=step.value, expected=expected.value if expected else None,
-        ) from None
+        )
+    return SHIPMENT_STEPS.next(stage, step)
 
 
 def check_step_allowed(stage: str, step: Step) -> None:
     """Raise StepOutOfOrder unless ``step`` is the next one at ``stage`` (S2)."""
     advance(stage, step)
+
+
+# --- the documents of the steps: pick tasks and cycle counts ---------------------------
+
+
+class PickTaskStatus(StrEnum):
+    """A pick task: open at the bin, counted (S2 step 1), a count exception, or cancelled."""
+
+    OPEN = "open"
+    COUNTED = "counted"
+    EXCEPTION = "exception"
+    CANCELLED = "cancelled"
+
+
+class PickTaskAction(StrEnum):
+    """What happens to a pick task."""
+
+    COUNT = "count"  # the count matches the book
+    REPORT_DIFFERENCE = "report_difference"  # it does not: a count exception
+    CANCEL = "cancel"  # the order is cancelled before it ships
+
+
+PICK_TASK = TransitionTable("pick_task", {
+    (PickTaskStatus.OPEN, PickTaskAction.COUNT): PickTaskStatus.COUNTED,
+    (PickTaskStatus.OPEN, PickTaskAction.REPORT_DIFFERENCE): PickTaskStatus.EXCEPTION,
+    (PickTaskStatus.OPEN, PickTaskAction.CANCEL): PickTaskStatus.CANCELLED,
+    (PickTaskStatus.COUNTED, PickTaskAction.CANCEL): PickTaskStatus.CANCELLED,
+})
+
+
+class CycleCountStatus(StrEnum):
+    """A cycle count opened by a count difference: open until the bin is counted."""
+
+    OPEN = "open"
+    DONE = "done"
+
+
+class CycleCountAction(StrEnum):
+    """What happens to a cycle count."""
+
+    COMPLETE = "complete"
+
+
+CYCLE_COUNT = TransitionTable("cycle_count", {
+    (CycleCountStatus.OPEN, CycleCountAction.COMPLETE): CycleCountStatus.DONE,
+})
+
+
+# --- rule S4 and S6 documents: holds, release notices, exchange notices -------------------
+
+
+class HoldState(StrEnum):
+    """A hold notice is in force until the release notice referencing it is confirmed."""
+
+    ACTIVE = "active"
+    RELEASED = "released"
+
+
+class HoldAction(StrEnum):
+    """What happens to a hold notice."""
+
+    RELEASE = "release"
+
+
+HOLD = TransitionTable("hold_notice", {(HoldState.ACTIVE, HoldAction.RELEASE): HoldState.RELEASED})
+
+
+def hold_state(active: bool) -> HoldState:
+    """The hold notice's state from its ``active`` flag (the column the S4 check reads)."""
+    return HoldState.ACTIVE if active else HoldState.RELEASED
+
+
+class ReleaseState(StrEnum):
+    """A release notice is written first and lifts its hold only once confirmed."""
+
+    WRITTEN = "written"
+    CONFIRMED = "confirmed"
+
+
+class ReleaseAction(StrEnum):
+    """What happens to a release notice."""
+
+    CONFIRM = "confirm"
+
+
+RELEASE = TransitionTable("release_notice", {
+    (ReleaseState.WRITTEN, ReleaseAction.CONFIRM): ReleaseState.CONFIRMED,
+})
+
+
+def release_state(confirmed_at) -> ReleaseState:
+    """The release notice's state from its confirmation time."""
+    return ReleaseState.WRITTEN if confirmed_at is None else ReleaseState.CONFIRMED
+
+
+class ExchangeStatus(StrEnum):
+    """An exchange notice (S6): issued, used by its shipment, or withdrawn."""
+
+    ISSUED = "issued"
+    USED = "used"
+    CANCELLED = "cancelled"
+
+
+class ExchangeAction(StrEnum):
+    """What happens to an exchange notice."""
+
+    USE = "use"  # its exchange document ships
+    CANCEL = "cancel"  # withdrawn, or its exchange document is cancelled
+
+
+EXCHANGE_NOTICE = TransitionTable("exchange_notice", {
+    (ExchangeStatus.ISSUED, ExchangeAction.USE): ExchangeStatus.USED,
+    (ExchangeStatus.ISSUED, ExchangeAction.CANCEL): ExchangeStatus.CANCELLED,
+})
 
 
 # --- rule S3: a valid document ------------------------------------------------------
@@ -235,8 +358,43 @@ def plan_allocation(candidates: list[Candidate], quantity: int, fefo: bool = Fal
 # --- weights and personal data --------------------------------------------------------
 
 WEIGHT_UNITS = {"g": Decimal(1), "kg": Decimal(1000), "lb": Decimal("453.59237")}
-WEIGHT_SOURCES = ("scale", "manual")
 MAX_PARCEL_GRAMS = 1_000_000
+
+
+class WeightSource(StrEnum):
+    """Where a parcel's weight comes from: the station's scale or the operator's entry."""
+
+    SCALE = "scale"
+    MANUAL = "manual"
+
+
+WEIGHT_SOURCES = tuple(s.value for s in WeightSource)
+
+
+@dataclass(frozen=True)
+class WeightReading:
+    """A parcel's weight as read before the ship step: whole grams, whether the scale
+    had settled, when and at which station it was read, and where it comes from.
+
+    The scale is read first, outside any transaction; the ship step takes the reading.
+    """
+
+    grams: int
+    source: WeightSource
+    read_at: datetime
+    stable: bool = True
+    station: str | None = None
+
+    @classmethod
+    def entered(cls, value, unit: str, read_at: datetime, source: str = WeightSource.MANUAL,
+                station: str | None = None) -> WeightReading:
+        """A weight typed in (or read elsewhere) in ``unit``, checked and in grams."""
+        try:
+            source = WeightSource(source)
+        except ValueError:
+            raise InvalidWeight(f"weight_source must be one of {list(WEIGHT_SOURCES)}.",
+                                weight_source=source) from None
+        return cls(weight_in_grams(value, unit), source, read_at, True, station)
 
 
 def weight_in_grams(value, unit: str) -> int:

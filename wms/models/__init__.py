@@ -18,7 +18,7 @@ from wms.models.shipping import (
     VerifyScan,
     Wave,
 )
-from wms.models.station import Station
+from wms.models.station import PrintJob, Station
 from wms.models.stock import LedgerEntry, Lot, MovementKind, StockQuant
 from wms.models.users import LoginAttempt, User
 
@@ -30,5 +30,5 @@ __all__ = [
     "CountException", "CycleCountTask", "ExchangeNotice", "Handover", "HoldNotice",
     "PickTask", "ReleaseNotice", "SalesOrder", "SalesOrderLine", "ShippingCounter", "ShippingStep",
     "VerifyScan", "Wave",
-    "Station",
+    "PrintJob", "Station",
 ]

@@ -1,5 +1,6 @@
 """Pieces every shipping use case shares: finding and locking documents, running
-numbers, the record of the four steps (S2), the holds that cover an order (S4).
+numbers, the record of the four steps (S2), the holds that cover an order (S4), the
+exchange notice an exchange ships against (S6), the handover of a shipped order.
 
 Called only from inside a transaction of a shipping use case.
 """
@@ -9,10 +10,31 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from wms.domain.shipping import HoldTarget, Step, advance, hold_applies
-from wms.errors import OrderNotFound
+from wms.domain.shipping import (
+    EXCHANGE_NOTICE,
+    PICK_TASK,
+    ExchangeAction,
+    HoldTarget,
+    OrderKind,
+    OrderStatus,
+    PickTaskAction,
+    Step,
+    advance,
+    hold_applies,
+)
+from wms.errors import ExchangeNoticeInvalid, OrderNotFound
 from wms.extensions import db
-from wms.models import HoldNotice, PickTask, SalesOrder, SalesOrderLine, ShippingCounter, ShippingStep, User
+from wms.models import (
+    ExchangeNotice,
+    Handover,
+    HoldNotice,
+    PickTask,
+    SalesOrder,
+    SalesOrderLine,
+    ShippingCounter,
+    ShippingStep,
+    User,
+)
 from wms.models.types import utcnow
 
 #: The counter row that doubles as the S4 gate between hold notices and shipping.
@@ -110,13 +132,50 @@ def release_reservation(quant_id: int, quantity: int) -> None:
 
 def cancel_open_tasks(order: SalesOrder) -> int:
     """Cancel the order's unshipped tasks and free their reservations; returns how many."""
+    cancellable = PICK_TASK.states_allowing(PickTaskAction.CANCEL)
     tasks = db.session.execute(
-        sa.select(PickTask).where(PickTask.order_id == order.id, PickTask.status.in_(("open", "counted")))
+        sa.select(PickTask).where(PickTask.order_id == order.id, PickTask.status.in_(cancellable))
         .order_by(PickTask.quant_id)
     ).scalars().all()
     for task in tasks:
         release_reservation(task.quant_id, task.quantity)
-        task.status = "cancelled"
+        task.status = PICK_TASK.next(task.status, PickTaskAction.CANCEL).value
     for line in order.lines:
         line.allocated = 0
     return len(tasks)
+
+
+def handover_of(order: SalesOrder) -> Handover | None:
+    """The parcel's handover (S2 step 3), once the order has shipped."""
+    return db.session.execute(
+        sa.select(Handover).where(Handover.order_id == order.id)
+    ).scalar_one_or_none()
+
+
+def exchange_notice_of(order: SalesOrder) -> ExchangeNotice | None:
+    """The exchange notice an exchange document ships against (S6)."""
+    return db.session.get(ExchangeNotice, order.exchange_notice_id) if order.exchange_notice_id else None
+
+
+def check_exchange(order: SalesOrder) -> None:
+    """Rule S6: exchange goods ship only against a valid, system-issued notice."""
+    if order.kind != OrderKind.EXCHANGE:
+        return
+    notice = exchange_notice_of(order)
+    if notice is None or not EXCHANGE_NOTICE.allows(notice.status, ExchangeAction.USE):
+        raise ExchangeNoticeInvalid(notice=notice.number if notice else None,
+                                    status=notice.status if notice else None,
+                                    expected=EXCHANGE_NOTICE.states_allowing(ExchangeAction.USE))
+    original = db.session.get(SalesOrder, notice.original_order_id)
+    if original is None or original.status != OrderStatus.SHIPPED:
+        raise ExchangeNoticeInvalid("The exchange notice's original order is not shipped.",
+                                    notice=notice.number)
+
+
+def change_exchange_notice(notice: ExchangeNotice, action: ExchangeAction) -> None:
+    """Move an exchange notice through its table (ExchangeNoticeInvalid naming the expected state)."""
+    if not EXCHANGE_NOTICE.allows(notice.status, action):
+        raise ExchangeNoticeInvalid(f"The notice is {notice.status}.", number=notice.number,
+                                    status=notice.status, action=action.value,
+                                    expected=EXCHANGE_NOTICE.states_allowing(action))
+    notice.status = EXCHANGE_NOTICE.next(notice.status, action).value

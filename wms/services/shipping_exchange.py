@@ -13,9 +13,8 @@ from collections import defaultdict
 import sqlalchemy as sa
 
 from wms.domain.permissions import Permission, require
-from wms.domain.shipping import OrderStatus
+from wms.domain.shipping import ExchangeAction, ExchangeStatus, OrderKind, OrderStatus
 from wms.errors import (
-    ExchangeNoticeInvalid,
     ExchangeNoticeNotFound,
     ExchangeOriginalNotShipped,
     ExchangeQuantityExceeded,
@@ -24,8 +23,8 @@ from wms.errors import (
 from wms.extensions import db
 from wms.models import Customer, ExchangeNotice, SalesOrder, SalesOrderLine, User, Warehouse
 from wms.models.types import utcnow
-from wms.services.shipping import OrderLineInput, build_order, cancel_order
-from wms.services.shipping_common import find_order, next_number
+from wms.services.shipping_common import change_exchange_notice, find_order, next_number
+from wms.services.shipping_documents import OrderLineInput, build_order, cancel_order
 from wms.services.stock import resolve_item_id
 from wms.services.uow import run_in_transaction
 
@@ -40,7 +39,7 @@ def issue_exchange_notice(actor: User, *, original_order: str, reason: str, line
 
     def use_case() -> dict:
         original = find_order(original_order, lock=True)
-        if original.status != OrderStatus.SHIPPED or original.kind != "sale":
+        if original.status != OrderStatus.SHIPPED or original.kind != OrderKind.SALE:
             raise ExchangeOriginalNotShipped(number=original.number, status=original.status)
         shipped = defaultdict(int)
         for line in original.lines:
@@ -56,7 +55,7 @@ def issue_exchange_notice(actor: User, *, original_order: str, reason: str, line
                 raise ExchangeQuantityExceeded(item_id=item_id, requested=qty, left=left)
         notice = ExchangeNotice(
             number=next_number("exchange"), original_order_id=original.id, reason=reason.strip(),
-            status="issued", issued_by=actor.id, issued_at=utcnow(),
+            status=ExchangeStatus.ISSUED.value, issued_by=actor.id, issued_at=utcnow(),
         )
         db.session.add(notice)
         db.session.flush()
@@ -67,7 +66,7 @@ def issue_exchange_notice(actor: User, *, original_order: str, reason: str, line
             recipient_name=original.recipient_name, recipient_phone=original.recipient_phone,
             recipient_address=original.recipient_address, customer_code=customer.code if customer else None,
             warehouse_code=db.session.get(Warehouse, original.warehouse_id).code,
-            kind="exchange", exchange_notice_id=notice.id,
+            kind=OrderKind.EXCHANGE, exchange_notice_id=notice.id,
         )
         if original.owner_id:
             order.owner_id = original.owner_id
@@ -81,7 +80,7 @@ def _already_exchanged(original_id: int) -> dict[int, int]:
         sa.select(SalesOrderLine.item_id, sa.func.sum(SalesOrderLine.quantity))
         .join(SalesOrder, SalesOrder.id == SalesOrderLine.order_id)
         .join(ExchangeNotice, ExchangeNotice.id == SalesOrder.exchange_notice_id)
-        .where(ExchangeNotice.original_order_id == original_id, ExchangeNotice.status != "cancelled")
+        .where(ExchangeNotice.original_order_id == original_id, ExchangeNotice.status != ExchangeStatus.CANCELLED)
         .group_by(SalesOrderLine.item_id)
     ).all()
     return {item_id: int(qty) for item_id, qty in rows}
@@ -113,13 +112,10 @@ def cancel_exchange_notice(actor: User, number: str, reason: str) -> dict:
 
     def use_case() -> dict:
         notice = find_notice(number)
-        if notice.status != "issued":
-            raise ExchangeNoticeInvalid(f"The notice is {notice.status}.", number=number,
-                                        status=notice.status)
+        change_exchange_notice(notice, ExchangeAction.CANCEL)
         order = db.session.execute(
             sa.select(SalesOrder).where(SalesOrder.exchange_notice_id == notice.id)
         ).scalar_one()
-        notice.status = "cancelled"
         if order.status in (OrderStatus.DRAFT, OrderStatus.APPROVED):
             cancel_order(actor, order.number, reason or "exchange notice cancelled")
         return _notice_view(notice, order)

@@ -10,11 +10,25 @@ release notice that references it, once that release is confirmed.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 import sqlalchemy as sa
 
 from wms.domain.permissions import Permission, require, require_any
-from wms.domain.shipping import HoldScope, HoldTarget, OrderStatus, hold_applies
+from wms.domain.shipping import (
+    HOLD,
+    RELEASE,
+    HoldAction,
+    HoldScope,
+    HoldState,
+    HoldTarget,
+    OrderStatus,
+    PickTaskStatus,
+    ReleaseAction,
+    hold_applies,
+    hold_state,
+    release_state,
+)
 from wms.errors import (
     HoldNotActive,
     HoldNotFound,
@@ -87,16 +101,15 @@ def find_hold(number: str) -> HoldNotice:
     return hold
 
 
-def write_release(actor: User, *, hold_number: str, reason: str) -> dict:
+def write_release(actor: User, *, hold_number: str, reason: str) -> ReleaseView:
     """Write a release notice referencing one hold; it does nothing until confirmed (S4)."""
     require(actor.role, Permission.HOLD_RELEASE)
     if not reason or not reason.strip():
         raise HoldScopeInvalid("A release notice needs a reason.")
 
-    def use_case() -> dict:
+    def use_case() -> ReleaseView:
         hold = find_hold(hold_number)
-        if not hold.active:
-            raise HoldNotActive(hold=hold.number)
+        _check_releasable(hold)
         release = ReleaseNotice(number=next_number("release"), hold_id=hold.id, reason=reason.strip(),
                                 issued_by=actor.id, issued_at=utcnow())
         db.session.add(release)
@@ -106,32 +119,42 @@ def write_release(actor: User, *, hold_number: str, reason: str) -> dict:
     return run_in_transaction(use_case)
 
 
-def confirm_release(actor: User, release_number: str) -> dict:
+def confirm_release(actor: User, release_number: str) -> ReleaseView:
     """Confirm a release notice: exactly the hold it references is lifted (S4)."""
     require(actor.role, Permission.HOLD_RELEASE)
 
-    def use_case() -> dict:
+    def use_case() -> ReleaseView:
         release = db.session.execute(
             sa.select(ReleaseNotice).where(ReleaseNotice.number == release_number)
             .with_for_update().execution_options(populate_existing=True)
         ).scalar_one_or_none()
         if release is None:
             raise ReleaseNotFound(f"No release notice '{release_number}'.", number=release_number)
-        if release.confirmed_at is not None:
-            raise ReleaseAlreadyConfirmed(number=release.number)
+        state = release_state(release.confirmed_at)
+        if not RELEASE.allows(state, ReleaseAction.CONFIRM):
+            raise ReleaseAlreadyConfirmed(number=release.number, state=state.value,
+                                          expected=RELEASE.states_allowing(ReleaseAction.CONFIRM))
         hold = db.session.execute(
             sa.select(HoldNotice).where(HoldNotice.id == release.hold_id)
             .with_for_update().execution_options(populate_existing=True)
         ).scalar_one()
-        if not hold.active:
-            raise HoldNotActive(hold=hold.number)
+        _check_releasable(hold)
         now = utcnow()
         release.confirmed_by, release.confirmed_at = actor.id, now
-        hold.active, hold.released_at = False, now
+        hold.active = HOLD.next(hold_state(hold.active), HoldAction.RELEASE) == HoldState.ACTIVE
+        hold.released_at = now
         db.session.flush()
         return release_view(release)
 
     return run_in_transaction(use_case)
+
+
+def _check_releasable(hold: HoldNotice) -> None:
+    """HoldNotActive (naming the state that allows it) unless the hold may be released."""
+    state = hold_state(hold.active)
+    if not HOLD.allows(state, HoldAction.RELEASE):
+        raise HoldNotActive(hold=hold.number, state=state.value,
+                            expected=HOLD.states_allowing(HoldAction.RELEASE))
 
 
 @dataclass
@@ -170,11 +193,21 @@ def _open_orders() -> list[SalesOrder]:
     ).scalars().all()
 
 
-def release_view(release: ReleaseNotice) -> dict:
+@dataclass(frozen=True)
+class ReleaseView:
+    """A release notice: the hold it references, why, and whether it is confirmed."""
+
+    number: str
+    hold: str
+    reason: str
+    issued_at: datetime
+    confirmed_at: datetime | None
+
+
+def release_view(release: ReleaseNotice) -> ReleaseView:
     """A release notice with the number of the hold it references."""
     hold = db.session.get(HoldNotice, release.hold_id)
-    return {"number": release.number, "hold": hold.number, "reason": release.reason,
-            "issued_at": release.issued_at, "confirmed_at": release.confirmed_at}
+    return ReleaseView(release.number, hold.number, release.reason, release.issued_at, release.confirmed_at)
 
 
 def holds_for_picker(actor: User, wave_number: str | None = None) -> list[HoldView]:
@@ -183,7 +216,7 @@ def holds_for_picker(actor: User, wave_number: str | None = None) -> list[HoldVi
     stmt = (
         sa.select(SalesOrder).join(PickTask, PickTask.order_id == SalesOrder.id)
         .join(Wave, Wave.id == SalesOrder.wave_id)
-        .where(PickTask.status == "open", SalesOrder.status == OrderStatus.APPROVED)
+        .where(PickTask.status == PickTaskStatus.OPEN, SalesOrder.status == OrderStatus.APPROVED)
         .distinct()
     )
     if wave_number:

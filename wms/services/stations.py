@@ -2,21 +2,20 @@
 
 Device settings are checked against the ``devices`` registry before they are stored.
 Devices are opened per call with a bounded timeout and closed before returning: a
-gunicorn worker never holds a port open between requests.
+gunicorn worker never holds a port open between requests. No device is used inside a
+write transaction: the scale is read before the use case that needs the weight, and
+labels go through the print queue (``wms.services.print_queue``), sent after commit.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import time
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 from urllib.parse import urlsplit
 
-import cv2
-import numpy as np
 import sqlalchemy as sa
 from flask import current_app
 
@@ -27,6 +26,8 @@ from devices.registry import validate_options
 from devices.scanners.camera import decode_image
 from devices.transports import split_url
 from wms.domain.permissions import Permission, require
+from wms.domain.printing import LabelKind
+from wms.domain.shipping import WeightReading, WeightSource, weight_in_grams
 from wms.errors import (
     AlreadyExists,
     ImageTooLarge,
@@ -41,8 +42,9 @@ from wms.extensions import db
 from wms.models import Warehouse
 from wms.models.station import PRINTER_LANGUAGES, SCALE_PROTOCOLS, Station
 from wms.models.users import User
+from wms.services import print_queue
 from wms.services.masterdata import get_record
-from wms.services.uow import transaction
+from wms.services.uow import run_in_transaction, transaction
 
 #: Seconds a request may wait on a device at most, whatever a station or caller asks.
 MAX_DEVICE_TIMEOUT = 10.0
@@ -68,20 +70,6 @@ class StationReading:
     tare: Decimal | None
     read_at: dt.datetime
     elapsed_ms: float
-
-
-@dataclass(frozen=True)
-class PrintJob:
-    """What was sent to a station's printer."""
-
-    station: str
-    printer_url: str
-    language: str
-    label: str
-    copies: int
-    bytes: int
-    sha256: str
-    printed_at: dt.datetime
 
 
 # -- configuration -----------------------------------------------------------------------
@@ -277,18 +265,28 @@ def read_scale(
     )
 
 
+def weigh_parcel(actor: User, code: str, *, timeout: float | None = None) -> WeightReading:
+    """Weigh a parcel on the station's scale, waiting (bounded) for a stable weight.
+
+    Called before the ship step, outside any transaction: the reading is passed in.
+    """
+    reading = read_scale(actor, code, stable=True, timeout=timeout)
+    return WeightReading(grams=weight_in_grams(reading.value, reading.unit), source=WeightSource.SCALE,
+                         read_at=reading.read_at, stable=reading.stable, station=reading.station)
+
+
 def build_label(label: str, data: dict[str, Any]):
-    """The label's content from request data (LabelError when a field is missing)."""
+    """The label's content from its data, printed as given (LabelError when a field is missing)."""
     try:
-        if label == "lot":
+        if label == LabelKind.LOT:
             return LotLabel(
-                gtin=data["gtin"], lot=data["lot"], expiry=data["expiry"],
+                gtin=data["gtin"], lot=data["lot"], expiry=_as_date(data["expiry"]),
                 description=data.get("description", ""), quantity=str(data.get("quantity", "")),
-                received=data.get("received"),
+                received=_as_date(data.get("received")),
             )
-        if label == "bin":
+        if label == LabelKind.BIN:
             return BinLabel(location=data["location"], zone=data.get("zone", ""))
-        if label == "shipping":
+        if label == LabelKind.SHIPPING:
             return ShippingLabel(
                 tracking=data["tracking"], carrier=data.get("carrier", ""),
                 recipient_name=data.get("recipient_name", ""),
@@ -300,23 +298,38 @@ def build_label(label: str, data: dict[str, Any]):
     raise LabelError(f"unknown label {label!r}; choose lot, bin or shipping")
 
 
-def print_label(actor: User, code: str, label: str, data: dict[str, Any], *, copies: int = 1,
-                timeout: float | None = None) -> PrintJob:
-    """Build a label in the printer's language and send it to the station's printer."""
-    station = _usable(actor, code)
+def _as_date(value):
+    return dt.date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def render_label(station: Station, label: LabelKind, data: dict[str, Any]) -> bytes:
+    """One copy of the label in the station printer's language (no device is opened)."""
+    driver = create_device(station.printer_kind, station.printer_url, **(station.printer_options or {}))
+    return driver.builders[label.value](build_label(label, data))
+
+
+def send_to_printer(code: str, payload: bytes, copies: int) -> None:
+    """Send a queued job's bytes to the station's printer (after commit, never inside one)."""
+    station = find_station(code)
+    if not station.active:
+        raise StationInactive(f"Station '{code}' is not in use.", code=code)
     if station.printer_url is None:
         raise StationDeviceMissing(f"Station '{station.code}' has no printer.", device="printer")
-    configured = float((station.printer_options or {}).get("timeout", 2.0))
-    wait = _bounded(timeout, configured)
+    wait = _bounded(None, float((station.printer_options or {}).get("timeout", 2.0)))
     with _open(station, "printer", wait) as printer:
-        job = printer.builders[label](build_label(label, data))
         for _ in range(copies):
-            printer.print_label(job, wait)
-    return PrintJob(
-        station=station.code, printer_url=station.printer_url, language=station.printer_language,
-        label=label, copies=copies, bytes=len(job) * copies, sha256=hashlib.sha256(job).hexdigest(),
-        printed_at=dt.datetime.now(dt.timezone.utc),
-    )
+            printer.print_label(payload, wait)
+
+
+def print_label(actor: User, code: str, label: str, data: dict[str, Any], *, copies: int = 1,
+                document: tuple[str, str] | None = None) -> print_queue.PrintJobView:
+    """Queue a label for the station's printer (one transaction); ``deliver`` prints it after."""
+    def use_case() -> print_queue.PrintJobView:
+        job = print_queue.queue_label(_usable(actor, code), label, data, copies=copies, document=document,
+                                      created_by=actor.id)
+        return print_queue.job_view(job)
+
+    return run_in_transaction(use_case)
 
 
 def check_health(actor: User, code: str, timeout: float | None = None) -> dict[str, Any]:
@@ -400,6 +413,9 @@ def decode_upload(actor: User, data: bytes, engine: str = "pipeline") -> dict[st
     size = image_size(data, kind)
     if size is not None and size[0] * size[1] > max_pixels:
         raise ImageTooLarge(f"The image has more than {max_pixels} pixels.", max_pixels=max_pixels)
+    import cv2  # the camera's libraries load only when an image is decoded
+    import numpy as np
+
     gray = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_GRAYSCALE)
     if gray is None or gray.size == 0:
         raise NotAnImage(f"The {kind.upper()} image cannot be read.", format=kind)

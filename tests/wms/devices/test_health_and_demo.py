@@ -53,7 +53,7 @@ def test_demo_simulators_serve_station_pack_01(demo, api, app):
     assert (reading["value"], reading["unit"], reading["stable"]) == ("1.250", "kg", True)
     printed = api.as_("shipper").post(f"/api/v1/stations/{DEMO_STATION}/labels", json={
         "label": "bin", "data": {"location": "A-01-01"}})
-    assert printed.status_code == 201, printed.get_json()
+    assert printed.status_code == 202, printed.get_json()
     assert len(printer.wait_for_jobs(1)) == 1
 
     # Started again (a second `serve`): same simulators, station updated, no duplicate.

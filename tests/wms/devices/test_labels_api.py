@@ -38,7 +38,7 @@ def test_lot_label_bytes_reach_the_printer_exactly(api, make_station, simulators
                  "quantity": "24"},
     })
     body = response.get_json()
-    assert response.status_code == 201, body
+    assert response.status_code == 202, body
     job = BUILDERS[language].lot_label(
         LotLabel(gtin, "L2026-42", dt.date(2027, 3, 1), "保温杯 500ml", "24"))
     assert sim.wait_for_jobs(1) == [job.strip(b"\r\n") + (b"\r\n" if language == "tspl" else b"")]
@@ -52,7 +52,7 @@ def test_lot_label_bytes_reach_the_printer_exactly(api, make_station, simulators
         "data": {"gtin": gtin, "lot": "L2026-42", "expiry": "2027-03-01", "description": "保温杯 500ml",
                  "quantity": "24"},
     })
-    assert replay.status_code == 201 and replay.headers["Idempotent-Replayed"] == "true"
+    assert replay.status_code == 202 and replay.headers["Idempotent-Replayed"] == "true"
     assert replay.get_json() == body
     assert len(sim.wait_for_jobs(2, timeout=0.3)) == 1
 
@@ -63,7 +63,7 @@ def test_bin_and_shipping_labels_with_copies(api, make_station, simulators):
     shipper = api.as_("shipper")
     bin_job = shipper.post(f"/api/v1/stations/{code}/labels", json={
         "label": "bin", "data": {"location": "A-01-01", "zone": "A"}, "copies": 2})
-    assert bin_job.status_code == 201, bin_job.get_json()
+    assert bin_job.status_code == 202, bin_job.get_json()
     # The simulator serves the newest connection: let it read this one to the end first.
     bin_bytes = zpl.bin_label(BinLabel("A-01-01", "A"))
     assert received(sim, 2 * len(bin_bytes)) == bin_bytes * 2
@@ -71,38 +71,54 @@ def test_bin_and_shipping_labels_with_copies(api, make_station, simulators):
         "label": "shipping", "data": {
             "tracking": "SF1234567890", "carrier": "顺丰", "recipient_name": "张三",
             "recipient_phone": "13800138000", "recipient_address": "浙江省杭州市西湖区文三路 1 号"}})
-    assert ship.status_code == 201, ship.get_json()
-    ship_bytes = zpl.shipping_label(ShippingLabel(
-        "SF1234567890", "顺丰", "张三", "13800138000", "浙江省杭州市西湖区文三路 1 号"))
+    assert ship.status_code == 202, ship.get_json()
+    # the WMS masks once, with the API's rule; the printer gets exactly that text
+    ship_bytes = zpl.shipping_label(ShippingLabel("SF1234567890", "顺丰", "张*", "138****8000", "浙江省杭州市****"))
     jobs = sim.wait_for_jobs(3)
     assert received(sim, len(bin_bytes * 2 + ship_bytes)) == bin_bytes * 2 + ship_bytes
     assert len(jobs) == 3 and "张*".encode() in jobs[2] and b"13800138000" not in jobs[2]
 
 
-def test_printer_out_of_paper_is_refused_and_prints_nothing(api, make_station, simulators):
+def test_a_job_for_a_printer_out_of_paper_fails_with_its_error_and_prints_on_retry(api, make_station, simulators):
     sim = simulators.printer("zpl", "tcp")
     sim.paper_out = True
     code = printer_station(make_station, sim)
     response = api.as_("shipper").post(f"/api/v1/stations/{code}/labels", key="lbl-paper", json={
         "label": "bin", "data": {"location": "A-01-01"}})
-    assert (response.status_code, response.get_json()["code"]) == (409, "printer_not_ready")
+    assert (response.status_code, response.get_json()["state"]) == (202, "queued")
+    job_id = response.get_json()["id"]
+    failed = api.as_("shipper").get(f"/api/v1/print-jobs/{job_id}").get_json()
+    assert (failed["state"], failed["error_code"], failed["attempts"]) == ("failed", "printer_not_ready", 1)
     assert sim.jobs == []
-    # Device failures are not replayed: once paper is loaded the same request prints.
+    listed = api.as_("shipper").get(f"/api/v1/stations/{code}/print-jobs?state=failed").get_json()
+    assert [j["id"] for j in listed] == [job_id]
     sim.paper_out = False
-    again = api.as_("shipper").post(f"/api/v1/stations/{code}/labels", key="lbl-paper", json={
-        "label": "bin", "data": {"location": "A-01-01"}})
-    assert again.status_code == 201
+    retried = api.as_("shipper").post(f"/api/v1/print-jobs/{job_id}/retry")
+    assert retried.status_code == 202, retried.get_json()
     assert len(sim.wait_for_jobs(1)) == 1
+    printed = api.as_("shipper").get(f"/api/v1/print-jobs/{job_id}").get_json()
+    assert (printed["state"], printed["attempts"], printed["error_code"]) == ("printed", 2, None)
+    again = api.as_("shipper").post(f"/api/v1/print-jobs/{job_id}/retry")
+    assert (again.status_code, again.get_json()["code"]) == (409, "illegal_transition")
 
 
-def test_printer_gone_is_a_503(api, make_station, simulators):
+def test_a_printer_that_is_off_leaves_the_job_failed_and_the_next_job_sends_it_first(
+        api, make_station, simulators):
     sim = simulators.printer("zpl", "tcp")
     url = sim.url
     sim.stop()
     code = make_station(printer_url=url, printer_language="zpl")["code"]
-    response = api.as_("shipper").post(f"/api/v1/stations/{code}/labels", json={
-        "label": "bin", "data": {"location": "A-01-01"}})
-    assert (response.status_code, response.get_json()["code"]) == (503, "device_disconnected")
+    first = api.as_("shipper").post(f"/api/v1/stations/{code}/labels", json={
+        "label": "bin", "data": {"location": "A-01-01"}}).get_json()
+    state = api.as_("shipper").get(f"/api/v1/print-jobs/{first['id']}").get_json()
+    assert (state["state"], state["error_code"]) == ("failed", "device_disconnected")
+    back = simulators.printer("zpl", "tcp", port=int(url.rsplit(":", 1)[1]))
+    second = api.as_("shipper").post(f"/api/v1/stations/{code}/labels", json={
+        "label": "bin", "data": {"location": "B-01-01"}}).get_json()
+    jobs = back.wait_for_jobs(2)
+    assert [b"A-01-01" in jobs[0], b"B-01-01" in jobs[1]] == [True, True]  # the older job first
+    for job_id in (first["id"], second["id"]):
+        assert api.as_("shipper").get(f"/api/v1/print-jobs/{job_id}").get_json()["state"] == "printed"
 
 
 def test_label_data_is_checked(api, make_station, simulators):

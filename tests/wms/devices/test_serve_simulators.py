@@ -57,7 +57,7 @@ def test_serve_with_simulators_reads_the_scale_through_gunicorn(world, database_
                 assert (reading.json()["value"], reading.json()["stable"]) == ("1.250", True)
             printed = http.post(f"{base}/stations/PACK-01/labels", timeout=10, json={
                 "label": "bin", "data": {"location": "A-01-01"}})
-            assert printed.status_code == 201, printed.text
+            assert printed.status_code == 202, printed.text
             health = http.get(f"{base}/stations/PACK-01/health", timeout=10).json()
             assert health["ok"] is True, health
     finally:

@@ -6,8 +6,10 @@ import itertools
 
 import pytest
 
+from wms.domain.shipping import WeightReading
 from wms.extensions import db
 from wms.models import Item, PickTask, SalesOrder
+from wms.models.types import utcnow
 from wms.services import shipping
 from wms.services.shipping_allocation import allocate_order
 
@@ -67,9 +69,12 @@ class Outbound:
         return result
 
     def ship(self, number: str, **overrides):
-        handover = dict(carrier="SF", tracking_number=f"SF{next(_tracking):010d}", weight="1.250",
-                        weight_unit="kg", weight_source="scale", shipper_signature="发货员王",
-                        carrier_signature="顺丰李")
+        weight = {k: overrides.pop(k) for k in ("weight", "weight_unit", "weight_source") if k in overrides}
+        reading = overrides.pop("reading", None) or WeightReading.entered(
+            weight.get("weight", "1.250"), weight.get("weight_unit", "kg"), utcnow(),
+            weight.get("weight_source", "scale"))
+        handover = dict(carrier="SF", tracking_number=f"SF{next(_tracking):010d}", reading=reading,
+                        shipper_signature="发货员王", carrier_signature="顺丰李")
         handover.update(overrides)
         return shipping.ship_order(self.actor("shipper"), number, **handover)
 

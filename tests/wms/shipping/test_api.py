@@ -159,14 +159,20 @@ def test_s2_ship_weighs_the_parcel_on_the_station_scale_and_prints_its_label(api
         no_weight = api.as_("shipper").post(f"{BASE}/orders/{number}/ship", json=handover)
         assert (no_weight.status_code, no_weight.get_json()["code"]) == (422, "invalid_weight")
         shipped = api.as_("shipper").post(f"{BASE}/orders/{number}/ship", json={**handover, "station": "PACK-9"})
-        assert shipped.status_code == 200, shipped.get_json()
-        assert shipped.get_json()["weight_grams"] == 2345
-        label = api.as_("shipper").get(f"{BASE}/orders/{number}/label").get_json()
-        assert label["weight_source"] == "scale" and label["weight"]["kg"] == "2.345"
-        printed = api.as_("shipper").post(f"{BASE}/orders/{number}/label/print", json={"station": "PACK-9"})
-        assert printed.status_code == 201, printed.get_json()
+        body = shipped.get_json()
+        assert shipped.status_code == 200, body
+        assert (body["weight_grams"], body["weight_source"], body["station"]) == (2345, "scale", "PACK-9")
+        # the label was queued with the shipment and sent to the station's printer after the commit
+        assert (body["label_job"]["state"], body["label_job"]["document_number"]) == ("queued", number)
         job = printer.wait_for_jobs(1, timeout=5)[0]
         assert b"SF100" in job and b"13800138000" not in job  # tracking printed, phone masked
+        state = api.as_("shipper").get(f"/api/v1/print-jobs/{body['label_job']['id']}").get_json()
+        assert (state["state"], state["attempts"], state["error_code"]) == ("printed", 1, None)
+        label = api.as_("shipper").get(f"{BASE}/orders/{number}/label").get_json()
+        assert label["weight_source"] == "scale" and label["weight"]["kg"] == "2.345"
+        again = api.as_("shipper").post(f"{BASE}/orders/{number}/label/print", json={"station": "PACK-9"})
+        assert again.status_code == 202, again.get_json()
+        assert len(printer.wait_for_jobs(2, timeout=5)) == 2
     finally:
         scale.stop()
         printer.stop()

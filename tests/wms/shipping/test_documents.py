@@ -37,16 +37,16 @@ def test_s3_validity_names_the_reason(out, world):
     stock_in(world, "SKU-1", 10, "A-01-01")
     shipper = out.actor("shipper")
     out.order("SO-DRAFT", approve=False)
-    assert shipping.validity(shipper, "SO-DRAFT")["code"] == "order_not_approved"
+    assert shipping.validity(shipper, "SO-DRAFT").code == "order_not_approved"
     out.order("SO-OK")
-    assert shipping.validity(shipper, "SO-OK")["valid"] is True
+    assert shipping.validity(shipper, "SO-OK").valid is True
     out.order("SO-GONE")
     shipping.cancel_order(out.actor("supervisor"), "SO-GONE", "duplicate")
-    assert shipping.validity(shipper, "SO-GONE")["code"] == "order_cancelled"
+    assert shipping.validity(shipper, "SO-GONE").code == "order_cancelled"
     out.order("SO-DONE", [("SKU-1", 1)])
     out.ready_to_ship("SO-DONE")
     out.ship("SO-DONE")
-    assert shipping.validity(shipper, "SO-DONE")["code"] == "order_already_shipped"
+    assert shipping.validity(shipper, "SO-DONE").code == "order_already_shipped"
     with pytest.raises(OrderNotFound):
         shipping.validity(shipper, "SO-NONE")
 
@@ -115,7 +115,7 @@ def test_s6_exchange_goods_ship_against_a_system_issued_notice(out, world):
     assert (order.kind, order.status, order.recipient_name) == ("exchange", "draft", "张三丰")
     shipping.approve_order(out.actor("supervisor"), exchange)
     out.ready_to_ship(exchange)
-    assert out.ship(exchange)["status"] == "shipped"
+    assert out.ship(exchange).status == "shipped"
     from wms.models import ExchangeNotice
 
     assert db.session.execute(sa.select(ExchangeNotice.status)).scalar_one() == "used"
@@ -144,7 +144,7 @@ def test_s6_cancelling_a_notice_cancels_its_document(out, world):
                                    lines=[{"item": "SKU-1", "quantity": 1}])
     cancelled = cancel_exchange_notice(out.actor("supervisor"), notice["number"], "customer kept it")
     assert cancelled["status"] == "cancelled"
-    assert shipping.validity(out.actor("shipper"), notice["exchange_order"])["code"] == "order_cancelled"
+    assert shipping.validity(out.actor("shipper"), notice["exchange_order"]).code == "order_cancelled"
 
 
 def test_s6_only_shipped_goods_can_be_exchanged(out, world):
@@ -177,8 +177,8 @@ def test_s7_open_documents_of_the_day_are_listed(out, world):
     shipping.cancel_order(out.actor("supervisor"), "SO-CANCELLED", "x")
     today = shipping.warehouse_today()
     rows = shipping.open_shipping_documents(out.actor("clerk"), today)
-    assert {r["number"]: r["status"] for r in rows} == {"SO-OPEN": "approved", "SO-DRAFT": "draft"}
-    assert all("*" in r["recipient_name"] for r in rows)  # personal data masked in the report
+    assert {r.number: r.status for r in rows} == {"SO-OPEN": "approved", "SO-DRAFT": "draft"}
+    assert all("*" in r.recipient_name for r in rows)  # personal data masked in the report
     # yesterday's report does not contain today's documents
     assert shipping.open_shipping_documents(out.actor("clerk"), today - timedelta(days=1)) == []
     with pytest.raises(PermissionDenied):
@@ -207,7 +207,7 @@ def test_import_csv_creates_one_order_per_number(out, world):
 def test_import_gbk_csv_and_approve(out, world):
     result = import_orders(out.actor("supervisor"), "orders.csv", CSV_EXPORT.encode("gb18030"), approve=True)
     assert result["orders"] == 2
-    assert shipping.validity(out.actor("shipper"), "TB1002")["valid"]
+    assert shipping.validity(out.actor("shipper"), "TB1002").valid
 
 
 def test_import_xlsx(out, world):
@@ -254,8 +254,8 @@ def test_label_data_masks_the_recipient(out, world):
         shipping.shipping_label(out.actor("shipper"), "SO-1")
     out.ship("SO-1", tracking_number="SF0001", weight="0.5", weight_unit="kg", weight_source="manual")
     label = shipping.shipping_label(out.actor("shipper"), "SO-1")
-    assert label["tracking_number"] == "SF0001" and label["carrier"] == "SF"
-    assert label["weight"] == {"grams": 500, "kg": "0.500", "unit": "kg"}
-    assert (label["recipient_name"], label["recipient_phone"]) == ("张**", "138****8000")
-    assert "文三路" not in label["recipient_address"]
-    assert label["weight_source"] == "manual"
+    assert label.tracking_number == "SF0001" and label.carrier == "SF"
+    assert (label.weight.grams, label.weight.kg, label.weight.unit) == (500, "0.500", "kg")
+    assert (label.recipient_name, label.recipient_phone) == ("张**", "138****8000")
+    assert "文三路" not in label.recipient_address
+    assert label.weight_source == "manual"

@@ -38,7 +38,7 @@ def test_s4_hold_between_verify_and_ship_stops_it(out, world):
         out.ship("SO-1")
     assert refused.value.details["holds"] == [number]
     assert db.session.execute(sa.select(sa.func.count()).select_from(Handover)).scalar_one() == 0
-    assert shipping.validity(out.actor("shipper"), "SO-1")["code"] == "order_on_hold"
+    assert shipping.validity(out.actor("shipper"), "SO-1").code == "order_on_hold"
 
 
 @pytest.mark.parametrize("scope, target", [
@@ -71,7 +71,7 @@ def test_s4_a_release_that_does_not_reference_the_hold_does_nothing(out, world):
     first = _hold(out, order_number="SO-1")
     second = _hold(out, "customer", customer_code="CUS-1")
     release = write_release(out.actor("supervisor"), hold_number=first, reason="first cleared")
-    confirm_release(out.actor("admin"), release["number"])
+    confirm_release(out.actor("admin"), release.number)
     with pytest.raises(OrderOnHold) as refused:
         out.ship("SO-1")
     assert refused.value.details["holds"] == [second]  # the other hold still stands
@@ -93,12 +93,12 @@ def test_s4_a_confirmed_release_referencing_the_hold_resumes_shipping(out, world
     out.ready_to_ship("SO-1")
     number = _hold(out, order_number="SO-1")
     release = write_release(out.actor("supervisor"), hold_number=number, reason="payment received")
-    assert release["hold"] == number and release["confirmed_at"] is None
-    confirmed = confirm_release(out.actor("supervisor"), release["number"])
-    assert confirmed["confirmed_at"] is not None
-    assert out.ship("SO-1")["status"] == "shipped"
+    assert release.hold == number and release.confirmed_at is None
+    confirmed = confirm_release(out.actor("supervisor"), release.number)
+    assert confirmed.confirmed_at is not None
+    assert out.ship("SO-1").status == "shipped"
     [held] = list_holds(out.actor("supervisor"), active_only=False)
-    assert (held.active, held.release_numbers) == (False, [release["number"]])
+    assert (held.active, held.release_numbers) == (False, [release.number])
     with pytest.raises(HoldNotActive):
         write_release(out.actor("supervisor"), hold_number=number, reason="again")
 
@@ -132,8 +132,8 @@ def test_s4_the_picker_sees_the_holds_on_their_tasks(out, world):
     number = _hold(out, "item", item_code="SKU-1")
     [seen] = holds_for_picker(out.actor("picker"))
     assert (seen.number, seen.affected_orders) == (number, ["SO-1"])
-    assert holds_for_picker(out.actor("picker"), wave["number"])[0].number == number
-    rows = shipping.pick_list(out.actor("picker"), wave_number=wave["number"])
+    assert holds_for_picker(out.actor("picker"), wave.number)[0].number == number
+    rows = shipping.pick_list(out.actor("picker"), wave_number=wave.number)
     assert {r["order_number"]: r["holds"] for r in rows} == {"SO-1": [number], "SO-2": []}
     assert holds_for_picker(out.actor("shipper")) == []  # nothing assigned to the shipper
 

@@ -57,7 +57,7 @@ def test_s2_four_steps_in_order_record_who_and_when(out, world):
     done = shipping.verify_scan(out.actor("shipper"), "SO-1", item="SKU-1", quantity=3)
     assert done["complete"] and done["stage"] == "verified"
     shipped = out.ship("SO-1", weight="380", weight_unit="g")
-    assert (shipped["status"], shipped["stage"], shipped["weight_grams"]) == ("shipped", "deducted", 380)
+    assert (shipped.status, shipped.stage, shipped.weight_grams) == ("shipped", "deducted", 380)
     steps = db.session.execute(
         sa.select(ShippingStep.step, ShippingStep.user_id, ShippingStep.at).order_by(ShippingStep.id)
     ).all()
@@ -76,14 +76,14 @@ def test_s2_deduct_moves_reserved_stock_to_the_customer_with_the_document(out, w
     quant = _quant(world, "A-01-01")
     assert (quant.quantity, quant.reserved) == (3, 0)
     entries = db.session.execute(
-        sa.select(LedgerEntry).where(LedgerEntry.movement_id == shipped["movement_id"])
+        sa.select(LedgerEntry).where(LedgerEntry.movement_id == shipped.movement_id)
     ).scalars().all()
     assert {(e.kind, e.location_id, e.quantity, e.document_type, e.document_id) for e in entries} == {
         ("ship", world.locations["A-01-01"], -5, "sales_order", "SO-1"),
         ("ship", world.locations["CUS"], 5, "sales_order", "SO-1"),
     }
     handover = db.session.execute(sa.select(Handover)).scalar_one()
-    assert handover.movement_id == shipped["movement_id"]
+    assert handover.movement_id == shipped.movement_id
     assert (handover.weight_grams, handover.weight_source) == (1250, "scale")
     assert verify_ledger().ok
 
@@ -174,7 +174,7 @@ def test_s2_count_difference_without_other_stock_holds_the_line(out, world):
         shipping.verify_scan(out.actor("shipper"), "SO-1", item="SKU-1", quantity=3)
     # once the bin is counted (and adjusted) the stock is allocatable again
     [cycle] = shipping.list_cycle_counts(out.actor("supervisor"))
-    shipping.complete_cycle_count(out.actor("supervisor"), cycle["id"])
+    shipping.complete_cycle_count(out.actor("supervisor"), cycle.id)
     assert out.allocate("SO-1").fully_allocated
 
 

@@ -15,7 +15,7 @@ from wms.api.schemas import one_page
 from wms.api.security import current_user
 from wms.domain.permissions import Permission, require
 from wms.errors import ImageTooLarge
-from wms.services import stations
+from wms.services import print_queue, stations
 
 blp = Blueprint("devices", __name__, url_prefix="/api/v1",
                 description="Packing and receiving stations: scales, label printers, scanners")
@@ -85,12 +85,40 @@ class StationScale(MethodView):
 class StationLabels(MethodView):
     @idempotent
     @blp.arguments(s.LabelRequestSchema)
-    @blp.response(201, s.PrintJobSchema)
+    @blp.response(202, s.PrintJobSchema)
     def post(self, job, code):
-        """Print a lot, bin or shipping label on the station's printer."""
-        return stations.print_label(
-            current_user(), code, job["label"], job["data"], copies=job["copies"], timeout=job["timeout"]
-        )
+        """Queue a lot, bin or shipping label for the station's printer; it is sent after the commit."""
+        queued = stations.print_label(current_user(), code, job["label"], job["data"], copies=job["copies"])
+        print_queue.deliver(queued.station)
+        return queued
+
+
+@blp.route("/stations/<string:code>/print-jobs")
+class StationPrintJobs(MethodView):
+    @blp.arguments(s.PrintJobListArgsSchema, location="query")
+    @blp.response(200, s.PrintJobSchema(many=True))
+    def get(self, args, code):
+        """The station's print queue, newest first: queued, printed, failed with the printer's error."""
+        return print_queue.list_jobs(current_user(), code, args["state"])
+
+
+@blp.route("/print-jobs/<int:job_id>")
+class PrintJob(MethodView):
+    @blp.response(200, s.PrintJobSchema)
+    def get(self, job_id):
+        """One print job and its state."""
+        return print_queue.read_job(current_user(), job_id)
+
+
+@blp.route("/print-jobs/<int:job_id>/retry")
+class PrintJobRetry(MethodView):
+    @idempotent
+    @blp.response(202, s.PrintJobSchema)
+    def post(self, job_id):
+        """Send a failed job again (with the station's other pending jobs, oldest first)."""
+        job = print_queue.retry_job(current_user(), job_id)
+        print_queue.deliver(job.station)
+        return job
 
 
 @blp.route("/stations/<string:code>/health")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, ValidationError, fields, post_load, validate
 
 from devices.scanners.camera import ENGINES
+from wms.domain.printing import PrintJobState
 from wms.models.station import STATION_KINDS
 
 StationCode = lambda **kw: fields.Str(  # noqa: E731
@@ -100,7 +101,6 @@ class LabelRequestSchema(Schema):
     label = fields.Str(required=True, validate=validate.OneOf(sorted(LABEL_DATA)))
     data = fields.Dict(keys=fields.Str(), required=True)
     copies = fields.Int(load_default=1, strict=True, validate=validate.Range(min=1, max=50))
-    timeout = Timeout(load_default=None)
 
     @post_load
     def load_data(self, request, **kwargs):
@@ -112,16 +112,30 @@ class LabelRequestSchema(Schema):
 
 
 class PrintJobSchema(Schema):
-    """What was sent to the printer."""
+    """A label in a station's print queue: queued, printing, printed, or failed with the
+    printer's error (sent again with the station's next job or by a retry)."""
 
+    id = fields.Int()
     station = fields.Str()
-    printer_url = fields.Str()
-    language = fields.Str()
     label = fields.Str()
+    document_type = fields.Str(allow_none=True)
+    document_number = fields.Str(allow_none=True)
+    state = fields.Str(metadata={"enum": [s.value for s in PrintJobState]})
+    attempts = fields.Int()
     copies = fields.Int()
+    language = fields.Str()
+    printer_url = fields.Str(allow_none=True)
     bytes = fields.Int()
     sha256 = fields.Str()
-    printed_at = fields.DateTime()
+    error_code = fields.Str(allow_none=True, metadata={"description": "The printer's error code at the last try"})
+    error = fields.Str(allow_none=True)
+    created_at = fields.DateTime()
+    sent_at = fields.DateTime(allow_none=True)
+    printed_at = fields.DateTime(allow_none=True)
+
+
+class PrintJobListArgsSchema(Schema):
+    state = fields.Str(load_default=None, validate=validate.OneOf([s.value for s in PrintJobState]))
 
 
 class DeviceHealthSchema(Schema):

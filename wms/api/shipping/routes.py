@@ -15,13 +15,17 @@ from wms.api.idempotency import idempotent
 from wms.api.schemas import one_page
 from wms.api.security import current_user
 from wms.api.shipping import schemas as s
+from wms.domain.shipping import WeightReading
+from wms.models.types import utcnow
 from wms.services import (
     import_files,
+    print_queue,
     shipping,
     shipping_allocation,
     shipping_exchange,
     shipping_holds,
     shipping_import,
+    stations,
 )
 
 blp = Blueprint("shipping", __name__, url_prefix="/api/v1/shipping",
@@ -154,8 +158,24 @@ class OrderShip(MethodView):
     @blp.arguments(s.ShipSchema)
     @blp.response(200, s.ShipResultSchema)
     def post(self, handover, number):
-        """Steps 3 and 4 (S2): hand over with both signatures and deduct, in one transaction."""
-        return shipping.ship_order(current_user(), number, **handover)
+        """Steps 3 and 4 (S2): hand over with both signatures and deduct, in one transaction.
+
+        The parcel is weighed on the station's scale before that transaction (or its weight
+        is given); its label is queued in it and sent to the station's printer after it.
+        """
+        actor = current_user()
+        station = handover.pop("station")
+        weight, unit, source = handover.pop("weight"), handover.pop("weight_unit"), handover.pop("weight_source")
+        if weight is not None:
+            reading = WeightReading.entered(weight, unit, utcnow(), source, station)
+        elif station is not None:
+            reading = stations.weigh_parcel(actor, station)
+        else:
+            reading = None  # refused by the ship step: no weight and no scale to weigh on
+        result = shipping.ship_order(actor, number, reading=reading, label_station=station, **handover)
+        if result.label_job is not None:
+            print_queue.deliver(result.label_job.station)
+        return result
 
 
 @blp.route("/orders/<string:number>/label")
@@ -170,10 +190,12 @@ class OrderLabel(MethodView):
 class OrderLabelPrint(MethodView):
     @idempotent
     @blp.arguments(s.LabelPrintSchema)
-    @blp.response(201, PrintJobSchema)
+    @blp.response(202, PrintJobSchema)
     def post(self, body, number):
-        """Print the parcel's label on a packing station's printer (masked recipient)."""
-        return shipping.print_shipping_label(current_user(), number, body["station"], body["copies"])
+        """Queue the parcel's label for a packing station's printer; it is sent after the commit."""
+        job = shipping.print_shipping_label(current_user(), number, body["station"], body["copies"])
+        print_queue.deliver(job.station)
+        return job
 
 
 # --- waves and tasks ------------------------------------------------------------------------
@@ -218,7 +240,7 @@ class CycleCounts(MethodView):
 @blp.route("/cycle-counts/<int:task_id>/complete")
 class CycleCountComplete(MethodView):
     @idempotent
-    @blp.response(200, s.CycleCountDoneSchema)
+    @blp.response(200, s.CycleCountSchema)
     def post(self, task_id):
         """Close a cycle count after the bin was counted and adjusted."""
         return shipping.complete_cycle_count(current_user(), task_id)

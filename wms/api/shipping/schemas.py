@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from wms.api.devices.schemas import PrintJobSchema
 from wms.api.guards import magnitude_at_most
 from wms.api.schemas import Code, Quantity
 from wms.domain.shipping import WEIGHT_SOURCES, WEIGHT_UNITS, HoldScope, OrderStatus, Stage
@@ -228,7 +229,8 @@ class ShipSchema(Schema):
     weight_unit = fields.Str(load_default="kg", validate=validate.OneOf(sorted(WEIGHT_UNITS)))
     weight_source = fields.Str(load_default="manual", validate=validate.OneOf(WEIGHT_SOURCES))
     station = fields.Str(load_default=None, validate=validate.Length(min=1, max=32),
-                         metadata={"description": "Packing station whose scale weighs the parcel"})
+                         metadata={"description": "Packing station: its scale weighs the parcel when no "
+                                                  "weight is given, its printer prints the label"})
     shipper_signature = Text(200, required=True)
     carrier_signature = Text(200, required=True)
 
@@ -247,6 +249,12 @@ class ShipResultSchema(Schema):
     movement_id = fields.Str()
     shipped_at = fields.DateTime()
     weight_grams = fields.Int()
+    weight_source = fields.Str()
+    weighed_at = fields.DateTime(metadata={"description": "When the weight was read (before the ship step)"})
+    station = fields.Str(allow_none=True)
+    label_job = fields.Nested(PrintJobSchema, allow_none=True, metadata={
+        "description": "The label queued for the station's printer: sent after the commit; "
+                       "GET /print-jobs/<id> tells whether it printed"})
 
 
 class ParcelWeightSchema(Schema):
@@ -358,6 +366,3 @@ class CycleCountSchema(Schema):
     created_at = fields.DateTime()
 
 
-class CycleCountDoneSchema(Schema):
-    id = fields.Int()
-    status = fields.Str()

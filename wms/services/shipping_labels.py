@@ -1,0 +1,94 @@
+"""Shipping labels: the label's data (recipient masked once, by the domain's rules) and
+printing it through a station's print queue.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from wms.domain.permissions import Permission, require_any
+from wms.domain.printing import LabelKind
+from wms.domain.shipping import (
+    DocumentType,
+    grams_as_kg,
+    mask_address,
+    mask_name,
+    mask_phone,
+)
+from wms.errors import (
+    OrderStateInvalid,
+)
+from wms.models import (
+    Handover,
+    SalesOrder,
+    User,
+)
+from wms.services.print_queue import PrintJobView
+from wms.services.shipping_common import (
+    find_order,
+    handover_of,
+)
+from wms.services.stations import print_label
+
+
+@dataclass(frozen=True)
+class ParcelWeight:
+    """A parcel's weight in whole grams and as kilograms with three decimals."""
+
+    grams: int
+    kg: str
+    unit: str = "kg"
+
+
+@dataclass(frozen=True)
+class ShippingLabelData:
+    """What the shipping label shows: carrier, tracking number, weight, masked recipient."""
+
+    order_number: str
+    carrier: str
+    tracking_number: str
+    recipient_name: str
+    recipient_phone: str
+    recipient_address: str
+    weight: ParcelWeight
+    weight_source: str
+    shipped_at: datetime
+
+
+def label_data(order: SalesOrder, handover: Handover) -> dict[str, str]:
+    """The shipping label's printed fields, the recipient masked by the domain's one rule."""
+    return {
+        "tracking": handover.tracking_number, "carrier": handover.carrier, "order": order.number,
+        "recipient_name": mask_name(order.recipient_name), "recipient_phone": mask_phone(order.recipient_phone),
+        "recipient_address": mask_address(order.recipient_address),
+    }
+
+
+def _shipped(number: str) -> tuple[SalesOrder, Handover]:
+    order = find_order(number)
+    handover = handover_of(order)
+    if handover is None:
+        raise OrderStateInvalid("The label is made at the ship step; this order has not shipped.",
+                                number=number, stage=order.stage)
+    return order, handover
+
+
+def print_shipping_label(actor: User, number: str, station: str, copies: int = 1) -> PrintJobView:
+    """Queue the parcel's label (masked recipient, tracking barcode) for a station's printer."""
+    require_any(actor.role, Permission.SHIP, Permission.VERIFY)
+    return print_label(actor, station, LabelKind.SHIPPING, label_data(*_shipped(number)), copies=copies,
+                       document=(DocumentType.SALES_ORDER.value, number))
+
+
+def shipping_label(actor: User, number: str) -> ShippingLabelData:
+    """What the label printer needs, personal data masked: carrier, tracking, weight."""
+    require_any(actor.role, Permission.SHIP, Permission.VERIFY)
+    order, handover = _shipped(number)
+    return ShippingLabelData(
+        order_number=order.number, carrier=handover.carrier, tracking_number=handover.tracking_number,
+        recipient_name=mask_name(order.recipient_name), recipient_phone=mask_phone(order.recipient_phone),
+        recipient_address=mask_address(order.recipient_address),
+        weight=ParcelWeight(handover.weight_grams, grams_as_kg(handover.weight_grams)),
+        weight_source=handover.weight_source, shipped_at=handover.shipped_at,
+    )

@@ -1,0 +1,414 @@
+"""The four steps of shipping (rule S2: count, verify, ship, deduct), each one transaction.
+
+The step table lives in ``wms.domain.shipping``; this module loads rows, asks the
+table, and writes what happened with who and when. The ship step checks the document
+(S3), the hold notices (S4) and the exchange notice (S6) inside the same transaction
+that hands the parcel over and decrements the ledger (S2 steps 3 and 4). No device is
+used inside it: the weight is read before and passed in, the label is queued in it
+and printed after the commit (``wms.services.print_queue``).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from wms.domain.locations import LocationType
+from wms.domain.permissions import Permission, require
+from wms.domain.printing import LabelKind
+from wms.domain.shipping import (
+    PICK_TASK,
+    CycleCountStatus,
+    DocumentType,
+    ExchangeAction,
+    OrderAction,
+    OrderKind,
+    OrderStatus,
+    PickTaskAction,
+    PickTaskStatus,
+    Step,
+    WeightReading,
+    WeightSource,
+    check_step_allowed,
+    check_valid_for_shipping,
+    next_order_status,
+)
+from wms.errors import (
+    InvalidInput,
+    InvalidWeight,
+    LotRequired,
+    PickTaskClosed,
+    PickTaskNotFound,
+    PickWrongItem,
+    PickWrongLocation,
+    PickWrongLot,
+    TrackingNumberTaken,
+    UnknownBarcode,
+    VerifyLotRequired,
+    VerifyTooMany,
+    VerifyWrongItem,
+    VerifyWrongLot,
+)
+from wms.extensions import db
+from wms.models import (
+    CountException,
+    CycleCountTask,
+    ExchangeNotice,
+    Handover,
+    Item,
+    Location,
+    Lot,
+    PickTask,
+    SalesOrder,
+    SalesOrderLine,
+    User,
+    VerifyScan,
+)
+from wms.models.stock import MovementKind, StockQuant
+from wms.models.types import utcnow
+from wms.services.print_queue import PrintJobView, job_view, queue_label
+from wms.services.shipping_allocation import allocate_lines
+from wms.services.shipping_common import (
+    change_exchange_notice,
+    check_exchange,
+    find_order,
+    holds_covering,
+    pass_hold_gate,
+    record_step,
+    release_reservation,
+)
+from wms.services.shipping_labels import label_data
+from wms.services.stations import find_station
+from wms.services.stock import Place, StockChange, post_movement, resolve_item_id, resolve_item_ids, virtual_location
+from wms.services.uow import run_in_transaction
+
+quants = StockQuant.__table__
+
+
+
+
+# --- step 1: count (盘点) -------------------------------------------------------------
+
+
+def confirm_count(
+    actor: User, task_id: int, *, location: str, item: str, counted_quantity: int, lot: str | None = None,
+) -> dict:
+    """S2 step 1: at the bin, scan bin then item, and confirm the quantity there.
+
+    The count must equal the book quantity of that lot in that bin; a difference opens a
+    count exception and a cycle-count task, and the line is re-allocated elsewhere or,
+    when nothing else is free, held short (never shipped short).
+    """
+    require(actor.role, Permission.PICK)
+    if not isinstance(counted_quantity, int) or isinstance(counted_quantity, bool) or counted_quantity < 0:
+        raise InvalidInput("The counted quantity is a whole number, 0 or more.", field="counted_quantity")
+
+    def use_case() -> dict:
+        task = db.session.get(PickTask, task_id)
+        if task is None:
+            raise PickTaskNotFound(task_id=task_id)
+        order = db.session.execute(
+            sa.select(SalesOrder).where(SalesOrder.id == task.order_id)
+            .with_for_update().execution_options(populate_existing=True)
+        ).scalar_one()
+        db.session.refresh(task)
+        if order.status != OrderStatus.APPROVED:
+            check_valid_for_shipping(order.status, [])
+        check_step_allowed(order.stage, Step.COUNT)
+        if not PICK_TASK.allows(task.status, PickTaskAction.COUNT):
+            raise PickTaskClosed(task_id=task_id, status=task.status,
+                                 expected=PICK_TASK.states_allowing(PickTaskAction.COUNT))
+        bin_ = db.session.get(Location, task.location_id)
+        if location.strip() != bin_.code:
+            raise PickWrongLocation(expected=bin_.code, scanned=location)
+        try:
+            scanned_item = resolve_item_id(item)
+        except UnknownBarcode:
+            raise PickWrongItem(scanned=item) from None
+        if scanned_item != task.item_id:
+            raise PickWrongItem(scanned=item)
+        lot_row = db.session.get(Lot, task.lot_id)
+        item_row = db.session.get(Item, task.item_id)
+        if lot is not None and lot.strip() != lot_row.code:
+            raise PickWrongLot(expected=lot_row.code, scanned=lot)
+        if lot is None and item_row.lot_tracked:
+            raise LotRequired("Scan the lot of this lot-tracked item.", lots=[lot_row.code])
+        book = db.session.execute(
+            sa.select(quants.c.quantity).where(quants.c.id == task.quant_id)
+        ).scalar_one()
+        now = utcnow()
+        task.counted_quantity, task.counted_by, task.counted_at = counted_quantity, actor.id, now
+        result: dict = {"task_id": task.id, "book_quantity": book, "counted_quantity": counted_quantity}
+        if counted_quantity == book:
+            task.status = PICK_TASK.next(task.status, PickTaskAction.COUNT).value
+            result["status"] = task.status
+        else:
+            result.update(_count_exception(actor, order, task, book, counted_quantity))
+        result["count_complete"] = _finish_count_if_done(order, actor)
+        result["stage"] = order.stage
+        return result
+
+    return run_in_transaction(use_case)
+
+
+def _count_exception(actor: User, order: SalesOrder, task: PickTask, book: int, counted: int) -> dict:
+    """A count difference: free the task, ask for a cycle count, re-allocate or hold."""
+    task.status = PICK_TASK.next(task.status, PickTaskAction.REPORT_DIFFERENCE).value
+    release_reservation(task.quant_id, task.quantity)
+    line = db.session.get(SalesOrderLine, task.line_id)
+    line.allocated -= task.quantity
+    exception = CountException(
+        order_id=order.id, task_id=task.id, item_id=task.item_id, lot_id=task.lot_id,
+        location_id=task.location_id, book_quantity=book, counted_quantity=counted,
+        resolution="held", user_id=actor.id, at=utcnow(),
+    )
+    db.session.add(exception)
+    db.session.flush()
+    already = db.session.execute(
+        sa.select(CycleCountTask.id).where(
+            CycleCountTask.location_id == task.location_id, CycleCountTask.item_id == task.item_id,
+            CycleCountTask.status == CycleCountStatus.OPEN)
+    ).first()
+    if not already:
+        db.session.add(CycleCountTask(
+            location_id=task.location_id, item_id=task.item_id, status=CycleCountStatus.OPEN.value,
+            reason=f"Count difference on {order.number}: book {book}, counted {counted}",
+            count_exception_id=exception.id,
+        ))
+        db.session.flush()
+    report = allocate_lines(order, [line])
+    exception.resolution = "reallocated" if report.fully_allocated else "held"
+    return {"status": "exception", "count_exception_id": exception.id, "resolution": exception.resolution,
+            "short": report.shortage}
+
+
+def _finish_count_if_done(order: SalesOrder, actor: User) -> bool:
+    still_open = db.session.execute(
+        sa.select(PickTask.id).where(PickTask.order_id == order.id, PickTask.status == PickTaskStatus.OPEN)
+        .limit(1)
+    ).first()
+    if still_open or any(line.allocated < line.quantity for line in order.lines):
+        return False
+    record_step(order, Step.COUNT, actor)
+    return True
+
+
+# --- step 2: verify (核对) ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Scan:
+    """One verify scan: an item code, its lot when several are on the document, a quantity."""
+
+    item: str
+    quantity: int = 1
+    lot: str | None = None
+
+
+def verify_scan(actor: User, number: str, *, item: str, quantity: int, lot: str | None = None) -> dict:
+    """S2 step 2: one scan checked against the document: item, lot and quantity exactly.
+
+    A wrong item, a wrong lot and too many units are refused with distinct codes; the
+    step completes when every counted unit has been scanned.
+    """
+    return verify_scans(actor, number, [Scan(item, quantity, lot)])
+
+
+def verify_scans(actor: User, number: str, scans: list[Scan]) -> dict:
+    """S2 step 2 for a batch of scans (a packing station's parcel): all or none accepted."""
+    require(actor.role, Permission.VERIFY)
+    for scan in scans:
+        if not isinstance(scan.quantity, int) or isinstance(scan.quantity, bool) or scan.quantity <= 0:
+            raise InvalidInput("Quantities are positive whole numbers.", field="quantity")
+    if not scans:
+        raise InvalidInput("Send at least one scan.", field="scans")
+
+    def use_case() -> dict:
+        order = find_order(number, lock=True)
+        if order.status != OrderStatus.APPROVED:
+            check_valid_for_shipping(order.status, [])
+        check_step_allowed(order.stage, Step.VERIFY)
+        expected, scanned = _verify_tally(order)
+        lots_of: dict[int, dict[int, int]] = defaultdict(dict)
+        for (item_id, lot_id), qty in expected.items():
+            lots_of[item_id][lot_id] = qty
+        rows = []
+        now = utcnow()
+        codes = resolve_item_ids([scan.item for scan in scans], must_exist=False)
+        lot_codes = _lot_ids_of(lots_of)
+        for index, scan in enumerate(scans):
+            item_id, lot_id = _check_scan(scan, lots_of, scanned, index, codes, lot_codes)
+            scanned[(item_id, lot_id)] = scanned.get((item_id, lot_id), 0) + scan.quantity
+            rows.append(dict(order_id=order.id, item_id=item_id, lot_id=lot_id, quantity=scan.quantity,
+                             user_id=actor.id, at=now))
+        db.session.execute(sa.insert(VerifyScan), rows)
+        complete = scanned == expected
+        if complete:
+            record_step(order, Step.VERIFY, actor)
+        db.session.flush()
+        return {"number": order.number, "complete": complete, "stage": order.stage,
+                "remaining": sum(expected.values()) - sum(scanned.values())}
+
+    return run_in_transaction(use_case)
+
+
+def _check_scan(scan: Scan, lots_of: dict, scanned: dict, index: int, codes: dict[str, int],
+                lot_codes: dict[tuple[int, str], int]) -> tuple[int, int]:
+    """The (item, lot) a scan counts for, or the refusal that says what is wrong."""
+    item_id = codes.get(scan.item.strip())
+    if item_id is None:
+        raise VerifyWrongItem(scanned=scan.item, scan=index)
+    lots = lots_of.get(item_id)
+    if not lots:
+        raise VerifyWrongItem(scanned=scan.item, scan=index)
+    if scan.lot is not None:
+        lot_id = lot_codes.get((item_id, scan.lot.strip()))
+        if lot_id not in lots:
+            raise VerifyWrongLot(scanned=scan.lot, expected=_lot_codes(lots), scan=index)
+    elif len(lots) == 1:
+        lot_id = next(iter(lots))
+    else:
+        raise VerifyLotRequired(lots=_lot_codes(lots), scan=index)
+    already = scanned.get((item_id, lot_id), 0)
+    if already + scan.quantity > lots[lot_id]:
+        raise VerifyTooMany(expected=lots[lot_id], already_scanned=already, scanned=scan.quantity, scan=index)
+    return item_id, lot_id
+
+
+def _lot_ids_of(lots_of: dict[int, dict[int, int]]) -> dict[tuple[int, str], int]:
+    """(item id, lot code) -> lot id for the lots on the document."""
+    lot_ids = [lot_id for lots in lots_of.values() for lot_id in lots]
+    result: dict[tuple[int, str], int] = {}
+    for start in range(0, len(lot_ids), 500):
+        for lot_id, item_id, code in db.session.execute(
+            sa.select(Lot.id, Lot.item_id, Lot.code).where(Lot.id.in_(lot_ids[start:start + 500]))
+        ):
+            result[(item_id, code)] = lot_id
+    return result
+
+
+def _verify_tally(order: SalesOrder) -> tuple[dict, dict]:
+    expected: dict[tuple[int, int], int] = defaultdict(int)
+    for item_id, lot_id, qty in db.session.execute(
+        sa.select(PickTask.item_id, PickTask.lot_id, PickTask.quantity)
+        .where(PickTask.order_id == order.id, PickTask.status == PickTaskStatus.COUNTED)
+    ):
+        expected[(item_id, lot_id)] += qty
+    scanned: dict[tuple[int, int], int] = defaultdict(int)
+    for item_id, lot_id, qty in db.session.execute(
+        sa.select(VerifyScan.item_id, VerifyScan.lot_id, VerifyScan.quantity)
+        .where(VerifyScan.order_id == order.id)
+    ):
+        scanned[(item_id, lot_id)] += qty
+    return dict(expected), dict(scanned)
+
+
+def _lot_codes(lot_ids) -> list[str]:
+    return sorted(db.session.execute(sa.select(Lot.code).where(Lot.id.in_(list(lot_ids)))).scalars())
+
+
+# --- steps 3 and 4: ship (发货) and deduct (减数), one transaction ---------------------
+
+
+@dataclass
+class ShipResult:
+    """What the ship step did: the order's state, the ledger movement, the parcel's weight
+    and the label job queued for the station's printer (None without a printer)."""
+
+    number: str
+    status: str
+    stage: str
+    movement_id: str
+    shipped_at: datetime
+    weight_grams: int
+    weight_source: str
+    weighed_at: datetime
+    station: str | None
+    label_job: PrintJobView | None = None
+
+
+def ship_order(
+    actor: User, number: str, *, carrier: str, tracking_number: str, reading: WeightReading,
+    shipper_signature: str, carrier_signature: str, label_station: str | None = None,
+) -> ShipResult:
+    """S2 steps 3 and 4: hand over with both signatures, and deduct, atomically.
+
+    Inside this one transaction: the order row is locked, the S4 gate is passed, the
+    document is checked (S3) with the holds then in force (S4) and its exchange notice
+    (S6), the handover is recorded with the weight ``reading`` taken before (no device is
+    read here), the ledger is decremented from the reservations and, with a
+    ``label_station`` that has a printer, the parcel's label is queued for it (sent by
+    ``print_queue.deliver`` after the commit).
+    """
+    require(actor.role, Permission.SHIP)
+    if not isinstance(reading, WeightReading):
+        raise InvalidWeight("Give the parcel's weight or the packing station whose scale weighs it.")
+    carrier, tracking_number = carrier.strip(), tracking_number.strip()
+    for field, value in (("carrier", carrier), ("tracking_number", tracking_number),
+                         ("shipper_signature", shipper_signature), ("carrier_signature", carrier_signature)):
+        if not value or not value.strip():
+            raise InvalidInput(f"The handover needs {field.replace('_', ' ')}.", field=field)
+
+    def use_case() -> ShipResult:
+        order = find_order(number, lock=True)
+        pass_hold_gate()
+        check_valid_for_shipping(order.status, holds_covering(order))
+        check_exchange(order)
+        check_step_allowed(order.stage, Step.SHIP)
+        used = db.session.execute(
+            sa.select(Handover.id)
+            .where(Handover.carrier == carrier, Handover.tracking_number == tracking_number)
+        ).first()
+        if used:
+            raise TrackingNumberTaken(carrier=carrier, tracking_number=tracking_number)
+        now = utcnow()
+        record_step(order, Step.SHIP, actor, detail=f"{carrier} {tracking_number}")
+        handover = Handover(
+            order_id=order.id, carrier=carrier, tracking_number=tracking_number, weight_grams=reading.grams,
+            weight_source=WeightSource(reading.source).value, shipper_signature=shipper_signature.strip(),
+            carrier_signature=carrier_signature.strip(), shipped_by=actor.id, shipped_at=now,
+        )
+        db.session.add(handover)
+        movement = post_movement(actor, MovementKind.SHIP, _ship_changes(order),
+                                 document_type=DocumentType.SALES_ORDER, document_id=order.number)
+        handover.movement_id = movement.movement_id
+        record_step(order, Step.DEDUCT, actor, detail=movement.movement_id)
+        order.status = next_order_status(order.status, OrderAction.SHIP).value
+        order.closed_at = now
+        if order.kind == OrderKind.EXCHANGE:
+            change_exchange_notice(db.session.get(ExchangeNotice, order.exchange_notice_id), ExchangeAction.USE)
+        db.session.flush()
+        result = ShipResult(order.number, order.status, order.stage, movement.movement_id, now, reading.grams,
+                            handover.weight_source, reading.read_at, reading.station)
+        if label_station is not None:
+            station = find_station(label_station)
+            if station.printer_url is not None:
+                job = queue_label(station, LabelKind.SHIPPING, label_data(order, handover),
+                                  document=(DocumentType.SALES_ORDER.value, order.number), created_by=actor.id)
+                result.label_job = job_view(job)
+        return result
+
+    return run_in_transaction(use_case)
+
+
+def _ship_changes(order: SalesOrder) -> list[StockChange]:
+    tasks = db.session.execute(
+        sa.select(PickTask).where(PickTask.order_id == order.id, PickTask.status == PickTaskStatus.COUNTED)
+        .order_by(PickTask.id)
+    ).scalars().all()
+    customer = virtual_location(order.warehouse_id, LocationType.CUSTOMER)
+    places = {
+        loc.id: Place.of(loc) for loc in db.session.execute(
+            sa.select(Location).where(Location.id.in_({t.location_id for t in tasks}))
+        ).scalars()
+    }
+    merged: dict[tuple[int, int, int, int], int] = defaultdict(int)
+    for t in tasks:
+        merged[(t.item_id, t.lot_id, t.owner_id, t.location_id)] += t.quantity
+    return [
+        StockChange(item_id, lot_id, owner_id, places[location_id], customer, qty, from_reserved=True)
+        for (item_id, lot_id, owner_id, location_id), qty in merged.items()
+    ]
