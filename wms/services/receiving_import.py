@@ -25,7 +25,7 @@ from wms.models.users import User
 from wms.services.import_files import ImportLimits, read_rows
 from wms.services.receiving import create_document
 from wms.services.stock import resolve_item_id
-from wms.services.uow import transaction
+from wms.services.uow import run_in_transaction
 
 #: Accepted header spellings per field (compared lower-case, spaces stripped).
 HEADERS = {
@@ -110,9 +110,10 @@ def import_purchase_orders(actor: User, filename: str, content: bytes) -> Purcha
         raise ImportRejected("The header row lacks columns: " + ", ".join(missing) + ".",
                              rows=[{"row": header_row, "field": f, "message": "missing column"} for f in missing])
     lines = list(rows)  # read whole before the transaction; the reader stops at the row limit
-    errors: list[dict] = []
-    orders: dict[str, dict] = {}
-    with transaction():
+
+    def use_case() -> PurchaseOrderImport:
+        errors: list[dict] = []
+        orders: dict[str, dict] = {}
         suppliers = dict(db.session.execute(sa.select(Supplier.code, Supplier.id)).all())
         for row_number, row in lines:
             cell = _cells(row, columns)
@@ -171,3 +172,5 @@ def import_purchase_orders(actor: User, filename: str, content: bytes) -> Purcha
                 expected_date=order["expected_date"], external_ref=str(ref)[:64] if ref else None,
             ))
         return PurchaseOrderImport(created, sum(len(d.lines) for d in created))
+
+    return run_in_transaction(use_case)

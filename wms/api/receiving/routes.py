@@ -42,7 +42,6 @@ class InboundDocumentImport(MethodView):
     def post(self, files):
         """Import purchase orders from an ERP's CSV or XLSX export (multipart field 'file')."""
         upload = files["file"]
-        upload.stream.seek(0)  # a view retried whole reads the upload again
         return import_purchase_orders(current_user(), upload.filename or "", upload.read())
 
 

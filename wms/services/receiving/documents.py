@@ -28,7 +28,7 @@ from wms.models import Customer, Item, ItemBarcode, Owner, Supplier, Warehouse
 from wms.models.receiving import InboundDocument, InboundLine, Receipt
 from wms.models.types import utcnow
 from wms.models.users import User
-from wms.services.uow import transaction
+from wms.services.uow import run_in_transaction
 
 lines_t = InboundLine.__table__
 
@@ -52,8 +52,9 @@ def create_document(
 ) -> InboundDocument:
     """Create an open inbound document with its lines (R1: the document comes first)."""
     require(actor.role, Permission.INBOUND_DOCUMENT_WRITE)
-    with transaction():
-        number = number.strip()
+    number = number.strip()
+
+    def use_case() -> InboundDocument:
         if db.session.execute(sa.select(InboundDocument.id).where(InboundDocument.number == number)).first():
             raise AlreadyExists(f"Document {number} already exists.", field="number", value=number)
         warehouse_id = _warehouse_id(warehouse)
@@ -80,6 +81,8 @@ def create_document(
         db.session.add(document)
         db.session.flush()
         return document
+
+    return run_in_transaction(use_case)
 
 
 def _resolve_items(codes: list[str]) -> dict[str, int]:
@@ -195,7 +198,8 @@ def set_document_status(actor: User, document_id: int, status: str) -> InboundDo
         action = _STATUS_ACTIONS[DocumentStatus(status)]
     except (KeyError, ValueError):
         raise InvalidInput("A document is set to closed or cancelled.", field="status", value=status) from None
-    with transaction():
+
+    def use_case() -> InboundDocument:
         document = db.session.execute(
             sa.select(InboundDocument).where(InboundDocument.id == document_id).with_for_update()
         ).scalar_one_or_none()
@@ -214,6 +218,8 @@ def set_document_status(actor: User, document_id: int, status: str) -> InboundDo
         document.status = new_status
         document.closed_at = utcnow()
         return document
+
+    return run_in_transaction(use_case)
 
 
 def close_if_complete(document: InboundDocument) -> None:

@@ -36,7 +36,7 @@ from wms.extensions import db
 from wms.models.receiving import Inspection, Receipt, ReceiptLine
 from wms.models.types import utcnow
 from wms.models.users import User
-from wms.services.uow import transaction
+from wms.services.uow import run_in_transaction
 
 
 def sampling_rules() -> SamplingRules:
@@ -141,7 +141,8 @@ def record_inspection(actor: User, receipt_line_id: int, *, units_inspected: int
     if units_inspected < 0 or defects < 0 or defects > units_inspected or units_inspected + defects == 0:
         raise InspectionInvalid("Record at least one unit; defects cannot exceed units inspected.",
                                 units_inspected=units_inspected, defects=defects)
-    with transaction():
+
+    def use_case() -> Inspection:
         inspection, state = _line_to_inspect(receipt_line_id)
         if inspection.document_kind == DocumentKind.CUSTOMER_RETURN:
             raise InspectionInvalid("Customer returns are classified per unit (R6).")
@@ -157,12 +158,15 @@ def record_inspection(actor: User, receipt_line_id: int, *, units_inspected: int
         inspection.units_inspected, inspection.defects = total, found
         return _record(inspection, state, decision, actor)
 
+    return run_in_transaction(use_case)
+
 
 def classify_return(actor: User, receipt_line_id: int, *, resellable: int, damaged: int,
                     missing_parts: int) -> Inspection:
     """R6: the per-unit result of a customer return; resellable to stock, the rest quarantined."""
     require(actor.role, Permission.RECEIPT_INSPECT)
-    with transaction():
+
+    def use_case() -> Inspection:
         inspection, state = _line_to_inspect(receipt_line_id)
         if inspection.document_kind != DocumentKind.CUSTOMER_RETURN:
             raise InspectionInvalid("Only customer returns are classified per unit (R6).")
@@ -173,3 +177,5 @@ def classify_return(actor: User, receipt_line_id: int, *, resellable: int, damag
         inspection.units_inspected = inspection.lot_quantity
         inspection.defects = decision.rejected_quantity
         return _record(inspection, state, decision, actor)
+
+    return run_in_transaction(use_case)

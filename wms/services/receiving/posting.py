@@ -40,7 +40,7 @@ from wms.models.users import User
 from wms.services.receiving.documents import close_if_complete
 from wms.services.receiving.receipts import find_receipt, wrong_state
 from wms.services.stock import Place, StockChange, post_movement, virtual_location
-from wms.services.uow import transaction
+from wms.services.uow import run_in_transaction
 from wms.services.warehouse_day import day_bounds, warehouse_today
 
 _receipt_lines = ReceiptLine.__table__
@@ -54,7 +54,8 @@ _RECORD_LINE_OUTCOME = (
 def post_receipt(actor: User, receipt_id: int) -> Receipt:
     """Post a signed, inspected receipt (R3, R9): accepted to receiving, rejected to quarantine."""
     require(actor.role, Permission.RECEIPT_POST)
-    with transaction():
+
+    def use_case() -> Receipt:
         receipt = find_receipt(receipt_id, lock=True)
         posted = step(RECEIPT, receipt.status, ReceiptAction.POST, refuse=wrong_state(
             receipt, f"Receipt {receipt.number} is {receipt.status}; only a signed, "
@@ -107,6 +108,8 @@ def post_receipt(actor: User, receipt_id: int) -> Receipt:
         db.session.flush()
         close_if_complete(document)
         return receipt
+
+    return run_in_transaction(use_case)
 
 
 def _lots_for(receipt: Receipt, document: InboundDocument, lines: list[ReceiptLine], now: datetime) -> dict:

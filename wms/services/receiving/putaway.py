@@ -21,7 +21,7 @@ from wms.extensions import db
 from wms.models import Location, Lot, MovementKind, Owner, StockQuant
 from wms.models.users import User
 from wms.services.stock import MovementResult, Place, StockChange, post_movement, resolve_item_id
-from wms.services.uow import transaction
+from wms.services.uow import run_in_transaction
 
 quants = StockQuant.__table__
 
@@ -97,7 +97,8 @@ def put_away(actor: User, *, lot_code: str, bin_code: str, item_code: str | None
              quantity: int | None = None) -> MovementResult:
     """Move a received lot from receiving to a bin, as scanned (label, then bin)."""
     require(actor.role, Permission.PUTAWAY)
-    with transaction():
+
+    def use_case() -> MovementResult:
         waiting = _waiting_in_receiving(lot_code, item_code)
         target = db.session.execute(sa.select(Location).where(Location.code == bin_code.strip())).scalar()
         if target is None:
@@ -114,3 +115,5 @@ def put_away(actor: User, *, lot_code: str, bin_code: str, item_code: str | None
                          amount)],
             document_type="putaway", document_id=lot_code.strip(),
         )
+
+    return run_in_transaction(use_case)

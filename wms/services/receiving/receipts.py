@@ -50,7 +50,7 @@ from wms.models.users import User
 from wms.services.receiving.documents import check_receivable, document_to_receive
 from wms.services.receiving.inspection import plan_inspections
 from wms.services.stock import resolve_item_id
-from wms.services.uow import transaction
+from wms.services.uow import run_in_transaction
 
 lines_t = InboundLine.__table__
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -59,7 +59,8 @@ PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 def start_receipt(actor: User, document_number: str | None, receiving_location: str | None = None) -> Receipt:
     """Open a receipt (one handover) against an open document (R1)."""
     require(actor.role, Permission.RECEIPT_RECEIVE)
-    with transaction():
+
+    def use_case() -> Receipt:
         document = document_to_receive(document_number)
         wanted = receiving_location_type(document.kind)
         stmt = sa.select(Location).where(Location.warehouse_id == document.warehouse_id,
@@ -77,6 +78,8 @@ def start_receipt(actor: User, document_number: str | None, receiving_location: 
         db.session.flush()
         receipt.number = f"RC{receipt.id:07d}"
         return receipt
+
+    return run_in_transaction(use_case)
 
 
 def get_receipt(actor: User, receipt_id: int, *, lock: bool = False) -> Receipt:
@@ -147,14 +150,15 @@ def receive_line(
     if not isinstance(quantity, int) or isinstance(quantity, bool) or quantity < 1:
         raise InvalidInput("Quantity must be a positive whole number.", field="quantity")
     packaging_ = Packaging(packaging)
-    with transaction():
+
+    def use_case() -> ReceiptLine:
         receipt = find_receipt(receipt_id)
         step(RECEIPT, receipt.status, ReceiptAction.COUNT, refuse=wrong_state(receipt))
         document = receipt.document
         check_receivable(document)
         scanned = parse_item_scan(code)
-        batch = batch or scanned.batch
-        expiry_date = expiry_date or scanned.expiry_date
+        lot_batch = batch or scanned.batch
+        lot_expiry = expiry_date or scanned.expiry_date
         line_id = db.session.execute(
             sa.select(lines_t.c.id).where(lines_t.c.document_id == document.id,
                                           lines_t.c.item_id == scanned.item_id)
@@ -167,7 +171,7 @@ def receive_line(
         existing = db.session.execute(
             sa.select(ReceiptLine).where(
                 ReceiptLine.receipt_id == receipt.id, ReceiptLine.inbound_line_id == line_id,
-                _same(ReceiptLine.batch, batch), _same(ReceiptLine.expiry_date, expiry_date),
+                _same(ReceiptLine.batch, lot_batch), _same(ReceiptLine.expiry_date, lot_expiry),
                 ReceiptLine.packaging == packaging_.value,
             ).limit(1)
         ).scalar_one_or_none()
@@ -183,7 +187,7 @@ def receive_line(
         ).scalar_one()
         line = ReceiptLine(
             receipt_id=receipt.id, line_no=(last or 0) + 1, inbound_line_id=line_id, item_id=scanned.item_id,
-            quantity=quantity, scanned_code=code[:200], batch=batch, expiry_date=expiry_date,
+            quantity=quantity, scanned_code=code[:200], batch=lot_batch, expiry_date=lot_expiry,
             packaging=packaging_.value, packaging_note=packaging_note,
             # R4: damaged outer packaging records a replacement request to the supplier.
             packaging_replacement_requested=packaging_ is not Packaging.INTACT,
@@ -191,6 +195,8 @@ def receive_line(
         db.session.add(line)
         db.session.flush()
         return line
+
+    return run_in_transaction(use_case)
 
 
 def _same(column, value):
@@ -226,7 +232,8 @@ def _forget_received(line_id: int) -> None:
 def remove_receipt_line(actor: User, receipt_line_id: int) -> Receipt:
     """Undo a mis-scan on a draft receipt; the quantity goes back to the order line."""
     require(actor.role, Permission.RECEIPT_RECEIVE)
-    with transaction():
+
+    def use_case() -> Receipt:
         line = db.session.get(ReceiptLine, receipt_line_id)
         if line is None:
             raise NotFound(f"No receipt line {receipt_line_id}.", id=receipt_line_id)
@@ -241,6 +248,8 @@ def remove_receipt_line(actor: User, receipt_line_id: int) -> Receipt:
         receipt.lines.remove(line)
         db.session.flush()
         return receipt
+
+    return run_in_transaction(use_case)
 
 
 # --- handover (R3) ----------------------------------------------------------------------
@@ -283,7 +292,8 @@ def submit_receipt(
             raise HandoverIncomplete(f"The {field} is missing (R3).", field=field)
     receiver_signature = decode_signature(receiver_signature, "receiver_signature")
     deliverer_signature = decode_signature(deliverer_signature, "deliverer_signature")
-    with transaction():
+
+    def use_case() -> Receipt:
         receipt = find_receipt(receipt_id, lock=True)
         submitted = step(RECEIPT, receipt.status, ReceiptAction.SUBMIT, refuse=wrong_state(receipt))
         if not receipt.lines:
@@ -298,3 +308,5 @@ def submit_receipt(
         plan_inspections(receipt)
         db.session.flush()
         return receipt
+
+    return run_in_transaction(use_case)
