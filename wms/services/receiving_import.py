@@ -17,14 +17,14 @@ from flask import current_app
 
 from wms.domain.permissions import Permission, require
 from wms.domain.sampling import DocumentKind
-from wms.errors import ImportRejected, UnknownBarcode
+from wms.errors import ImportRejected
 from wms.extensions import db
 from wms.models import Supplier
 from wms.models.receiving import InboundDocument
 from wms.models.users import User
 from wms.services.import_files import ImportLimits, read_rows
 from wms.services.receiving import create_document
-from wms.services.stock import resolve_item_id
+from wms.services.stock import resolve_item_ids
 from wms.services.uow import run_in_transaction
 
 #: Accepted header spellings per field (compared lower-case, spaces stripped).
@@ -115,6 +115,7 @@ def import_purchase_orders(actor: User, filename: str, content: bytes) -> Purcha
         errors: list[dict] = []
         orders: dict[str, dict] = {}
         suppliers = dict(db.session.execute(sa.select(Supplier.code, Supplier.id)).all())
+        items = resolve_item_ids((str(_cells(row, columns)("item") or "") for _, row in lines), must_exist=False)
         for row_number, row in lines:
             cell = _cells(row, columns)
             number = str(cell("number") or "").strip()
@@ -130,11 +131,7 @@ def import_purchase_orders(actor: User, filename: str, content: bytes) -> Purcha
                 problems.append(("supplier", f"unknown supplier '{_shown(supplier)}'"))
             if quantity is None or quantity < 1:
                 problems.append(("quantity", f"quantity '{_shown(cell('quantity'))}' is not a positive whole number"))
-            item_id = None
-            try:
-                item_id = resolve_item_id(item_code) if item_code else None
-            except UnknownBarcode:
-                pass
+            item_id = items.get(item_code)
             if item_id is None:
                 problems.append(("item", f"unknown item '{_shown(item_code)}'"))
             try:

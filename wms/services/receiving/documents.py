@@ -21,13 +21,13 @@ from wms.errors import (
     NoOpenDocument,
     NotFound,
     ReceiptNotEditable,
-    UnknownBarcode,
 )
 from wms.extensions import db
-from wms.models import Customer, Item, ItemBarcode, Owner, Supplier, Warehouse
+from wms.models import Customer, Owner, Supplier, Warehouse
 from wms.models.receiving import InboundDocument, InboundLine, Receipt
 from wms.models.types import utcnow
 from wms.models.users import User
+from wms.services.stock import resolve_item_ids
 from wms.services.uow import run_in_transaction
 
 lines_t = InboundLine.__table__
@@ -70,7 +70,7 @@ def create_document(
             customer_id=customer_id, owner_id=owner_row.id, external_ref=external_ref,
             expected_date=expected_date, note=note, created_by=actor.id,
         )
-        item_ids = _resolve_items([line["item"] for line in lines if not line.get("item_id")])
+        item_ids = resolve_item_ids([line["item"] for line in lines if not line.get("item_id")])
         seen: set[int] = set()
         for line_no, line in enumerate(lines, start=1):
             item_id = line.get("item_id") or item_ids[line["item"].strip()]
@@ -83,22 +83,6 @@ def create_document(
         return document
 
     return run_in_transaction(use_case)
-
-
-def _resolve_items(codes: list[str]) -> dict[str, int]:
-    """Item ids of many scanned codes (barcode, GTIN or SKU) in two queries, not two per line."""
-    wanted = {code.strip() for code in codes}
-    if not wanted:
-        return {}
-    found: dict[str, int] = dict(db.session.execute(
-        sa.select(Item.sku, Item.id).where(Item.sku.in_(wanted))).all())
-    # A barcode wins over a SKU with the same text, as in resolve_item_id.
-    found.update(db.session.execute(
-        sa.select(ItemBarcode.code, ItemBarcode.item_id).where(ItemBarcode.code.in_(wanted))).all())
-    for code in codes:
-        if code.strip() not in found:
-            raise UnknownBarcode(f"No item has the code '{code}'.", code=code)
-    return found
 
 
 def _warehouse_id(code: str | None) -> int:
