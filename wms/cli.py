@@ -152,6 +152,7 @@ class WmsGroup(FlaskGroup):
     LAZY = {
         "db": ("flask_migrate.cli:db", "Perform database migrations."),
         "devices": ("devices.cli:devices_cli", "Barcode scanners, scales and label printers."),
+        "print-queue": ("wms.print_queue_cli:print_queue_group", "Label print jobs: list, send failed ones again."),
     }
 
     def __init__(self, **kwargs) -> None:

@@ -2,13 +2,16 @@
 
 ZPL: jobs are ``^XA ... ^XZ``; ``~HS`` anywhere in the stream gets the three status
 strings. TSPL: a job ends with its ``PRINT`` line; ``ESC !?`` gets the status byte.
-On TCP a closed connection also ends a job, as on a JetDirect port.
+On TCP a closed connection also ends a job, as on a JetDirect port. ``answer_delay``
+makes a slow printer (one warming up): each status request is answered that many
+seconds late.
 """
 
 from __future__ import annotations
 
 import re
 import threading
+import time
 
 from ..errors import DeviceConfigError
 from ..printers import tspl, zpl
@@ -23,7 +26,7 @@ class PrinterSimulator(Simulator):
 
     max_jobs = 1000
 
-    def __init__(self, language: str = "zpl", transport: str = "tcp", **kwargs):
+    def __init__(self, language: str = "zpl", transport: str = "tcp", *, answer_delay: float = 0.0, **kwargs):
         if language not in ("zpl", "tspl"):
             raise DeviceConfigError("language must be zpl or tspl")
         kwargs.setdefault("scheme", "tcp")
@@ -33,6 +36,7 @@ class PrinterSimulator(Simulator):
         self.paper_out = False
         self.paused = False
         self.head_open = False
+        self.answer_delay = answer_delay
         self._buf = bytearray()
         self._job_event = threading.Condition(self._lock)
 
@@ -53,6 +57,8 @@ class PrinterSimulator(Simulator):
         while command in self._buf:
             at = self._buf.index(command)
             del self._buf[at : at + len(command)]
+            if self.answer_delay:
+                time.sleep(self.answer_delay)
             reply += self.status_reply()
         if self.language == "zpl":
             while (end := self._buf.find(b"^XZ")) >= 0:

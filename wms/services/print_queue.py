@@ -244,8 +244,24 @@ def read_job(actor: User, job_id: int) -> PrintJobView:
 def list_jobs(actor: User, station_code: str, state: str | None = None, limit: int = 100) -> list[PrintJobView]:
     """A station's print jobs, newest first, optionally in one state."""
     require(actor.role, Permission.DEVICE_USE)
+    return station_queue(station_code, state, limit)
+
+
+def station_queue(station_code: str, state: str | None = None, limit: int = 100) -> list[PrintJobView]:
+    """A station's print jobs, newest first, optionally in one state (no permission check)."""
     stmt = sa.select(PrintJob).where(PrintJob.station_code == station_code)
     if state:
         stmt = stmt.where(PrintJob.state == PrintJobState(state).value)
     jobs = db.session.execute(stmt.order_by(PrintJob.id.desc()).limit(limit)).scalars().all()
     return [job_view(job) for job in jobs]
+
+
+def pending_jobs(station_code: str | None = None) -> dict[str, list[int]]:
+    """Ids of the jobs not yet printed, by station."""
+    stmt = sa.select(PrintJob.station_code, PrintJob.id).where(PrintJob.state != PrintJobState.PRINTED)
+    if station_code:
+        stmt = stmt.where(PrintJob.station_code == station_code)
+    pending: dict[str, list[int]] = {}
+    for code, job_id in db.session.execute(stmt.order_by(PrintJob.id)):
+        pending.setdefault(code, []).append(job_id)
+    return pending
