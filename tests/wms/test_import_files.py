@@ -13,7 +13,7 @@ import pytest
 
 from tests.wms import spreadsheets as files
 from wms.errors import ImportRejected, OrderImportRejected
-from wms.services.import_files import ImportLimits, read_rows, upload_limit
+from wms.services.import_files import ImportLimits, read_rows, upload_limit, whole_number
 
 LIMITS = ImportLimits(max_rows=1000)
 ROWS = [["订单号", "收件人", "数量"], ["TB1", "李四", "2"], ["TB2", "王五", "3"]]
@@ -287,3 +287,12 @@ def test_the_refusal_is_the_callers_typed_error():
     assert refused.value.to_dict() == {
         "code": "order_import_rejected", "status": 422, "message": refused.value.message,
         "errors": {"rows": [], "reason": "compression_ratio", "limit": 100}}
+
+
+@pytest.mark.parametrize(("cell", "number"), [
+    (3, 3), (3.0, 3), ("3", 3), (" 12 ", 12), ("3.0", 3), (0, 0), (999_999_999, 999_999_999),
+    (1_000_000_000, None), ("1000000000", None), (-1, None), ("-1", None), (1.5, None), ("1.5", None),
+    ("²", None), ("", None), (None, None), (True, None), ("3e2", None),
+])
+def test_every_import_reads_a_quantity_cell_the_same_way(cell, number):
+    assert whole_number(cell) == number

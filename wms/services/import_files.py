@@ -135,6 +135,28 @@ def _checked_rows(filename: str, content: bytes, limits: ImportLimits) -> Iterat
         raise _Refused("empty", "The file has no rows.")
 
 
+#: The largest quantity a cell may hold: nine digits stay well inside the database's integer.
+MAX_WHOLE_NUMBER = 999_999_999
+
+
+def whole_number(value) -> int | None:
+    """A cell as a whole number from 0 to MAX_WHOLE_NUMBER, else None; every import reads quantities so.
+
+    A workbook's number comes as int or float (3 or 3.0), a CSV's as text ("3", or "3.0"
+    as spreadsheets write it); ``isdigit()`` alone would take '²' and thousands of digits.
+    """
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, float):
+        value = int(value) if value.is_integer() else None
+    if isinstance(value, int):
+        return value if 0 <= value <= MAX_WHOLE_NUMBER else None
+    text = str(value or "").strip()
+    if text.endswith(".0"):
+        text = text[:-2]
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= len(str(MAX_WHOLE_NUMBER)) else None
+
+
 def _blank(value) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 

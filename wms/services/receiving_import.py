@@ -22,7 +22,7 @@ from wms.extensions import db
 from wms.models import Supplier
 from wms.models.receiving import InboundDocument
 from wms.models.users import User
-from wms.services.import_files import ImportLimits, read_rows
+from wms.services.import_files import ImportLimits, read_rows, whole_number
 from wms.services.receiving import create_document
 from wms.services.stock import resolve_item_ids
 from wms.services.uow import run_in_transaction
@@ -38,7 +38,6 @@ HEADERS = {
 }
 REQUIRED = ("number", "supplier", "item", "quantity")
 NUMBER_LENGTH = InboundDocument.__table__.c.number.type.length
-MAX_QUANTITY = 999_999_999  # nine digits: well inside the database's integer
 
 
 @dataclass(frozen=True)
@@ -66,19 +65,6 @@ def _cells(row: list, columns: dict[str, int]):
         return row[index] if index is not None and index < len(row) else None
 
     return cell
-
-
-def _quantity(value) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value if value <= MAX_QUANTITY else None
-    if isinstance(value, float) and value.is_integer():
-        return int(value) if value <= MAX_QUANTITY else None
-    text = str(value or "").strip()
-    # isdigit() alone takes '²' and thousands of digits, which int() refuses.
-    whole = int(text) if text.isascii() and text.isdigit() and len(text) <= 9 else None
-    return whole if whole is None or whole <= MAX_QUANTITY else None
 
 
 def _shown(value) -> str:
@@ -121,7 +107,7 @@ def import_purchase_orders(actor: User, filename: str, content: bytes) -> Purcha
             number = str(cell("number") or "").strip()
             supplier = str(cell("supplier") or "").strip()
             item_code = str(cell("item") or "").strip()
-            quantity = _quantity(cell("quantity"))
+            quantity = whole_number(cell("quantity"))
             problems = []
             if not number:
                 problems.append(("number", "order number is empty"))

@@ -18,7 +18,7 @@ from wms.domain.permissions import Permission, require
 from wms.errors import DomainError, OrderImportRejected
 from wms.extensions import db
 from wms.models import Customer, SalesOrder, User
-from wms.services.import_files import ImportLimits, read_rows
+from wms.services.import_files import ImportLimits, read_rows, whole_number
 from wms.services.shipping import OrderLineInput, approve_order, build_order
 from wms.services.stock import resolve_item_id
 from wms.services.uow import run_in_transaction
@@ -111,7 +111,7 @@ def _group_and_check(rows: list[tuple[int, dict]]) -> tuple[OrderedDict, list[di
                 errors[field] = f"longer than {length} characters"
         quantity = None
         if record.get("quantity"):
-            quantity = _whole_number(record["quantity"])
+            quantity = whole_number(record["quantity"])
             if quantity is None or quantity <= 0:
                 errors["quantity"] = "not a positive whole number"
         if record.get("item"):
@@ -144,12 +144,3 @@ def _group_and_check(rows: list[tuple[int, dict]]) -> tuple[OrderedDict, list[di
         })
         order["lines"].append(OrderLineInput(record["item"], quantity))
     return orders, problems
-
-
-def _whole_number(text: str) -> int | None:
-    text = text.strip()
-    if text.endswith(".0"):  # spreadsheets write 3 as 3.0
-        text = text[:-2]
-    # isdigit() alone takes '²' and thousands of digits, which int() refuses; nine
-    # digits stay well inside the database's integer.
-    return int(text) if text.isascii() and text.isdigit() and len(text) <= 9 else None
