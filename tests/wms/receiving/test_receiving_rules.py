@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from tests.factories import GTIN_1
 from tests.wms.receiving.helpers import HANDOVER, SIGNATURE, make_document, new_supplier, receive, run_lot
 from wms.errors import (
+    CheckDigitWrong,
     DocumentNotOpen,
     HandoverIncomplete,
     InspectionInvalid,
@@ -170,6 +171,17 @@ def test_gs1_scan_fills_batch_and_expiry(ctx, world):
     receiving.post_receipt(world.user("clerk"), receipt.id)
     lot = db.session.get(Lot, receiving.get_receipt(world.user("clerk"), receipt.id).lines[0].lot_id)
     assert (lot.code, lot.expiry_date) == ("B2026X", date(2027, 11, 30))
+
+
+def test_a_gs1_scan_with_a_wrong_check_digit_is_a_misread_and_counts_nothing(ctx, world):
+    document = make_document(world, {"SKU-1": 10})
+    receipt = receiving.start_receipt(world.user("receiver"), document.number)
+    wrong = GTIN_1[:-1] + str((int(GTIN_1[-1]) + 1) % 10)
+    for code in (f"(01)0{wrong}(10)B2026X", f"]C101{'0' + wrong}10B2026X", wrong):
+        with pytest.raises(CheckDigitWrong) as refused:
+            receiving.receive_line(world.user("receiver"), receipt.id, code=code, quantity=1)
+        assert refused.value.code == "gs1_check_digit"
+    assert received(document) == 0
 
 
 def decide_all(world, receipt_id: int) -> None:
