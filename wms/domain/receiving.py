@@ -17,13 +17,15 @@ that error with the states the step needs (``expected``).
 
 from __future__ import annotations
 
+import base64
+import binascii
 from collections.abc import Callable
 from enum import StrEnum
 
 from wms.domain.locations import LocationType
 from wms.domain.sampling import DocumentKind, Outcome
 from wms.domain.transitions import TransitionTable
-from wms.errors import DomainError, IllegalTransition, InvalidInput
+from wms.errors import DomainError, HandoverIncomplete, IllegalTransition, InvalidInput
 
 
 class DocumentStatus(StrEnum):
@@ -153,6 +155,37 @@ def receiving_location_type(kind: str) -> LocationType:
 def storage_location_type(owner_kind: str) -> LocationType:
     """R7: a consignor's stock is stored only in consignment locations, own stock never there."""
     return LocationType.CONSIGNMENT if owner_kind == "consignor" else LocationType.STORAGE
+
+
+# --- the handover (R3) ------------------------------------------------------------------------
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+def check_handover(*, delivery_note: str, receiver_name: str, deliverer_name: str) -> None:
+    """R3: the supplier's delivery-note number and both sides' names are recorded at handover."""
+    for field, value in (("delivery_note", delivery_note), ("receiver_name", receiver_name),
+                         ("deliverer_name", deliverer_name)):
+        if not value or not value.strip():
+            raise HandoverIncomplete(f"The {field} is missing (R3).", field=field)
+
+
+def check_signature(value: str | None, field: str, limit: int) -> str:
+    """R3: a signature is a base64 PNG of at most ``limit`` bytes (a data: URL prefix is dropped)."""
+    if not value:
+        raise HandoverIncomplete(f"The {field} is missing (R3).", field=field)
+    text = value.split(",", 1)[1] if value.startswith("data:") else value
+    if len(text) > (limit * 4) // 3 + 4:  # refused before decoding what cannot fit
+        raise HandoverIncomplete(f"The {field} is larger than {limit} bytes.", field=field, limit=limit)
+    try:
+        raw = base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        raise HandoverIncomplete(f"The {field} is not base64.", field=field) from None
+    if not raw.startswith(PNG_MAGIC):
+        raise HandoverIncomplete(f"The {field} is not a PNG image.", field=field)
+    if len(raw) > limit:
+        raise HandoverIncomplete(f"The {field} is larger than {limit} bytes.", field=field, limit=limit)
+    return text
 
 
 def lot_code(receipt_number: str, line_no: int, batch: str | None) -> str:

@@ -278,6 +278,19 @@ class InspectionDecision:
         return self.required_units
 
 
+def add_inspection_round(*, lot_quantity: int, inspected: int, defects: int, units_inspected: int,
+                         new_defects: int) -> tuple[int, int]:
+    """Units inspected and defects after one more round (rounds add up); impossible figures refused."""
+    if units_inspected < 0 or new_defects < 0 or new_defects > units_inspected or units_inspected + new_defects == 0:
+        raise InspectionInvalid("Record at least one unit; defects cannot exceed units inspected.",
+                                units_inspected=units_inspected, defects=new_defects)
+    total, found = inspected + units_inspected, defects + new_defects
+    if total > lot_quantity:
+        raise InspectionInvalid(f"Only {lot_quantity} units are in the lot; {total} inspected is not possible.",
+                                lot_quantity=lot_quantity, units_inspected=total)
+    return total, found
+
+
 def evaluate_inspection(
     *,
     lot_quantity: int,

@@ -1,4 +1,4 @@
-"""Receiving's pure rules (R1, R6, R7, R8, put-away): no database, no app."""
+"""Receiving's pure rules (R1, R3, R5, R6, R7, R8, put-away): no database, no app."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ from wms.domain.locations import LocationType
 from wms.domain.putaway import EMPTIEST, HOLDS_ITEM, BinCandidate, BinChoice, choose_bin
 from wms.domain.receiving import (
     ReceiptLineState,
+    check_handover,
     check_parties,
+    check_signature,
     defect_rate_percent,
     lot_code,
     receipt_line_state,
@@ -16,8 +18,8 @@ from wms.domain.receiving import (
     storage_location_type,
     waiting_for,
 )
-from wms.domain.sampling import DocumentKind, Outcome, classify_returned_units
-from wms.errors import InspectionInvalid, InvalidInput
+from wms.domain.sampling import DocumentKind, Outcome, add_inspection_round, classify_returned_units
+from wms.errors import HandoverIncomplete, InspectionInvalid, InvalidInput
 
 # --- R6: customer returns, unit by unit -------------------------------------------------------
 
@@ -111,3 +113,34 @@ def test_r5_defect_rates_are_shown_to_two_decimals_without_floats():
     assert defect_rate_percent(53, 80) == "66.25"
     assert defect_rate_percent(1, 3) == "33.33"
     assert defect_rate_percent(0, 0) is None
+
+
+# --- R3 handover, R5 inspection rounds ----------------------------------------------------------
+
+PNG_1X1 = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="
+
+
+@pytest.mark.parametrize("field", ["delivery_note", "receiver_name", "deliverer_name"])
+def test_r3_the_handover_names_its_delivery_note_and_both_sides(field):
+    handover = dict(delivery_note="DN-1", receiver_name="王收货", deliverer_name="李送货") | {field: "  "}
+    with pytest.raises(HandoverIncomplete) as refused:
+        check_handover(**handover)
+    assert refused.value.details == {"field": field}
+
+
+def test_r3_a_signature_is_a_small_base64_png():
+    assert check_signature(PNG_1X1, "receiver_signature", 1024) == PNG_1X1
+    assert check_signature("data:image/png;base64," + PNG_1X1, "receiver_signature", 1024) == PNG_1X1
+    for value, limit in [("", 1024), ("***", 1024), ("aGVsbG8=", 1024), (PNG_1X1, 40)]:
+        with pytest.raises(HandoverIncomplete) as refused:
+            check_signature(value, "deliverer_signature", limit)
+        assert refused.value.details["field"] == "deliverer_signature"
+
+
+def test_r5_inspection_rounds_add_up_within_the_lot():
+    assert add_inspection_round(lot_quantity=10, inspected=2, defects=1, units_inspected=3,
+                                new_defects=0) == (5, 1)
+    for units, defects, before in [(0, 0, 0), (1, 2, 0), (-1, 0, 0), (3, 0, 8)]:
+        with pytest.raises(InspectionInvalid):
+            add_inspection_round(lot_quantity=10, inspected=before, defects=0, units_inspected=units,
+                                 new_defects=defects)

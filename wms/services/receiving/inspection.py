@@ -27,6 +27,7 @@ from wms.domain.sampling import (
     LotResult,
     Outcome,
     SamplingRules,
+    add_inspection_round,
     classify_returned_units,
     evaluate_inspection,
     plan_sample,
@@ -138,19 +139,14 @@ def _record(inspection: Inspection, state: ReceiptLineState, decision: Inspectio
 def record_inspection(actor: User, receipt_line_id: int, *, units_inspected: int, defects: int) -> Inspection:
     """Add inspected units and defects found; expands the sample or decides the lot (R5, R7)."""
     require(actor.role, Permission.RECEIPT_INSPECT)
-    if units_inspected < 0 or defects < 0 or defects > units_inspected or units_inspected + defects == 0:
-        raise InspectionInvalid("Record at least one unit; defects cannot exceed units inspected.",
-                                units_inspected=units_inspected, defects=defects)
 
     def use_case() -> Inspection:
         inspection, state = _line_to_inspect(receipt_line_id)
         if inspection.document_kind == DocumentKind.CUSTOMER_RETURN:
             raise InspectionInvalid("Customer returns are classified per unit (R6).")
-        total, found = inspection.units_inspected + units_inspected, inspection.defects + defects
-        if total > inspection.lot_quantity:
-            raise InspectionInvalid(
-                f"Only {inspection.lot_quantity} units are in the lot; {total} inspected is not possible.",
-                lot_quantity=inspection.lot_quantity, units_inspected=total)
+        total, found = add_inspection_round(
+            lot_quantity=inspection.lot_quantity, inspected=inspection.units_inspected,
+            defects=inspection.defects, units_inspected=units_inspected, new_defects=defects)
         decision = evaluate_inspection(
             lot_quantity=inspection.lot_quantity, sample_size=inspection.sample_size, inspected=total,
             defects=found, zero_tolerance=inspection.zero_tolerance, rules=sampling_rules(),

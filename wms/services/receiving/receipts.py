@@ -11,8 +11,6 @@ last line of defence. A receipt's status changes only through
 
 from __future__ import annotations
 
-import base64
-import binascii
 from dataclasses import dataclass
 from datetime import date
 
@@ -27,13 +25,14 @@ from wms.domain.receiving import (
     RECEIPT_LINE,
     ReceiptAction,
     ReceiptLineAction,
+    check_handover,
+    check_signature,
     receipt_line_state,
     receiving_location_type,
     step,
 )
 from wms.domain.sampling import Packaging
 from wms.errors import (
-    HandoverIncomplete,
     InvalidInput,
     ItemNotOnDocument,
     NotFound,
@@ -53,7 +52,6 @@ from wms.services.stock import resolve_item_id
 from wms.services.uow import run_in_transaction
 
 lines_t = InboundLine.__table__
-PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
 def start_receipt(actor: User, document_number: str | None, receiving_location: str | None = None) -> Receipt:
@@ -256,22 +254,8 @@ def remove_receipt_line(actor: User, receipt_line_id: int) -> Receipt:
 
 
 def decode_signature(value: str | None, field: str) -> str:
-    """Check a base64 PNG signature within the size limit; returns it as given."""
-    if not value:
-        raise HandoverIncomplete(f"The {field} is missing (R3).", field=field)
-    limit = current_app.config.get("RECEIVING_SIGNATURE_MAX_BYTES", 64 * 1024)
-    text = value.split(",", 1)[1] if value.startswith("data:") else value
-    if len(text) > (limit * 4) // 3 + 4:
-        raise HandoverIncomplete(f"The {field} is larger than {limit} bytes.", field=field, limit=limit)
-    try:
-        raw = base64.b64decode(text, validate=True)
-    except (binascii.Error, ValueError):
-        raise HandoverIncomplete(f"The {field} is not base64.", field=field) from None
-    if not raw.startswith(PNG_MAGIC):
-        raise HandoverIncomplete(f"The {field} is not a PNG image.", field=field)
-    if len(raw) > limit:
-        raise HandoverIncomplete(f"The {field} is larger than {limit} bytes.", field=field, limit=limit)
-    return text
+    """Check a base64 PNG signature within this installation's size limit (R3); returns it as given."""
+    return check_signature(value, field, current_app.config.get("RECEIVING_SIGNATURE_MAX_BYTES", 64 * 1024))
 
 
 def submit_receipt(
@@ -286,10 +270,7 @@ def submit_receipt(
 ) -> Receipt:
     """Sign the handover (R3) and plan the inspection of every line (R4, R5, R6, R7)."""
     require(actor.role, Permission.RECEIPT_RECEIVE)
-    for field, value in (("delivery_note", delivery_note), ("receiver_name", receiver_name),
-                         ("deliverer_name", deliverer_name)):
-        if not value or not value.strip():
-            raise HandoverIncomplete(f"The {field} is missing (R3).", field=field)
+    check_handover(delivery_note=delivery_note, receiver_name=receiver_name, deliverer_name=deliverer_name)
     receiver_signature = decode_signature(receiver_signature, "receiver_signature")
     deliverer_signature = decode_signature(deliverer_signature, "deliverer_signature")
 
