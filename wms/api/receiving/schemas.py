@@ -6,11 +6,15 @@ from flask_smorest.fields import Upload
 from marshmallow import Schema, fields, validate
 
 from wms.api.schemas import Code, Quantity, ScannedCode
-from wms.domain.receiving import DocumentStatus, ReceiptLineState
-from wms.domain.sampling import DocumentKind, Packaging
+from wms.domain.receiving import DocumentStatus, ReceiptLineState, ReceiptStatus
+from wms.domain.sampling import DocumentKind, InspectionState, Outcome, Packaging
 
-KINDS = [k.value for k in DocumentKind]
 PACKAGING = [p.value for p in Packaging]
+
+
+def one_of(enum) -> validate.OneOf:
+    """The values of a state or kind enum: what a dumped field may hold, listed in OpenAPI."""
+    return validate.OneOf([member.value for member in enum])
 Count = lambda **kw: fields.Int(strict=True, validate=validate.Range(min=0, max=10**9), **kw)  # noqa: E731
 
 
@@ -23,7 +27,7 @@ class InboundDocumentInSchema(Schema):
     """A new inbound document (R1): PO, customer return, return to vendor or consignment."""
 
     number = Code(required=True, metadata={"description": "Document number, printed as its barcode"})
-    kind = fields.Str(required=True, validate=validate.OneOf(KINDS))
+    kind = fields.Str(required=True, validate=one_of(DocumentKind))
     supplier = Code(load_default=None, metadata={"description": "Supplier code (PO, return to vendor)"})
     customer = Code(load_default=None, metadata={"description": "Customer code (customer return)"})
     owner = Code(load_default=None, metadata={"description": "Owner code; a consignor for consignment"})
@@ -49,8 +53,8 @@ class InboundLineSchema(Schema):
 class InboundDocumentSchema(Schema):
     id = fields.Int()
     number = fields.Str()
-    kind = fields.Str()
-    status = fields.Str()
+    kind = fields.Str(validate=one_of(DocumentKind))
+    status = fields.Str(validate=one_of(DocumentStatus))
     warehouse_id = fields.Int()
     supplier_id = fields.Int(allow_none=True)
     customer_id = fields.Int(allow_none=True)
@@ -64,8 +68,8 @@ class InboundDocumentSchema(Schema):
 
 
 class InboundDocumentListArgsSchema(Schema):
-    status = fields.Str(load_default=None, validate=validate.OneOf([s.value for s in DocumentStatus]))
-    kind = fields.Str(load_default=None, validate=validate.OneOf(KINDS))
+    status = fields.Str(load_default=None, validate=one_of(DocumentStatus))
+    kind = fields.Str(load_default=None, validate=one_of(DocumentKind))
     supplier_id = fields.Int(load_default=None)
     number = fields.Str(load_default=None)
 
@@ -84,8 +88,8 @@ class InboundImportFileSchema(Schema):
 class InboundDocumentSummarySchema(Schema):
     id = fields.Int()
     number = fields.Str()
-    kind = fields.Str()
-    status = fields.Str()
+    kind = fields.Str(validate=one_of(DocumentKind))
+    status = fields.Str(validate=one_of(DocumentStatus))
     supplier_id = fields.Int(allow_none=True)
     expected_date = fields.Date(allow_none=True)
 
@@ -127,11 +131,11 @@ class HandoverSchema(Schema):
 class InspectionSchema(Schema):
     id = fields.Int()
     receipt_line_id = fields.Int()
-    document_kind = fields.Str()
+    document_kind = fields.Str(validate=one_of(DocumentKind))
     supplier_id = fields.Int(allow_none=True)
     item_id = fields.Int()
     lot_quantity = fields.Int()
-    state = fields.Str(metadata={"description": "normal, reduced, tightened or full"})
+    state = fields.Str(validate=one_of(InspectionState), metadata={"description": "How strictly it is sampled (R5)"})
     rate_percent = fields.Int()
     sample_size = fields.Int()
     reason = fields.Str()
@@ -140,7 +144,7 @@ class InspectionSchema(Schema):
     defects = fields.Int()
     expanded = fields.Bool()
     remaining_units = fields.Int()
-    outcome = fields.Str()
+    outcome = fields.Str(validate=one_of(Outcome))
     decision_reason = fields.Str(allow_none=True)
     accepted_quantity = fields.Int(allow_none=True)
     rejected_quantity = fields.Int(allow_none=True)
@@ -154,11 +158,11 @@ class ReceiptLineSchema(Schema):
     item_id = fields.Int()
     sku = fields.Str(attribute="item.sku")
     quantity = fields.Int()
-    state = fields.Str(metadata={"description": " -> ".join(s.value for s in ReceiptLineState)
-                                 + " (accepted or rejected by its inspection)"})
+    state = fields.Str(validate=one_of(ReceiptLineState),
+                       metadata={"description": "counted, then its inspection's outcome, then posted"})
     batch = fields.Str(allow_none=True)
     expiry_date = fields.Date(allow_none=True)
-    packaging = fields.Str()
+    packaging = fields.Str(validate=validate.OneOf(PACKAGING))
     packaging_replacement_requested = fields.Bool()
     packaging_note = fields.Str(allow_none=True)
     resellable = fields.Int(allow_none=True)
@@ -176,8 +180,8 @@ class ReceiptSchema(Schema):
     number = fields.Str()
     document_id = fields.Int()
     document_number = fields.Str(attribute="document.number")
-    document_kind = fields.Str(attribute="document.kind")
-    status = fields.Str()
+    document_kind = fields.Str(attribute="document.kind", validate=one_of(DocumentKind))
+    status = fields.Str(validate=one_of(ReceiptStatus))
     receiving_location_id = fields.Int()
     delivery_note = fields.Str(allow_none=True)
     receiver_name = fields.Str(allow_none=True)
@@ -211,11 +215,11 @@ class UnpostedArgsSchema(Schema):
 class UnpostedReceiptSchema(Schema):
     id = fields.Int()
     number = fields.Str()
-    status = fields.Str()
+    status = fields.Str(validate=one_of(ReceiptStatus))
     created_at = fields.DateTime()
     delivery_note = fields.Str(allow_none=True)
     document_number = fields.Str()
-    document_kind = fields.Str()
+    document_kind = fields.Str(validate=one_of(DocumentKind))
     waiting_for = fields.Str()
 
 
@@ -265,7 +269,7 @@ class SupplierQualitySchema(Schema):
     supplier_id = fields.Int()
     supplier_code = fields.Str()
     supplier_name = fields.Str()
-    state = fields.Str()
+    state = fields.Str(validate=one_of(InspectionState))
     rate_percent = fields.Int()
     reason = fields.Str()
     lots_considered = fields.Int()
