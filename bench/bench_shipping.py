@@ -160,13 +160,13 @@ def run(url: str, lots: int, alloc_lines: int, ship_lines: int, bins: int) -> No
             with transaction():
                 for task in tasks:
                     lot_id = db.session.execute(
-                        sa.select(Lot.id).where(Lot.code == task["lot"], Lot.item_id == task["item_id"])
+                        sa.select(Lot.id).where(Lot.code == task.lot, Lot.item_id == task.item_id)
                     ).scalar_one()
-                    shipping.confirm_count(users["picker"], task["task_id"], location=task["location"],
-                                           item=task["sku"], counted_quantity=books[lot_id])
+                    shipping.confirm_count(users["picker"], task.task_id, location=task.location,
+                                           item=task.sku, counted_quantity=books[lot_id])
 
         timed(f"count {len(tasks):,} pick tasks (S2 step 1, one transaction)", count_all)
-        scans = [shipping.Scan(task["sku"], task["quantity"]) for task in tasks]
+        scans = [shipping.Scan(task.sku, task.quantity) for task in tasks]
         timed(f"verify {len(scans):,} scans in one batch (S2 step 2)",
               lambda: shipping.verify_scans(users["shipper"], "SHIP-1", scans))
         result, ship_seconds = timed(

@@ -15,7 +15,7 @@ from flask.cli import AppGroup
 
 @click.group("print-queue", cls=AppGroup)
 def print_queue_group() -> None:
-    """Label print jobs: list a station's queue, send failed jobs again."""
+    """Label print jobs: list, send failed ones again."""
 
 
 @print_queue_group.command("retry")

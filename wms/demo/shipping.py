@@ -67,20 +67,20 @@ def _ship(demo, number: str) -> None:
         book = db.session.execute(
             sa.select(StockQuant.quantity)
             .join(Location, Location.id == StockQuant.location_id)
-            .where(Location.code == task["location"], StockQuant.item_id == task["item_id"],
+            .where(Location.code == task.location, StockQuant.item_id == task.item_id,
                    StockQuant.lot_id == _lot_id(task))
         ).scalar_one()
-        shipping.confirm_count(picker, task["task_id"], location=task["location"], item=task["sku"],
-                               lot=task["lot"], counted_quantity=book)
-    scans = [shipping.Scan(t["sku"], t["quantity"], t["lot"])
-             for t in shipping.order_view(demo.admin, number)["tasks"] if t["status"] == "counted"]
+        shipping.confirm_count(picker, task.task_id, location=task.location, item=task.sku,
+                               lot=task.lot, counted_quantity=book)
+    scans = [shipping.Scan(t.sku, t.quantity, t.lot)
+             for t in shipping.order_view(demo.admin, number).tasks if t.status == "counted"]
     shipping.verify_scans(shipper, number, scans)
     shipping.ship_order(shipper, number, carrier="顺丰速运", tracking_number="SF1400000000001",
                         reading=WeightReading.entered("0.860", "kg", utcnow()), shipper_signature=shipper.display_name,
                         carrier_signature="顺丰揽件员")
 
 
-def _lot_id(task: dict) -> int:
+def _lot_id(task: shipping.PickTaskRow) -> int:
     return db.session.execute(
-        sa.select(Lot.id).where(Lot.item_id == task["item_id"], Lot.code == task["lot"])
+        sa.select(Lot.id).where(Lot.item_id == task.item_id, Lot.code == task.lot)
     ).scalar_one()

@@ -13,6 +13,8 @@ from wms.services.shipping_documents import (
     READERS,
     OpenDocument,
     OrderLineInput,
+    OrderRow,
+    OrderView,
     Validity,
     approve_order,
     build_order,
@@ -25,13 +27,23 @@ from wms.services.shipping_documents import (
     validity,
 )
 from wms.services.shipping_labels import ShippingLabelData, print_shipping_label, shipping_label
-from wms.services.shipping_steps import Scan, ShipResult, confirm_count, ship_order, verify_scan, verify_scans
-from wms.services.shipping_waves import WaveView, create_wave, pick_list
+from wms.services.shipping_steps import (
+    CountResult,
+    Scan,
+    ShipResult,
+    VerifyResult,
+    confirm_count,
+    ship_order,
+    verify_scan,
+    verify_scans,
+)
+from wms.services.shipping_waves import PickTaskRow, WaveView, create_wave, pick_list
 from wms.services.warehouse_day import day_bounds, warehouse_today
 
 __all__ = [
-    "READERS", "CycleCountView", "OpenDocument", "OrderLineInput", "Scan", "ShipResult", "ShippingLabelData",
-    "Validity", "WaveView", "approve_order", "build_order", "cancel_order", "complete_cycle_count",
+    "READERS", "CountResult", "CycleCountView", "OpenDocument", "OrderLineInput", "OrderRow", "OrderView",
+    "PickTaskRow", "Scan", "ShipResult", "ShippingLabelData", "Validity", "VerifyResult", "WaveView",
+    "approve_order", "build_order", "cancel_order", "complete_cycle_count",
     "confirm_count", "create_order", "create_wave", "day_bounds", "list_cycle_counts", "list_orders",
     "open_shipping_documents", "order_view", "pick_list", "print_shipping_label", "resolve_warehouse",
     "ship_order", "shipping_label", "validity", "verify_scan", "verify_scans", "warehouse_today",

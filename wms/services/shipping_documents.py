@@ -52,11 +52,12 @@ from wms.services.shipping_common import (
     cancel_open_tasks,
     change_exchange_notice,
     check_exchange,
+    exchange_notice_of,
     find_order,
     handover_of,
     holds_covering,
 )
-from wms.services.shipping_waves import task_rows
+from wms.services.shipping_waves import PickTaskRow, task_rows
 from wms.services.stock import resolve_item_id
 from wms.services.uow import run_in_transaction
 from wms.services.warehouse_day import day_bounds, warehouse_today  # noqa: F401 (re-exported)
@@ -210,14 +211,84 @@ def validity(actor: User, number: str) -> Validity:
     return Validity(number, True, None, "The document may ship.")
 
 
-def order_view(actor: User, number: str) -> dict:
+@dataclass(frozen=True)
+class OrderLineView:
+    """A document's line: the item, the quantity ordered and how much is reserved (S1)."""
+
+    line_no: int
+    item_id: int
+    sku: str
+    item_name: str
+    quantity: int
+    allocated: int
+
+
+@dataclass(frozen=True)
+class StepRecord:
+    """One of the four steps done (S2): which, by whom, when."""
+
+    step: str
+    user: str
+    at: datetime
+    detail: str | None
+
+
+@dataclass(frozen=True)
+class HandoverView:
+    """The parcel handed over (S2 step 3): carrier, tracking number, weight, movement."""
+
+    carrier: str
+    tracking_number: str
+    weight_grams: int
+    weight_kg: str
+    weight_source: str
+    shipped_at: datetime
+    movement_id: str | None
+
+
+@dataclass(frozen=True)
+class OrderView:
+    """A shipping document with its lines, pick tasks, steps, handover and the holds on it."""
+
+    number: str
+    kind: str
+    status: str
+    stage: str
+    customer_code: str | None
+    recipient_name: str
+    recipient_phone: str | None
+    recipient_address: str | None
+    exchange_notice: str | None
+    created_at: datetime
+    approved_at: datetime | None
+    cancelled_at: datetime | None
+    lines: list[OrderLineView]
+    tasks: list[PickTaskRow]
+    steps: list[StepRecord]
+    handover: HandoverView | None
+    holds: list[str]
+
+
+@dataclass(frozen=True)
+class OrderRow:
+    """A document as listed, recipient masked."""
+
+    number: str
+    kind: str
+    status: str
+    stage: str
+    recipient_name: str
+    created_at: datetime
+
+
+def order_view(actor: User, number: str) -> OrderView:
     """A document with its lines, tasks, steps, handover and the holds that stop it."""
     require_any(actor.role, *READERS)
     order = find_order(number)
     return _order_view(order, unmasked=Permission.OUTBOUND_DOCUMENT_WRITE in permissions_of(actor.role))
 
 
-def _order_view(order: SalesOrder, *, unmasked: bool) -> dict:
+def _order_view(order: SalesOrder, *, unmasked: bool) -> OrderView:
     items = {i.id: i for i in db.session.execute(
         sa.select(Item).where(Item.id.in_([line.item_id for line in order.lines]))
     ).scalars()}
@@ -227,35 +298,28 @@ def _order_view(order: SalesOrder, *, unmasked: bool) -> dict:
     ).all()
     handover = handover_of(order)
     customer = db.session.get(Customer, order.customer_id) if order.customer_id else None
-    notice = db.session.get(ExchangeNotice, order.exchange_notice_id) if order.exchange_notice_id else None
-    return {
-        "number": order.number, "kind": order.kind, "status": order.status, "stage": order.stage,
-        "customer_code": customer.code if customer else None,
-        "recipient_name": order.recipient_name if unmasked else mask_name(order.recipient_name),
-        "recipient_phone": order.recipient_phone if unmasked else mask_phone(order.recipient_phone),
-        "recipient_address": order.recipient_address if unmasked else mask_address(order.recipient_address),
-        "exchange_notice": notice.number if notice else None,
-        "created_at": order.created_at, "approved_at": order.approved_at, "cancelled_at": order.cancelled_at,
-        "lines": [
-            {"line_no": line.line_no, "item_id": line.item_id, "sku": items[line.item_id].sku,
-             "item_name": items[line.item_id].name, "quantity": line.quantity, "allocated": line.allocated}
-            for line in order.lines
-        ],
-        "tasks": task_rows(sa.select(PickTask).where(PickTask.order_id == order.id)),
-        "steps": [
-            {"step": s.step, "user": username, "at": s.at, "detail": s.detail} for s, username in steps
-        ],
-        "handover": None if handover is None else {
-            "carrier": handover.carrier, "tracking_number": handover.tracking_number,
-            "weight_grams": handover.weight_grams, "weight_kg": grams_as_kg(handover.weight_grams),
-            "weight_source": handover.weight_source, "shipped_at": handover.shipped_at,
-            "movement_id": handover.movement_id,
-        },
-        "holds": holds_covering(order) if order.status in (OrderStatus.DRAFT, OrderStatus.APPROVED) else [],
-    }
+    notice = exchange_notice_of(order)
+    return OrderView(
+        number=order.number, kind=order.kind, status=order.status, stage=order.stage,
+        customer_code=customer.code if customer else None,
+        recipient_name=order.recipient_name if unmasked else mask_name(order.recipient_name),
+        recipient_phone=order.recipient_phone if unmasked else mask_phone(order.recipient_phone),
+        recipient_address=order.recipient_address if unmasked else mask_address(order.recipient_address),
+        exchange_notice=notice.number if notice else None,
+        created_at=order.created_at, approved_at=order.approved_at, cancelled_at=order.cancelled_at,
+        lines=[OrderLineView(line.line_no, line.item_id, items[line.item_id].sku, items[line.item_id].name,
+                             line.quantity, line.allocated) for line in order.lines],
+        tasks=task_rows(sa.select(PickTask).where(PickTask.order_id == order.id)),
+        steps=[StepRecord(s.step, username, s.at, s.detail) for s, username in steps],
+        handover=None if handover is None else HandoverView(
+            handover.carrier, handover.tracking_number, handover.weight_grams,
+            grams_as_kg(handover.weight_grams), handover.weight_source, handover.shipped_at,
+            handover.movement_id),
+        holds=holds_covering(order) if order.status in (OrderStatus.DRAFT, OrderStatus.APPROVED) else [],
+    )
 
 
-def list_orders(actor: User, filters: dict, page: int, page_size: int):
+def list_orders(actor: User, filters: dict, page: int, page_size: int) -> tuple[list[OrderRow], int]:
     """Shipping documents, newest first, filtered by status, stage or kind."""
     from wms.services.queries import paginate
 
@@ -265,8 +329,8 @@ def list_orders(actor: User, filters: dict, page: int, page_size: int):
         if filters.get(column):
             stmt = stmt.where(getattr(SalesOrder, column) == filters[column])
     orders, total = paginate(stmt, page, page_size)
-    rows = [{"number": o.number, "kind": o.kind, "status": o.status, "stage": o.stage,
-             "recipient_name": mask_name(o.recipient_name), "created_at": o.created_at} for o in orders]
+    rows = [OrderRow(o.number, o.kind, o.status, o.stage, mask_name(o.recipient_name), o.created_at)
+            for o in orders]
     return rows, total
 
 

@@ -9,6 +9,8 @@ refers to the notice by its number.
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
 
 import sqlalchemy as sa
 
@@ -29,7 +31,7 @@ from wms.services.stock import resolve_item_id
 from wms.services.uow import run_in_transaction
 
 
-def issue_exchange_notice(actor: User, *, original_order: str, reason: str, lines: list[dict]) -> dict:
+def issue_exchange_notice(actor: User, *, original_order: str, reason: str, lines: list[dict]) -> ExchangeNoticeView:
     """Issue a numbered exchange notice for a shipped order and its draft shipping document."""
     require(actor.role, Permission.OUTBOUND_DOCUMENT_WRITE)
     if not reason or not reason.strip():
@@ -37,7 +39,7 @@ def issue_exchange_notice(actor: User, *, original_order: str, reason: str, line
     if not lines:
         raise InvalidInput("An exchange notice needs at least one line.", field="lines")
 
-    def use_case() -> dict:
+    def use_case() -> ExchangeNoticeView:
         original = find_order(original_order, lock=True)
         if original.status != OrderStatus.SHIPPED or original.kind != OrderKind.SALE:
             raise ExchangeOriginalNotShipped(number=original.number, status=original.status)
@@ -96,7 +98,7 @@ def find_notice(number: str) -> ExchangeNotice:
     return notice
 
 
-def exchange_notice_view(actor: User, number: str) -> dict:
+def exchange_notice_view(actor: User, number: str) -> ExchangeNoticeView:
     """A notice with its original order and its exchange shipping document."""
     require(actor.role, Permission.OUTBOUND_DOCUMENT_WRITE)
     notice = find_notice(number)
@@ -106,11 +108,11 @@ def exchange_notice_view(actor: User, number: str) -> dict:
     return _notice_view(notice, order)
 
 
-def cancel_exchange_notice(actor: User, number: str, reason: str) -> dict:
+def cancel_exchange_notice(actor: User, number: str, reason: str) -> ExchangeNoticeView:
     """Withdraw a notice; its exchange document is cancelled and can no longer ship (S6)."""
     require(actor.role, Permission.OUTBOUND_APPROVE)
 
-    def use_case() -> dict:
+    def use_case() -> ExchangeNoticeView:
         notice = find_notice(number)
         change_exchange_notice(notice, ExchangeAction.CANCEL)
         order = db.session.execute(
@@ -123,11 +125,21 @@ def cancel_exchange_notice(actor: User, number: str, reason: str) -> dict:
     return run_in_transaction(use_case)
 
 
-def _notice_view(notice: ExchangeNotice, order: SalesOrder) -> dict:
+@dataclass(frozen=True)
+class ExchangeNoticeView:
+    """An exchange notice with its original order, its exchange document and the number
+    the returns flow (R6) receives the customer's unit against."""
+
+    number: str
+    status: str
+    reason: str
+    original_order: str
+    exchange_order: str
+    issued_at: datetime
+    return_reference: str
+
+
+def _notice_view(notice: ExchangeNotice, order: SalesOrder) -> ExchangeNoticeView:
     original = db.session.get(SalesOrder, notice.original_order_id)
-    return {
-        "number": notice.number, "status": notice.status, "reason": notice.reason,
-        "original_order": original.number, "exchange_order": order.number, "issued_at": notice.issued_at,
-        # the returns flow (R6) receives the customer's unit against this number
-        "return_reference": notice.number,
-    }
+    return ExchangeNoticeView(notice.number, notice.status, notice.reason, original.number, order.number,
+                              notice.issued_at, return_reference=notice.number)

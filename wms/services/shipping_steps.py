@@ -93,6 +93,22 @@ quants = StockQuant.__table__
 # --- step 1: count (盘点) -------------------------------------------------------------
 
 
+@dataclass
+class CountResult:
+    """S2 step 1 at one bin: the book and counted quantities and what followed; a
+    difference names its count exception and how the line was resolved."""
+
+    task_id: int
+    status: str
+    book_quantity: int
+    counted_quantity: int
+    count_complete: bool = False
+    stage: str = ""
+    count_exception_id: int | None = None
+    resolution: str | None = None
+    short: int | None = None
+
+
 def confirm_count(
     actor: User, task_id: int, *, location: str, item: str, counted_quantity: int, lot: str | None = None,
 ) -> dict:
@@ -106,7 +122,7 @@ def confirm_count(
     if not isinstance(counted_quantity, int) or isinstance(counted_quantity, bool) or counted_quantity < 0:
         raise InvalidInput("The counted quantity is a whole number, 0 or more.", field="counted_quantity")
 
-    def use_case() -> dict:
+    def use_case() -> CountResult:
         task = db.session.get(PickTask, task_id)
         if task is None:
             raise PickTaskNotFound(task_id=task_id)
@@ -141,21 +157,21 @@ def confirm_count(
         ).scalar_one()
         now = utcnow()
         task.counted_quantity, task.counted_by, task.counted_at = counted_quantity, actor.id, now
-        result: dict = {"task_id": task.id, "book_quantity": book, "counted_quantity": counted_quantity}
+        result = CountResult(task.id, task.status, book, counted_quantity)
         if counted_quantity == book:
-            task.status = PICK_TASK.next(task.status, PickTaskAction.COUNT).value
-            result["status"] = task.status
+            task.status = result.status = PICK_TASK.next(task.status, PickTaskAction.COUNT).value
         else:
-            result.update(_count_exception(actor, order, task, book, counted_quantity))
-        result["count_complete"] = _finish_count_if_done(order, actor)
-        result["stage"] = order.stage
+            _count_exception(actor, order, task, result)
+        result.count_complete = _finish_count_if_done(order, actor)
+        result.stage = order.stage
         return result
 
     return run_in_transaction(use_case)
 
 
-def _count_exception(actor: User, order: SalesOrder, task: PickTask, book: int, counted: int) -> dict:
+def _count_exception(actor: User, order: SalesOrder, task: PickTask, result: CountResult) -> None:
     """A count difference: free the task, ask for a cycle count, re-allocate or hold."""
+    book, counted = result.book_quantity, result.counted_quantity
     task.status = PICK_TASK.next(task.status, PickTaskAction.REPORT_DIFFERENCE).value
     release_reservation(task.quant_id, task.quantity)
     line = db.session.get(SalesOrderLine, task.line_id)
@@ -181,8 +197,8 @@ def _count_exception(actor: User, order: SalesOrder, task: PickTask, book: int, 
         db.session.flush()
     report = allocate_lines(order, [line])
     exception.resolution = "reallocated" if report.fully_allocated else "held"
-    return {"status": "exception", "count_exception_id": exception.id, "resolution": exception.resolution,
-            "short": report.shortage}
+    result.status, result.count_exception_id = task.status, exception.id
+    result.resolution, result.short = exception.resolution, report.shortage
 
 
 def _finish_count_if_done(order: SalesOrder, actor: User) -> bool:
@@ -208,7 +224,17 @@ class Scan:
     lot: str | None = None
 
 
-def verify_scan(actor: User, number: str, *, item: str, quantity: int, lot: str | None = None) -> dict:
+@dataclass(frozen=True)
+class VerifyResult:
+    """S2 step 2 after a scan or a batch: complete when every counted unit was scanned."""
+
+    number: str
+    complete: bool
+    stage: str
+    remaining: int
+
+
+def verify_scan(actor: User, number: str, *, item: str, quantity: int, lot: str | None = None) -> VerifyResult:
     """S2 step 2: one scan checked against the document: item, lot and quantity exactly.
 
     A wrong item, a wrong lot and too many units are refused with distinct codes; the
@@ -217,7 +243,7 @@ def verify_scan(actor: User, number: str, *, item: str, quantity: int, lot: str 
     return verify_scans(actor, number, [Scan(item, quantity, lot)])
 
 
-def verify_scans(actor: User, number: str, scans: list[Scan]) -> dict:
+def verify_scans(actor: User, number: str, scans: list[Scan]) -> VerifyResult:
     """S2 step 2 for a batch of scans (a packing station's parcel): all or none accepted."""
     require(actor.role, Permission.VERIFY)
     for scan in scans:
@@ -226,7 +252,7 @@ def verify_scans(actor: User, number: str, scans: list[Scan]) -> dict:
     if not scans:
         raise InvalidInput("Send at least one scan.", field="scans")
 
-    def use_case() -> dict:
+    def use_case() -> VerifyResult:
         order = find_order(number, lock=True)
         if order.status != OrderStatus.APPROVED:
             check_valid_for_shipping(order.status, [])
@@ -249,8 +275,7 @@ def verify_scans(actor: User, number: str, scans: list[Scan]) -> dict:
         if complete:
             record_step(order, Step.VERIFY, actor)
         db.session.flush()
-        return {"number": order.number, "complete": complete, "stage": order.stage,
-                "remaining": sum(expected.values()) - sum(scanned.values())}
+        return VerifyResult(order.number, complete, order.stage, sum(expected.values()) - sum(scanned.values()))
 
     return run_in_transaction(use_case)
 

@@ -5,6 +5,7 @@ walking order of the bins (Location.path_order) with the holds that stop each or
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 import sqlalchemy as sa
 
@@ -84,7 +85,8 @@ def create_wave(actor: User, order_numbers: list[str], picker: str | None = None
     return run_in_transaction(use_case)
 
 
-def pick_list(actor: User, *, order_number: str | None = None, wave_number: str | None = None) -> list[dict]:
+def pick_list(actor: User, *, order_number: str | None = None, wave_number: str | None = None,
+              ) -> list[PickTaskRow]:
     """Open pick tasks in walking order (Location.path_order): bin, item, lot, quantity."""
     require(actor.role, Permission.PICK)
     stmt = sa.select(PickTask).join(SalesOrder, SalesOrder.id == PickTask.order_id).where(
@@ -104,7 +106,27 @@ def pick_list(actor: User, *, order_number: str | None = None, wave_number: str 
     return task_rows(stmt)
 
 
-def task_rows(task_stmt: sa.Select) -> list[dict]:
+@dataclass(frozen=True)
+class PickTaskRow:
+    """One task of a pick list: go to the bin, take this lot of this item, this many."""
+
+    task_id: int
+    order_number: str
+    location: str
+    path_order: int
+    item_id: int
+    sku: str
+    item_name: str
+    barcode: str | None
+    lot: str
+    expiry_date: date | None
+    quantity: int
+    status: str
+    counted_quantity: int | None
+    holds: list[str]
+
+
+def task_rows(task_stmt: sa.Select) -> list[PickTaskRow]:
     """The tasks of a statement with their bin, item, lot and order, in walking order."""
     tasks = task_stmt.subquery()
     first_barcode = (
@@ -126,10 +148,10 @@ def task_rows(task_stmt: sa.Select) -> list[dict]:
     for r in rows:
         if r.order_id not in holds:
             holds[r.order_id] = holds_covering(db.session.get(SalesOrder, r.order_id))
-        result.append({
-            "task_id": r.id, "order_number": r.order_number, "location": r.location_code,
-            "path_order": r.path_order, "item_id": r.item_id, "sku": r.sku, "item_name": r.item_name,
-            "barcode": r.barcode, "lot": r.lot_code, "expiry_date": r.expiry_date, "quantity": r.quantity,
-            "status": r.status, "counted_quantity": r.counted_quantity, "holds": holds[r.order_id],
-        })
+        result.append(PickTaskRow(
+            task_id=r.id, order_number=r.order_number, location=r.location_code, path_order=r.path_order,
+            item_id=r.item_id, sku=r.sku, item_name=r.item_name, barcode=r.barcode, lot=r.lot_code,
+            expiry_date=r.expiry_date, quantity=r.quantity, status=r.status,
+            counted_quantity=r.counted_quantity, holds=holds[r.order_id],
+        ))
     return result

@@ -55,17 +55,17 @@ class Outbound:
 
     def count(self, row: dict, counted: int):
         return shipping.confirm_count(
-            self.actor("picker"), row["task_id"], location=row["location"], item=row["sku"],
-            lot=row["lot"], counted_quantity=counted,
+            self.actor("picker"), row.task_id, location=row.location, item=row.sku,
+            lot=row.lot, counted_quantity=counted,
         )
 
     def verify_all(self, number: str):
         view = shipping.order_view(self.actor("supervisor"), number)
         result = None
-        for task in view["tasks"]:
-            if task["status"] == "counted":
-                result = shipping.verify_scan(self.actor("shipper"), number, item=task["sku"],
-                                              lot=task["lot"], quantity=task["quantity"])
+        for task in view.tasks:
+            if task.status == "counted":
+                result = shipping.verify_scan(self.actor("shipper"), number, item=task.sku,
+                                              lot=task.lot, quantity=task.quantity)
         return result
 
     def ship(self, number: str, **overrides):
@@ -94,7 +94,7 @@ def row_book(row: dict) -> int:
 
     from wms.models import StockQuant
 
-    task = db.session.get(PickTask, row["task_id"])
+    task = db.session.get(PickTask, row.task_id)
     return db.session.execute(
         sa.select(StockQuant.quantity).where(StockQuant.id == task.quant_id)
     ).scalar_one()

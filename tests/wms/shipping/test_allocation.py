@@ -19,9 +19,9 @@ from wms.services.stock import verify_ledger
 
 def _taken(out, number):
     """(lot code, bin code, quantity) of the order's open tasks, in task order."""
-    return [(row["lot"], row["location"], row["quantity"])
+    return [(row.lot, row.location, row.quantity)
             for row in sorted(shipping.pick_list(out.actor("picker"), order_number=number),
-                              key=lambda r: r["task_id"])]
+                              key=lambda r: r.task_id)]
 
 
 def _reserved() -> int:
@@ -38,7 +38,7 @@ def test_s1_fifo_across_three_lots_in_two_bins(out, world):
     assert report.fully_allocated and report.shortage == 0
     assert _taken(out, "SO-1") == [("OLD", "B-01-01", 3), ("MID", "A-01-02", 5), ("NEW", "A-01-01", 2)]
     # and the pick list walks the bins in path order, whatever the FIFO order was
-    walk = [row["location"] for row in shipping.pick_list(out.actor("picker"), order_number="SO-1")]
+    walk = [row.location for row in shipping.pick_list(out.actor("picker"), order_number="SO-1")]
     assert walk == ["A-01-01", "A-01-02", "B-01-01"]
     assert _reserved() == 10
     assert verify_ledger().ok

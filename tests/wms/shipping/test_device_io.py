@@ -139,7 +139,7 @@ def test_print_jobs_survive_a_printer_that_is_off_and_are_retried_until_printed(
     assert print_queue.deliver("PACK-2") == []  # the station's next try: still off
     job = db.session.get(PrintJob, job_id)
     assert (job.state, job.attempts, job.last_error_code) == ("failed", 2, "device_disconnected")
-    assert shipping.order_view(out.actor("supervisor"), "SO-1")["status"] == "shipped"
+    assert shipping.order_view(out.actor("supervisor"), "SO-1").status == "shipped"
 
     runner = app.test_cli_runner()
     still_off = runner.invoke(print_queue_group, ["retry", "--station", "PACK-2"])

@@ -109,8 +109,8 @@ def test_s6_exchange_goods_ship_against_a_system_issued_notice(out, world):
     _shipped(out, world)
     notice = issue_exchange_notice(out.actor("clerk"), original_order="SO-1", reason="颜色发错",
                                    lines=[{"item": "SKU-1", "quantity": 1}])
-    assert notice["number"] == "EXN-000001" and notice["return_reference"] == "EXN-000001"
-    exchange = notice["exchange_order"]
+    assert notice.number == "EXN-000001" and notice.return_reference == "EXN-000001"
+    exchange = notice.exchange_order
     order = db.session.execute(sa.select(SalesOrder).where(SalesOrder.number == exchange)).scalar_one()
     assert (order.kind, order.status, order.recipient_name) == ("exchange", "draft", "张三丰")
     shipping.approve_order(out.actor("supervisor"), exchange)
@@ -125,7 +125,7 @@ def test_s6_a_withdrawn_notice_stops_the_exchange(out, world):
     _shipped(out, world)
     notice = issue_exchange_notice(out.actor("clerk"), original_order="SO-1", reason="破损",
                                    lines=[{"item": "SKU-1", "quantity": 1}])
-    exchange = notice["exchange_order"]
+    exchange = notice.exchange_order
     shipping.approve_order(out.actor("supervisor"), exchange)
     out.ready_to_ship(exchange)
     # the notice is invalidated behind the document's back: the ship step re-checks it
@@ -142,9 +142,9 @@ def test_s6_cancelling_a_notice_cancels_its_document(out, world):
     _shipped(out, world)
     notice = issue_exchange_notice(out.actor("clerk"), original_order="SO-1", reason="破损",
                                    lines=[{"item": "SKU-1", "quantity": 1}])
-    cancelled = cancel_exchange_notice(out.actor("supervisor"), notice["number"], "customer kept it")
-    assert cancelled["status"] == "cancelled"
-    assert shipping.validity(out.actor("shipper"), notice["exchange_order"]).code == "order_cancelled"
+    cancelled = cancel_exchange_notice(out.actor("supervisor"), notice.number, "customer kept it")
+    assert cancelled.status == "cancelled"
+    assert shipping.validity(out.actor("shipper"), notice.exchange_order).code == "order_cancelled"
 
 
 def test_s6_only_shipped_goods_can_be_exchanged(out, world):
@@ -200,8 +200,8 @@ def test_import_csv_creates_one_order_per_number(out, world):
     result = import_orders(out.actor("clerk"), "orders.csv", CSV_EXPORT.encode("utf-8"))
     assert (result["created"], result["lines"]) == (["TB1001", "TB1002"], 3)
     view = shipping.order_view(out.actor("clerk"), "TB1001")
-    assert [(line["sku"], line["quantity"]) for line in view["lines"]] == [("SKU-1", 2), ("SKU-1", 1)]
-    assert (view["status"], view["recipient_name"]) == ("draft", "李四")
+    assert [(line.sku, line.quantity) for line in view.lines] == [("SKU-1", 2), ("SKU-1", 1)]
+    assert (view.status, view.recipient_name) == ("draft", "李四")
 
 
 def test_import_gbk_csv_and_approve(out, world):
@@ -219,7 +219,7 @@ def test_import_xlsx(out, world):
     book.save(buffer)
     result = import_orders(out.actor("clerk"), "export.xlsx", buffer.getvalue())
     assert result["created"] == ["JD-1"]
-    assert shipping.order_view(out.actor("clerk"), "JD-1")["recipient_phone"] == "13600000000"
+    assert shipping.order_view(out.actor("clerk"), "JD-1").recipient_phone == "13600000000"
 
 
 def test_import_bad_rows_are_listed_and_nothing_is_created(out, world):

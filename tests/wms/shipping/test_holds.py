@@ -134,7 +134,7 @@ def test_s4_the_picker_sees_the_holds_on_their_tasks(out, world):
     assert (seen.number, seen.affected_orders) == (number, ["SO-1"])
     assert holds_for_picker(out.actor("picker"), wave.number)[0].number == number
     rows = shipping.pick_list(out.actor("picker"), wave_number=wave.number)
-    assert {r["order_number"]: r["holds"] for r in rows} == {"SO-1": [number], "SO-2": []}
+    assert {r.order_number: r.holds for r in rows} == {"SO-1": [number], "SO-2": []}
     assert holds_for_picker(out.actor("shipper")) == []  # nothing assigned to the shipper
 
 

@@ -49,13 +49,13 @@ def test_s2_four_steps_in_order_record_who_and_when(out, world):
     out.order("SO-1", [("SKU-1", 5)])
     out.allocate("SO-1")
     [row] = shipping.pick_list(out.actor("picker"), order_number="SO-1")
-    assert (row["location"], row["sku"], row["quantity"]) == ("A-01-01", "SKU-1", 5)
+    assert (row.location, row.sku, row.quantity) == ("A-01-01", "SKU-1", 5)
     counted = out.count(row, 8)
-    assert counted["status"] == "counted" and counted["count_complete"] and counted["stage"] == "counted"
+    assert counted.status == "counted" and counted.count_complete and counted.stage == "counted"
     partial = shipping.verify_scan(out.actor("shipper"), "SO-1", item="SKU-1", quantity=2)
-    assert (partial["complete"], partial["remaining"]) == (False, 3)
+    assert (partial.complete, partial.remaining) == (False, 3)
     done = shipping.verify_scan(out.actor("shipper"), "SO-1", item="SKU-1", quantity=3)
-    assert done["complete"] and done["stage"] == "verified"
+    assert done.complete and done.stage == "verified"
     shipped = out.ship("SO-1", weight="380", weight_unit="g")
     assert (shipped.status, shipped.stage, shipped.weight_grams) == ("shipped", "deducted", 380)
     steps = db.session.execute(
@@ -131,15 +131,15 @@ def test_s2_count_scans_bin_then_item_and_refuses_wrong_ones(out, world):
     [row] = shipping.pick_list(out.actor("picker"), order_number="SO-1")
     picker = out.actor("picker")
     with pytest.raises(PickWrongLocation):
-        shipping.confirm_count(picker, row["task_id"], location="B-01-01", item="SKU-LOT", lot="LOT-A",
+        shipping.confirm_count(picker, row.task_id, location="B-01-01", item="SKU-LOT", lot="LOT-A",
                                counted_quantity=5)
     with pytest.raises(PickWrongItem):
-        shipping.confirm_count(picker, row["task_id"], location="A-01-01", item="SKU-1", lot="LOT-A",
+        shipping.confirm_count(picker, row.task_id, location="A-01-01", item="SKU-1", lot="LOT-A",
                                counted_quantity=5)
     with pytest.raises(PickWrongLot):
-        shipping.confirm_count(picker, row["task_id"], location="A-01-01", item="SKU-LOT", lot="LOT-B",
+        shipping.confirm_count(picker, row.task_id, location="A-01-01", item="SKU-LOT", lot="LOT-B",
                                counted_quantity=5)
-    assert out.count(row, 5)["status"] == "counted"
+    assert out.count(row, 5).status == "counted"
 
 
 def test_s2_count_difference_opens_an_exception_and_reallocates(out, world):
@@ -148,15 +148,15 @@ def test_s2_count_difference_opens_an_exception_and_reallocates(out, world):
     out.order("SO-1", [("SKU-1", 3)])
     out.allocate("SO-1")
     [row] = shipping.pick_list(out.actor("picker"), order_number="SO-1")
-    assert row["lot"] == "OLD"
+    assert row.lot == "OLD"
     result = out.count(row, 1)  # the books say 5; only 1 is there
-    assert (result["status"], result["resolution"], result["short"]) == ("exception", "reallocated", 0)
+    assert (result.status, result.resolution, result.short) == ("exception", "reallocated", 0)
     exception = db.session.execute(sa.select(CountException)).scalar_one()
     assert (exception.book_quantity, exception.counted_quantity) == (5, 1)
     cycle = db.session.execute(sa.select(CycleCountTask)).scalar_one()
     assert (cycle.location_id, cycle.status) == (world.locations["A-01-01"], "open")
     [new_row] = shipping.pick_list(out.actor("picker"), order_number="SO-1")
-    assert (new_row["location"], new_row["lot"], new_row["quantity"]) == ("B-01-01", "NEW", 3)
+    assert (new_row.location, new_row.lot, new_row.quantity) == ("B-01-01", "NEW", 3)
     assert _quant(world, "A-01-01").reserved == 0  # nothing ships short from the suspect bin
     out.count(new_row, row_book(new_row))
     assert out.stage("SO-1") == "counted"
@@ -168,7 +168,7 @@ def test_s2_count_difference_without_other_stock_holds_the_line(out, world):
     out.allocate("SO-1")
     [row] = shipping.pick_list(out.actor("picker"), order_number="SO-1")
     result = out.count(row, 4)
-    assert (result["resolution"], result["short"], result["count_complete"]) == ("held", 3, False)
+    assert (result.resolution, result.short, result.count_complete) == ("held", 3, False)
     assert out.stage("SO-1") == "pending"
     with pytest.raises(StepOutOfOrder):
         shipping.verify_scan(out.actor("shipper"), "SO-1", item="SKU-1", quantity=3)
@@ -198,7 +198,7 @@ def test_s2_verify_refuses_wrong_item_wrong_lot_and_too_many_with_distinct_codes
         codes.add(refused.value.code)
     assert codes == {"verify_wrong_item", "verify_wrong_lot", "verify_too_many", "verify_lot_required"}
     shipping.verify_scan(shipper, "SO-1", item="SKU-LOT", lot="LOT-A", quantity=2)
-    assert shipping.verify_scan(shipper, "SO-1", item="SKU-LOT", lot="LOT-B", quantity=1)["complete"]
+    assert shipping.verify_scan(shipper, "SO-1", item="SKU-LOT", lot="LOT-B", quantity=1).complete
 
 
 def test_s2_a_failed_deduct_leaves_no_handover(out, world):
@@ -260,4 +260,4 @@ def test_s2_a_batch_of_verify_scans_is_accepted_whole_or_not_at_all(out, world):
     assert db.session.execute(sa.select(sa.func.count()).select_from(VerifyScan)).scalar_one() == 0
     result = shipping.verify_scans(shipper, "SO-1", [shipping.Scan("SKU-1"), shipping.Scan("SKU-2"),
                                                      shipping.Scan("SKU-1")])
-    assert (result["complete"], result["stage"]) == (True, "verified")
+    assert (result.complete, result.stage) == (True, "verified")

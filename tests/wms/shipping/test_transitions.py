@@ -154,16 +154,16 @@ def test_s6_an_illegal_step_of_an_exchange_notice_is_refused(out, world, state, 
     out.ship("SO-1")
     notice = issue_exchange_notice(out.actor("clerk"), original_order="SO-1", reason="broken",
                                    lines=[{"item": "SKU-1", "quantity": 1}])
-    shipping.approve_order(out.actor("supervisor"), notice["exchange_order"])
-    notice_id = db.session.query(ExchangeNotice).filter_by(number=notice["number"]).one().id
+    shipping.approve_order(out.actor("supervisor"), notice.exchange_order)
+    notice_id = db.session.query(ExchangeNotice).filter_by(number=notice.number).one().id
     _set(ExchangeNotice, notice_id, status=state.value)
     if action == ExchangeAction.USE:  # the exchange document may not ship against it (S6)
-        answer = shipping.validity(out.actor("shipper"), notice["exchange_order"])
+        answer = shipping.validity(out.actor("shipper"), notice.exchange_order)
         assert answer.code == "exchange_notice_invalid"
         assert answer.details["expected"] == EXCHANGE_NOTICE.states_allowing(action)
     else:
         with pytest.raises(ExchangeNoticeInvalid) as refused:
-            cancel_exchange_notice(out.actor("supervisor"), notice["number"], "withdrawn")
+            cancel_exchange_notice(out.actor("supervisor"), notice.number, "withdrawn")
         assert refused.value.details["expected"] == EXCHANGE_NOTICE.states_allowing(action)
     assert db.session.get(ExchangeNotice, notice_id).status == state.value
 

@@ -192,9 +192,9 @@ class PickCountResultSchema(Schema):
     status = fields.Str()
     book_quantity = fields.Int()
     counted_quantity = fields.Int()
-    count_exception_id = fields.Int()
-    resolution = fields.Str()
-    short = fields.Int()
+    count_exception_id = fields.Int(allow_none=True, metadata={"description": "Set when the count differs"})
+    resolution = fields.Str(allow_none=True, metadata={"description": "reallocated or held, after a difference"})
+    short = fields.Int(allow_none=True)
     count_complete = fields.Bool()
     stage = fields.Str()
 
