@@ -332,7 +332,16 @@ def print_label(actor: User, code: str, label: str, data: dict[str, Any], *, cop
     return run_in_transaction(use_case)
 
 
-def check_health(actor: User, code: str, timeout: float | None = None) -> dict[str, Any]:
+@dataclass(frozen=True)
+class StationHealth:
+    """Each device of a station asked once: the devices' own typed status, and all ok."""
+
+    station: str
+    ok: bool
+    devices: list[dict[str, Any]]
+
+
+def check_health(actor: User, code: str, timeout: float | None = None) -> StationHealth:
     """Ask each device of the station once; a typed status per device, never an exception."""
     station = _usable(actor, code)
     wait = _bounded(timeout, 2.0)
@@ -346,7 +355,7 @@ def check_health(actor: User, code: str, timeout: float | None = None) -> dict[s
         finally:
             device.close()
         devices.append({"role": role, **health})
-    return {"station": station.code, "ok": all(d["ok"] for d in devices), "devices": devices}
+    return StationHealth(station.code, all(d["ok"] for d in devices), devices)
 
 
 # -- camera images -----------------------------------------------------------------------
@@ -398,7 +407,17 @@ def upload_limit() -> int:
     return int(current_app.config.get("DECODE_MAX_BYTES", MAX_IMAGE_BYTES))
 
 
-def decode_upload(actor: User, data: bytes, engine: str = "pipeline") -> dict[str, Any]:
+@dataclass(frozen=True)
+class DecodeResult:
+    """The barcodes found in a camera image, its size and how long decoding took."""
+
+    codes: list[dict[str, Any]]
+    width: int
+    height: int
+    elapsed_ms: float
+
+
+def decode_upload(actor: User, data: bytes, engine: str = "pipeline") -> DecodeResult:
     """Decode the barcodes in an uploaded camera image (DecodeError when there is none)."""
     require(actor.role, Permission.DEVICE_USE)
     limit = upload_limit()
@@ -425,9 +444,5 @@ def decode_upload(actor: User, data: bytes, engine: str = "pipeline") -> dict[st
     found = decode_image(gray, engine)
     if not found:
         raise DecodeError("no barcode found")
-    return {
-        "codes": [d.to_dict() for d in found],
-        "width": int(gray.shape[1]),
-        "height": int(gray.shape[0]),
-        "elapsed_ms": round((time.monotonic() - started) * 1000, 1),
-    }
+    return DecodeResult(codes=[d.to_dict() for d in found], width=int(gray.shape[1]), height=int(gray.shape[0]),
+                        elapsed_ms=round((time.monotonic() - started) * 1000, 1))
