@@ -3,14 +3,16 @@
 A PDA on flaky Wi-Fi may send the same request twice; every mutating call is also the
 API's audit trail (user, method, path, status, time, response). The API hands the
 services a ``CallRecord`` for the request (``recording``); the unit of work
-(``wms.services.uow.run_in_transaction``) then, inside the use case's transaction:
-
-1. claims the Idempotency-Key (``claim``): a recorded response is raised as ``Replayed``
-   (another payload under the same key: ``IdempotencyKeyReused``; a request with the
-   key still running: ``IdempotencyInFlight``, PostgreSQL's advisory lock);
-2. runs the use case;
-3. renders its result with the call's ``render`` and stores it (``store``) before the
-   commit, so the effect and its record are never separated by a crash.
+(``wms.services.uow.run_in_transaction``) then, inside the use case's transaction,
+runs the use case, renders its result with the call's ``render`` and stores it
+(``store``) before the commit, so the effect and its record are never separated by a
+crash. The Idempotency-Key is claimed by that insert (PostgreSQL: with the key's
+advisory lock): a key used before, or held by a request still running, inserts
+nothing, and the use case runs again, claiming the key first (``claim``): a recorded
+response is then raised as ``Replayed`` (another payload under the same key:
+``IdempotencyKeyReused``; a request with the key still running: ``IdempotencyInFlight``).
+A first request, by far the most common, thus costs no read of the key; a retry runs
+its use case once more, rolled back, before it is answered with the first response.
 
 A refusal rolls the effect back; the API then stores the refusal in a transaction of
 its own (``remember_refusal``) so a retry sees it again. Without a key the call runs
@@ -118,40 +120,57 @@ def claim(call: CallRecord) -> None:
     raise Replayed(row.response_status, row.response_body)
 
 
-def _store_statement(insert) -> sa.Insert:
+def _store_statement(insert, *, locked: bool = False) -> sa.Insert:
+    values = {
+        "user_id": sa.bindparam("s_user_id"), "key": sa.bindparam("s_key"),
+        "fingerprint": sa.bindparam("s_fingerprint"), "method": sa.bindparam("s_method"),
+        "path": sa.bindparam("s_path"), "response_status": sa.bindparam("s_status"),
+        "response_body": sa.bindparam("s_body"), "created_at": sa.bindparam("s_at"),
+    }
+    if locked:
+        # PostgreSQL, a key not claimed first: take its advisory lock in the same statement;
+        # a key held by a request still running inserts nothing, like a key used before.
+        got = sa.func.pg_try_advisory_xact_lock(sa.bindparam("lock_id", type_=sa.BigInteger))
+        stmt = insert(_records).from_select(list(values), sa.select(*(
+            sa.type_coerce(value, _records.c[name].type) for name, value in values.items())).where(got))
+    else:
+        stmt = insert(_records).values(**values)
     return (
-        insert(_records).values(
-            user_id=sa.bindparam("s_user_id"), key=sa.bindparam("s_key"),
-            fingerprint=sa.bindparam("s_fingerprint"), method=sa.bindparam("s_method"),
-            path=sa.bindparam("s_path"), response_status=sa.bindparam("s_status"),
-            response_body=sa.bindparam("s_body"), created_at=sa.bindparam("s_at"),
-        )
-        .on_conflict_do_nothing(index_elements=[_records.c.user_id, _records.c.key])
+        stmt.on_conflict_do_nothing(index_elements=[_records.c.user_id, _records.c.key])
         .returning(_records.c.id)
     )
 
 
 # Built once per dialect: the record is written on every mutating call.
 _STORE = {"postgresql": _store_statement(postgresql.insert), "sqlite": _store_statement(sqlite.insert)}
+_STORE_LOCKED = _store_statement(postgresql.insert, locked=True)
 
 
-def store(call: CallRecord, status: int, body: str) -> None:
-    """Write the call's record with its response in the current transaction."""
+def store(call: CallRecord, status: int, body: str, *, claimed: bool = True) -> None:
+    """Write the call's record with its response in the current transaction.
+
+    A key not ``claimed`` first is claimed here, by the insert itself (optimistically):
+    if it was used before or is held by a request still running, nothing is inserted
+    and ``RecordWrittenMeanwhile`` sends the use case round again, claiming first.
+    """
     connection = db.session.connection()
-    stored = connection.execute(_STORE[connection.dialect.name], {
+    params = {
         "s_user_id": call.user_id, "s_key": call.key, "s_fingerprint": call.fingerprint,
         "s_method": call.method, "s_path": call.path[:400], "s_status": status, "s_body": body,
         "s_at": utcnow(),
-    }).first()
-    if stored is None:
-        raise RecordWrittenMeanwhile()  # the first request finished meanwhile: replay its response
+    }
+    statement = _STORE[connection.dialect.name]
+    if not claimed and call.key is not None and connection.dialect.name == "postgresql":
+        statement, params["lock_id"] = _STORE_LOCKED, advisory_lock_id(call.user_id, call.key)
+    if connection.execute(statement, params).first() is None:
+        raise RecordWrittenMeanwhile()  # the key was used or is in use: claim it and see
 
 
-def record_result(call: CallRecord, result: Any) -> None:
+def record_result(call: CallRecord, result: Any, *, claimed: bool) -> None:
     """Render a use case's result and store it (a 5xx answer is not recorded)."""
     status, body = call.render(result)
     if status < 500:
-        store(call, status, body)
+        store(call, status, body, claimed=claimed)
 
 
 def remember_refusal(call: CallRecord, status: int, body: str) -> None:

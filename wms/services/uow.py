@@ -1,9 +1,9 @@
 """Units of work: one use case, one transaction, retried on serialization failure.
 
 A use case run by ``run_in_transaction`` during a mutating API call also claims the
-call's Idempotency-Key at the start of its transaction and stores the response it
-renders before the commit (``wms.services.idempotency``): the view's code before and
-after the service call runs outside any transaction.
+call's Idempotency-Key in its transaction and stores the response it renders before
+the commit (``wms.services.idempotency``): the view's code before and after the
+service call runs outside any transaction.
 """
 
 from __future__ import annotations
@@ -98,8 +98,9 @@ def is_retryable(exc: BaseException) -> bool:
 def run_in_transaction(use_case: Callable[[], T]) -> T:
     """Run ``use_case`` in one transaction, retrying a bounded number of times with jitter.
 
-    During a mutating API call the transaction also claims the call's key first and
-    records the rendered result before the commit; a call made before raises
+    During a mutating API call the transaction also records the rendered result before
+    the commit, claiming the call's key with that insert; a key found used sends the
+    use case round again, claiming first, and a call made before then raises
     ``idempotency.Replayed`` with its recorded response.
     """
     if in_transaction():
@@ -111,9 +112,10 @@ def run_in_transaction(use_case: Callable[[], T]) -> T:
             with _recorded_transaction(call):
                 if call is None:
                     return use_case()
-                idempotency.claim(call)
+                if attempt:
+                    idempotency.claim(call)  # sent round again: the key may be used or in use
                 result = use_case()
-                idempotency.record_result(call, result)
+                idempotency.record_result(call, result, claimed=attempt > 0)
             call.recorded = True
             return result
         except (sa.exc.DBAPIError, RetryUseCase, idempotency.RecordWrittenMeanwhile) as exc:
