@@ -330,3 +330,24 @@ def test_resolve_item_ids_resolves_barcodes_and_skus_in_one_batch(ctx, world):
     with pytest.raises(UnknownBarcode) as refused:
         resolve_item_ids(["SKU-1", "NOPE"])
     assert refused.value.details["code"] == "NOPE"
+
+
+def test_the_stock_list_schema_dumps_every_field_of_a_stock_row_and_no_other():
+    """marshmallow drops a misspelt key silently: the typed row and its schema name the same fields."""
+    import dataclasses
+
+    from wms.api.stock.schemas import StockRowSchema
+    from wms.services.stock.listing import _STOCK_COLUMNS, StockRow
+
+    names = {f.name for f in dataclasses.fields(StockRow)}
+    assert names == set(StockRowSchema().fields) == set(_STOCK_COLUMNS)
+
+
+def test_the_stock_list_returns_typed_rows(ctx, world):
+    from wms.services.stock import list_stock
+    from wms.services.stock.listing import StockRow
+
+    stock_in(world, "SKU-1", 4, "A-01-01", lot="L-T")
+    rows, total = list_stock(world.user("picker"), {"item": GTIN_1}, 1, 50)
+    assert total == 1 and isinstance(rows[0], StockRow)
+    assert (rows[0].sku, rows[0].lot_code, rows[0].location_code, rows[0].available) == ("SKU-1", "L-T", "A-01-01", 4)

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
+from dataclasses import dataclass
+from datetime import date, datetime
+
 import sqlalchemy as sa
 
 from wms.domain.permissions import Permission, require
@@ -12,17 +16,40 @@ from wms.services.stock.codes import resolve_item_id
 from wms.services.stock.ledger import quants
 
 
-def list_stock(actor: User, filters: dict, page: int, page_size: int):
+@dataclass(frozen=True)
+class StockRow:
+    """One on-hand row as the stock list shows it: item, lot, place, owner and quantities."""
+
+    item_id: int
+    sku: str
+    item_name: str
+    lot_id: int
+    lot_code: str
+    received_at: datetime
+    expiry_date: date | None
+    location_id: int
+    location_code: str
+    owner_id: int
+    owner_code: str
+    quantity: int
+    reserved: int
+    available: int
+
+
+_STOCK_COLUMNS = {
+    "item_id": quants.c.item_id, "sku": Item.sku, "item_name": Item.name, "lot_id": quants.c.lot_id,
+    "lot_code": Lot.code, "received_at": Lot.received_at, "expiry_date": Lot.expiry_date,
+    "location_id": quants.c.location_id, "location_code": Location.code, "owner_id": quants.c.owner_id,
+    "owner_code": Owner.code, "quantity": quants.c.quantity, "reserved": quants.c.reserved,
+    "available": quants.c.quantity - quants.c.reserved,
+}
+
+
+def list_stock(actor: User, filters: dict, page: int, page_size: int) -> tuple[list[StockRow], int]:
     """On-hand rows with item, lot and location, filtered; empty rows left out by default."""
     require(actor.role, Permission.STOCK_READ)
     stmt = (
-        sa.select(
-            quants.c.item_id, Item.sku, Item.name.label("item_name"), quants.c.lot_id,
-            Lot.code.label("lot_code"), Lot.received_at, Lot.expiry_date,
-            quants.c.location_id, Location.code.label("location_code"), quants.c.owner_id,
-            Owner.code.label("owner_code"), quants.c.quantity, quants.c.reserved,
-            (quants.c.quantity - quants.c.reserved).label("available"),
-        )
+        sa.select(*(_STOCK_COLUMNS[f.name].label(f.name) for f in dataclasses.fields(StockRow)))
         .join(Item, Item.id == quants.c.item_id)
         .join(Lot, Lot.id == quants.c.lot_id)
         .join(Location, Location.id == quants.c.location_id)
@@ -43,7 +70,7 @@ def list_stock(actor: User, filters: dict, page: int, page_size: int):
         if filters.get(column) is not None:
             stmt = stmt.where(quants.c[column] == filters[column])
     rows, total = paginate(stmt, page, page_size, scalars=False)
-    return [r._asdict() for r in rows], total
+    return [StockRow(*row) for row in rows], total
 
 
 def list_ledger(actor: User, filters: dict, page: int, page_size: int):
