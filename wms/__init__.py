@@ -37,9 +37,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from wms.database import configure_engine
     from wms.errors import DomainError
     from wms.extensions import db, migrate
+    from wms.i18n import init_app as init_i18n
 
     app.url_map.converters["int"] = BoundedIntConverter  # before any route is added
     db.init_app(app)
+    init_i18n(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True)
     with app.app_context():
         configure_engine(app)

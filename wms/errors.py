@@ -1,12 +1,16 @@
 """Typed domain errors and the one JSON error format the PDA maps to sounds.
 
 Every error a client can see has a stable ``code`` (snake_case). The body is always
-``{"code": ..., "status": ..., "message": ..., "errors": {...}}``.
+``{"code": ..., "status": ..., "message": ..., "errors": {...}}``. The messages here are
+the English text of the logs and the command line; what a client reads is the
+catalogue's message for the code in its language (``wms/translations``, ``wms.i18n``).
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+from wms.i18n import error_message
 
 
 class DomainError(Exception):
@@ -27,8 +31,13 @@ class DomainError(Exception):
 
 
 def error_body(code: str, status: int, message: str, errors: dict | None = None) -> dict:
-    """Build the single error format used by every endpoint."""
-    return {"code": code, "status": status, "message": message, "errors": errors or {}}
+    """Build the single error format used by every endpoint.
+
+    In a request the message is the catalogue's for ``code`` in the caller's language
+    (``wms.i18n``); ``message`` is kept for a code the catalogue lacks, and outside a request.
+    """
+    errors = errors or {}
+    return {"code": code, "status": status, "message": error_message(code, errors, message), "errors": errors}
 
 
 # --- authentication and permissions -------------------------------------------------

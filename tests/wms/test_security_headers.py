@@ -35,7 +35,7 @@ def _assert_security_headers(response):
     (None, "post", "/api/v1/auth/token", {"username": "picker", "password": "wrong-guess"}, 401),
     ("picker", "get", "/api/v1/auth/me", None, 200),
     ("picker", "post", "/api/v1/items", {"sku": "X-1", "name": "x"}, 403),
-    ("picker", "patch", "/api/v1/auth/me", None, 405),
+    ("picker", "delete", "/api/v1/auth/me", None, 405),
     ("picker", "get", "/api/v1/no-such-thing", None, 404),
     (None, "get", "/", None, 404),
     (None, "get", "/api/openapi.json", None, 200),

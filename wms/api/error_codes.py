@@ -25,6 +25,8 @@ OPERATION_ERRORS: dict[str, tuple[str, ...]] = {
     "auth.Session POST": ("invalid_credentials", "login_rate_limited"),
     "auth.Revoke POST": (),
     "auth.Me GET": (),
+    "auth.Me PATCH": ("invalid_input", "not_found"),
+    "system.Catalogue GET": ("not_found",),
     "users.Users GET": (),
     "users.Users POST": ("already_exists", "invalid_input"),
     "users.UserResource GET": ("not_found",),

@@ -17,7 +17,7 @@ from wms.services.auth import token_claims, user_from_session
 
 #: The only endpoints reachable without logging in.
 PUBLIC_ENDPOINTS = frozenset({
-    "auth.Token", "auth.Session", "system.Health",
+    "auth.Token", "auth.Session", "system.Health", "system.Catalogue",
     "api-docs.openapi_json", "api-docs.openapi_swagger_ui", "swagger_ui_static",
 })
 MUTATING_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})

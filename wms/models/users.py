@@ -11,6 +11,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from wms.domain.permissions import Role
 from wms.extensions import db
+from wms.i18n import LANGUAGES
 from wms.models.types import BigIntPK, UTCDateTime, utcnow
 
 
@@ -26,10 +27,14 @@ class User(db.Model):
     active: so.Mapped[bool] = so.mapped_column(default=True)
     # Bumped on logout-everywhere or password change: every older token stops working.
     token_version: so.Mapped[int] = so.mapped_column(default=1)
+    # The language of the API's messages for this user (BCP 47); None: the device's Accept-Language.
+    language: so.Mapped[str | None] = so.mapped_column(sa.String(8), default=None)
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
 
     __table_args__ = (
         sa.CheckConstraint("role IN (" + ", ".join(f"'{r.value}'" for r in Role) + ")", name="role"),
+        sa.CheckConstraint("language IS NULL OR language IN ("
+                           + ", ".join(f"'{tag}'" for tag in LANGUAGES) + ")", name="language"),
     )
 
     def set_password(self, password: str) -> None:

@@ -33,10 +33,20 @@ def _spend_hash_time(password: str) -> None:
 
 @dataclass(frozen=True)
 class IssuedToken:
-    """A bearer token and when it stops working."""
+    """A bearer token, when it stops working, and whose it is."""
 
     token: str
     expires_at: datetime
+    user: User
+    token_type: str = "Bearer"
+
+
+@dataclass(frozen=True)
+class BrowserSession:
+    """A web UI login: the CSRF token the UI sends back with changes, and whose it is."""
+
+    csrf_token: str
+    user: User
 
 
 def _serializer() -> URLSafeTimedSerializer:
@@ -206,7 +216,7 @@ def issue_token(user: User) -> IssuedToken:
     """A signed, expiring bearer token for the API and devices."""
     max_age = current_app.config["TOKEN_MAX_AGE"]
     token = _serializer().dumps({"u": user.id, "v": user.token_version})
-    return IssuedToken(token, utcnow() + timedelta(seconds=max_age))
+    return IssuedToken(token, utcnow() + timedelta(seconds=max_age), user)
 
 
 def token_claims(token: str) -> tuple[int, int]:

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from wms.domain.permissions import Permission, Role, require
 from wms.errors import AlreadyExists, InvalidInput, NotFound
 from wms.extensions import db
+from wms.i18n import LANGUAGES
 from wms.models.users import User
 from wms.services.uow import transaction
 
@@ -23,17 +24,23 @@ def _check_password(password: str) -> None:
         )
 
 
+def _check_language(language: str | None) -> None:
+    if language is not None and language not in LANGUAGES:
+        raise InvalidInput(f"Unknown language '{language}'.", language=[f"one of {list(LANGUAGES)} or null"])
+
+
 def _check_role(role: str) -> None:
     if role not in {r.value for r in Role}:
         raise InvalidInput(f"Unknown role '{role}'.", role=[f"one of {[r.value for r in Role]}"])
 
 
 def create_user(actor: User | None, *, username: str, password: str, role: str,
-                display_name: str | None = None) -> User:
+                display_name: str | None = None, language: str | None = None) -> User:
     """Create a user; ``actor`` None is the command line (the site operator)."""
     if actor is not None:
         require(actor.role, Permission.USER_MANAGE)
     _check_role(role)
+    _check_language(language)
     _check_password(password)
     username = username.strip()
     if not username:
@@ -41,7 +48,7 @@ def create_user(actor: User | None, *, username: str, password: str, role: str,
     with transaction():
         if db.session.execute(sa.select(User.id).where(User.username == username)).first():
             raise AlreadyExists(field="username", value=username)
-        user = User(username=username, display_name=display_name or username, role=role)
+        user = User(username=username, display_name=display_name or username, role=role, language=language)
         user.set_password(password)
         db.session.add(user)
         db.session.flush()
@@ -49,7 +56,7 @@ def create_user(actor: User | None, *, username: str, password: str, role: str,
 
 
 def update_user(actor: User, user_id: int, changes: dict[str, Any]) -> User:
-    """Change a user's role, name, password or access; a new password logs them out."""
+    """Change a user's role, name, language, password or access; a new password logs them out."""
     require(actor.role, Permission.USER_MANAGE)
     with transaction():
         user = db.session.get(User, user_id)
@@ -58,8 +65,7 @@ def update_user(actor: User, user_id: int, changes: dict[str, Any]) -> User:
         if "role" in changes:
             _check_role(changes["role"])
             user.role = changes["role"]
-        if "display_name" in changes:
-            user.display_name = changes["display_name"]
+        _apply_profile(user, changes)
         if "active" in changes:
             if user.id == actor.id and not changes["active"]:
                 raise InvalidInput("You cannot lock yourself out.", active=["own account"])
@@ -68,6 +74,26 @@ def update_user(actor: User, user_id: int, changes: dict[str, Any]) -> User:
             _check_password(changes["password"])
             user.set_password(changes["password"])
             user.token_version += 1
+        db.session.flush()
+    return user
+
+
+def _apply_profile(user: User, changes: dict[str, Any]) -> None:
+    """The changes a user may make to their own record: display name and language."""
+    if "display_name" in changes:
+        user.display_name = changes["display_name"]
+    if "language" in changes:
+        _check_language(changes["language"])
+        user.language = changes["language"]
+
+
+def update_own_settings(actor: User, changes: dict[str, Any]) -> User:
+    """A user changes their own display name or language (no permission needed)."""
+    with transaction():
+        user = db.session.get(User, actor.id)
+        if user is None:
+            raise NotFound(f"No user {actor.id}.", id=actor.id)
+        _apply_profile(user, changes)
         db.session.flush()
     return user
 

@@ -1,15 +1,15 @@
-"""POST /auth/token, POST|DELETE /auth/session, POST /auth/revoke, GET /auth/me."""
+"""POST /auth/token, POST|DELETE /auth/session, POST /auth/revoke, GET|PATCH /auth/me."""
 
 from __future__ import annotations
 
 from flask import request, session
 from flask.views import MethodView
 
-from wms.api.auth.schemas import CredentialsSchema, SessionSchema, TokenSchema, UserSchema
+from wms.api.auth.schemas import CredentialsSchema, OwnSettingsSchema, SessionSchema, TokenSchema, UserSchema
 from wms.api.base import Blueprint
 from wms.api.idempotency import idempotent
 from wms.api.security import current_user, start_session
-from wms.services import auth
+from wms.services import auth, users
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="Login and tokens")
 
@@ -26,8 +26,7 @@ class Token(MethodView):
     def post(self, credentials):
         """Log in and get a bearer token for the API (PDAs, stations, scripts)."""
         user = auth.log_in(credentials["username"], credentials["password"], _remote_addr())
-        issued = auth.issue_token(user)
-        return {"token": issued.token, "token_type": "Bearer", "expires_at": issued.expires_at, "user": user}
+        return auth.issue_token(user)
 
 
 @blp.route("/session")
@@ -38,7 +37,7 @@ class Session(MethodView):
     def post(self, credentials):
         """Log the web UI in with a session cookie; returns the CSRF token to send back."""
         user = auth.log_in(credentials["username"], credentials["password"], _remote_addr())
-        return {"csrf_token": start_session(user), "user": user}
+        return auth.BrowserSession(start_session(user), user)
 
     @idempotent
     @blp.response(204)
@@ -62,5 +61,12 @@ class Revoke(MethodView):
 class Me(MethodView):
     @blp.response(200, UserSchema)
     def get(self):
-        """Who is logged in, with the permissions of their role."""
+        """Who is logged in, with the permissions of their role and their language."""
         return current_user()
+
+    @idempotent
+    @blp.arguments(OwnSettingsSchema)
+    @blp.response(200, UserSchema)
+    def patch(self, changes):
+        """Change one's own display name or language (zh-CN, en; null: the device's Accept-Language)."""
+        return users.update_own_settings(current_user(), changes)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from wms.domain.permissions import permissions_of
+from wms.i18n import LANGUAGES
 
 
 class CredentialsSchema(Schema):
@@ -18,10 +19,20 @@ class UserSchema(Schema):
     display_name = fields.Str()
     role = fields.Str()
     active = fields.Bool()
+    language = fields.Str(allow_none=True, validate=validate.OneOf(LANGUAGES), metadata={
+        "description": "The language of the API's messages for this user; null: the device's Accept-Language"})
     permissions = fields.Method("get_permissions", dump_only=True)
 
     def get_permissions(self, user) -> list[str]:
         return sorted(p.value for p in permissions_of(user.role))
+
+
+class OwnSettingsSchema(Schema):
+    """What a user may change of their own record."""
+
+    display_name = fields.Str(validate=validate.Length(min=1, max=100))
+    language = fields.Str(allow_none=True, validate=validate.OneOf(LANGUAGES), metadata={
+        "description": "zh-CN or en; null: follow the device's Accept-Language"})
 
 
 class TokenSchema(Schema):

@@ -1,15 +1,14 @@
-"""GET /api/v1/health: reachable without login."""
+"""GET /api/v1/health and GET /api/v1/i18n/<language>: reachable without login."""
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask.views import MethodView
 from marshmallow import Schema, fields
 
 from wms.api.base import Blueprint
-from wms.extensions import db
+from wms.services import system
 
-blp = Blueprint("system", __name__, url_prefix="/api/v1", description="Service health")
+blp = Blueprint("system", __name__, url_prefix="/api/v1", description="Service health and message catalogues")
 
 
 class HealthSchema(Schema):
@@ -18,17 +17,32 @@ class HealthSchema(Schema):
     version = fields.Str()
 
 
+class CatalogueSchema(Schema):
+    """Every error code's message in one language; ``detailed`` ones fill ``{names}`` from ``errors``."""
+
+    language = fields.Str(metadata={"description": "zh-CN or en"})
+    name = fields.Str(metadata={"description": "The language's own name"})
+    messages = fields.Dict(keys=fields.Str(), values=fields.Str(),
+                           metadata={"description": "code -> message, one for every code"})
+    detailed = fields.Dict(keys=fields.Str(), values=fields.Str(), metadata={
+        "description": "code -> message with {placeholders} named after keys of the error's "
+                       "errors; use it only when every placeholder is there, else messages[code]"})
+
+
 @blp.route("/health")
 class Health(MethodView):
     @blp.response(200, HealthSchema)
     @blp.doc(security=[])
     def get(self):
         """Is the service up and its database reachable."""
-        from importlib.metadata import PackageNotFoundError, version
+        return system.service_health()
 
-        db.session.execute(sa.text("SELECT 1"))
-        try:
-            ver = version("wms-handheld")
-        except PackageNotFoundError:  # running from a source tree
-            ver = "dev"
-        return {"status": "ok", "database": db.session.get_bind().dialect.name, "version": ver}
+
+@blp.route("/i18n/<language>")
+class Catalogue(MethodView):
+    @blp.etag
+    @blp.response(200, CatalogueSchema)
+    @blp.doc(security=[])
+    def get(self, language):
+        """The message catalogue of a language (zh-CN, en), for the UI; cacheable, with an ETag."""
+        return system.message_catalogue(language)

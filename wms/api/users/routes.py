@@ -11,6 +11,7 @@ from wms.api.idempotency import idempotent
 from wms.api.schemas import one_page
 from wms.api.security import current_user
 from wms.domain.permissions import Role
+from wms.i18n import LANGUAGES
 from wms.services import users
 
 blp = Blueprint("users", __name__, url_prefix="/api/v1/users", description="Users and roles")
@@ -23,12 +24,14 @@ class NewUserSchema(Schema):
     password = fields.Str(required=True, load_only=True, validate=validate.Length(min=8, max=256))
     role = fields.Str(required=True, validate=validate.OneOf(ROLES))
     display_name = fields.Str(load_default=None, validate=validate.Length(max=100))
+    language = fields.Str(load_default=None, allow_none=True, validate=validate.OneOf(LANGUAGES))
 
 
 class UserChangeSchema(Schema):
     password = fields.Str(load_only=True, validate=validate.Length(min=8, max=256))
     role = fields.Str(validate=validate.OneOf(ROLES))
     display_name = fields.Str(validate=validate.Length(min=1, max=100))
+    language = fields.Str(allow_none=True, validate=validate.OneOf(LANGUAGES))
     active = fields.Bool()
 
 
@@ -59,5 +62,5 @@ class UserResource(MethodView):
     @blp.arguments(UserChangeSchema)
     @blp.response(200, UserSchema)
     def patch(self, changes, user_id):
-        """Change a user's role, name, password or access."""
+        """Change a user's role, name, language, password or access."""
         return users.update_user(current_user(), user_id, changes)
