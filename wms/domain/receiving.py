@@ -88,6 +88,7 @@ class ReceiptLineAction(StrEnum):
     """What is done to one receipt line."""
 
     REMOVE = "remove"  # undo a mis-scan
+    SUBMIT = "submit"  # with its receipt: its inspection is planned (R5)
     RECORD = "record"  # an inspection round that leaves the lot undecided
     ACCEPT = "accept"
     REJECT = "reject"
@@ -96,6 +97,7 @@ class ReceiptLineAction(StrEnum):
 
 RECEIPT_LINE = TransitionTable("receipt line", {
     (ReceiptLineState.COUNTED, ReceiptLineAction.REMOVE): ReceiptLineState.COUNTED,
+    (ReceiptLineState.COUNTED, ReceiptLineAction.SUBMIT): ReceiptLineState.PENDING,
     (ReceiptLineState.PENDING, ReceiptLineAction.RECORD): ReceiptLineState.PENDING,
     (ReceiptLineState.PENDING, ReceiptLineAction.ACCEPT): ReceiptLineState.ACCEPTED,
     (ReceiptLineState.PENDING, ReceiptLineAction.REJECT): ReceiptLineState.REJECTED,

@@ -111,6 +111,8 @@ def line_in(world, state: ReceiptLineState) -> int:
 
 LINE_ACTIONS = {
     ReceiptLineAction.REMOVE: lambda world, line: receiving.remove_receipt_line(world.user("receiver"), line.id),
+    ReceiptLineAction.SUBMIT: lambda world, line: receiving.submit_receipt(world.user("receiver"), line.receipt_id,
+                                                                           **HANDOVER),
     ReceiptLineAction.RECORD: lambda world, line: receiving.record_inspection(
         world.user("receiver"), line.id, units_inspected=1, defects=1),
     ReceiptLineAction.ACCEPT: lambda world, line: receiving.record_inspection(
@@ -128,8 +130,11 @@ def test_r5_an_illegal_receipt_line_step_is_refused_naming_the_expected_state(ct
     with pytest.raises((ReceiptNotEditable, InspectionPending)) as refused:
         LINE_ACTIONS[action](world, line)
     expected = RECEIPT_LINE.states_allowing(action)
+    # A line is submitted and posted with its receipt: there the receipt's own table refuses first.
+    if action is ReceiptLineAction.SUBMIT:
+        expected = RECEIPT.states_allowing(ReceiptAction.SUBMIT)
     if action is ReceiptLineAction.POST and state in (ReceiptLineState.COUNTED, ReceiptLineState.POSTED):
-        expected = RECEIPT.states_allowing(ReceiptAction.POST)  # the receipt's own table refuses first
+        expected = RECEIPT.states_allowing(ReceiptAction.POST)
     if action is ReceiptLineAction.POST and state is ReceiptLineState.PENDING:
         assert refused.value.code == "inspection_pending"  # R5: not posted before it is decided
     assert refused.value.details["expected"] == expected

@@ -73,6 +73,8 @@ def plan_inspections(receipt: Receipt) -> None:
                 Inspection.item_id.in_({line.item_id for line in receipt.lines}),
             )
         ).scalars())
+    # Every line is counted until now; the line table says what its inspection starts as.
+    pending = RECEIPT_LINE.next(ReceiptLineState.COUNTED, ReceiptLineAction.SUBMIT)
     inspections = []
     for line in receipt.lines:
         plan = plan_sample(
@@ -84,7 +86,7 @@ def plan_inspections(receipt: Receipt) -> None:
             item_id=line.item_id, lot_quantity=line.quantity, state=plan.state.value,
             rate_percent=plan.rate_percent, sample_size=plan.sample_size, reason=plan.reason[:400],
             zero_tolerance=plan.zero_tolerance, units_inspected=0, defects=0, expanded=False,
-            remaining_units=plan.sample_size, outcome=Outcome.PENDING.value, created_at=utcnow(),
+            remaining_units=plan.sample_size, outcome=Outcome(pending).value, created_at=utcnow(),
         ))
     db.session.execute(sa.insert(Inspection), inspections)
     db.session.expire(receipt)
