@@ -356,7 +356,7 @@ class ShipResult:
 
 
 def ship_order(
-    actor: User, number: str, *, carrier: str, tracking_number: str, reading: WeightReading,
+    actor: User, number: str, *, carrier: str, tracking_number: str, reading: WeightReading | Exception | None,
     shipper_signature: str, carrier_signature: str, label_station: str | None = None,
 ) -> ShipResult:
     """S2 steps 3 and 4: hand over with both signatures, and deduct, atomically.
@@ -364,13 +364,12 @@ def ship_order(
     Inside this one transaction: the order row is locked, the S4 gate is passed, the
     document is checked (S3) with the holds then in force (S4) and its exchange notice
     (S6), the handover is recorded with the weight ``reading`` taken before (no device is
-    read here), the ledger is decremented from the reservations and, with a
-    ``label_station`` that has a printer, the parcel's label is queued for it (sent by
+    read here; a failed reading is passed as its error and raised here), the ledger is
+    decremented from the reservations and, with a ``label_station`` that has a printer, the
+    parcel's label is queued for it (sent by
     ``print_queue.deliver`` after the commit).
     """
     require(actor.role, Permission.SHIP)
-    if not isinstance(reading, WeightReading):
-        raise InvalidWeight("Give the parcel's weight or the packing station whose scale weighs it.")
     carrier, tracking_number = carrier.strip(), tracking_number.strip()
     for field, value in (("carrier", carrier), ("tracking_number", tracking_number),
                          ("shipper_signature", shipper_signature), ("carrier_signature", carrier_signature)):
@@ -378,6 +377,12 @@ def ship_order(
             raise InvalidInput(f"The handover needs {field.replace('_', ' ')}.", field=field)
 
     def use_case() -> ShipResult:
+        # Refused inside the transaction, after its Idempotency-Key is claimed: a retry of a
+        # parcel that shipped (and has left the scale) gets the first answer again.
+        if isinstance(reading, Exception):
+            raise reading
+        if not isinstance(reading, WeightReading):
+            raise InvalidWeight("Give the parcel's weight or the packing station whose scale weighs it.")
         order = find_order(number, lock=True)
         pass_hold_gate()
         check_valid_for_shipping(order.status, holds_covering(order))

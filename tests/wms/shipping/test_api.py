@@ -158,9 +158,16 @@ def test_s2_ship_weighs_the_parcel_on_the_station_scale_and_prints_its_label(api
         handover = {k: v for k, v in HANDOVER.items() if k not in ("weight", "weight_unit", "weight_source")}
         no_weight = api.as_("shipper").post(f"{BASE}/orders/{number}/ship", json=handover)
         assert (no_weight.status_code, no_weight.get_json()["code"]) == (422, "invalid_weight")
-        shipped = api.as_("shipper").post(f"{BASE}/orders/{number}/ship", json={**handover, "station": "PACK-9"})
+        shipped = api.as_("shipper").post(f"{BASE}/orders/{number}/ship", json={**handover, "station": "PACK-9"},
+                                          key="ship-pack-9")
         body = shipped.get_json()
         assert shipped.status_code == 200, body
+        # the parcel has left the scale: a retry of the same request still gets the first answer
+        scale.set_weight("0")  # an empty pan reads zero
+        again = api.as_("shipper").post(f"{BASE}/orders/{number}/ship", json={**handover, "station": "PACK-9"},
+                                        key="ship-pack-9")
+        assert (again.status_code, again.get_json()) == (200, body), again.get_json()
+        assert again.headers["Idempotent-Replayed"] == "true"
         assert (body["weight_grams"], body["weight_source"], body["station"]) == (2345, "scale", "PACK-9")
         # the label was queued with the shipment and sent to the station's printer after the commit
         assert (body["label_job"]["state"], body["label_job"]["document_number"]) == ("queued", number)

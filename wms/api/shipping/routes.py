@@ -9,6 +9,7 @@ from __future__ import annotations
 from flask import request
 from flask.views import MethodView
 
+from devices.errors import DeviceError
 from wms.api.base import Blueprint
 from wms.api.devices.schemas import PrintJobSchema
 from wms.api.idempotency import idempotent
@@ -16,6 +17,7 @@ from wms.api.schemas import one_page
 from wms.api.security import current_user
 from wms.api.shipping import schemas as s
 from wms.domain.shipping import WeightReading
+from wms.errors import DomainError
 from wms.models.types import utcnow
 from wms.services import (
     import_files,
@@ -169,7 +171,10 @@ class OrderShip(MethodView):
         if weight is not None:
             reading = WeightReading.entered(weight, unit, utcnow(), source, station)
         elif station is not None:
-            reading = stations.weigh_parcel(actor, station)
+            try:
+                reading = stations.weigh_parcel(actor, station)
+            except (DeviceError, DomainError) as failed:
+                reading = failed  # the ship step raises it once it has claimed the request's key
         else:
             reading = None  # refused by the ship step: no weight and no scale to weigh on
         result = shipping.ship_order(actor, number, reading=reading, label_station=station, **handover)
