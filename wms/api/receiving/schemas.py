@@ -255,14 +255,9 @@ class SupplierQualityTotalsSchema(Schema):
     defect_rate_percent = fields.Str(allow_none=True)
 
 
-class SupplierQualityBucketSchema(Schema):
+class SupplierQualityBucketSchema(SupplierQualityTotalsSchema):
     item_id = fields.Int()
     sku = fields.Str()
-    lots = fields.Int()
-    rejected_lots = fields.Int()
-    units_inspected = fields.Int()
-    defects = fields.Int()
-    defect_rate_percent = fields.Str(allow_none=True)
 
 
 class SupplierQualitySchema(Schema):
