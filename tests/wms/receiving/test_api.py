@@ -57,6 +57,9 @@ def test_r1_scanning_a_cancelled_document_is_refused(api):
     assert cancel.status_code == 200
     response = api.as_("receiver").get(f"{BASE}/inbound-documents/by-number/{document['number']}")
     assert (response.status_code, response.get_json()["code"]) == (409, "document_not_open")
+    # The client is told the state the step needs, as every transition table refusal does.
+    assert response.get_json()["errors"] | {"expected": ["open"], "document_status": "cancelled"} \
+        == response.get_json()["errors"]
 
 
 def test_r2_and_item_refusals_post_nothing(api):
