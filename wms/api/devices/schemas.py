@@ -120,7 +120,7 @@ class PrintJobSchema(Schema):
     label = fields.Str()
     document_type = fields.Str(allow_none=True)
     document_number = fields.Str(allow_none=True)
-    state = fields.Str(metadata={"enum": [s.value for s in PrintJobState]})
+    state = fields.Str(validate=validate.OneOf([s.value for s in PrintJobState]))
     attempts = fields.Int()
     copies = fields.Int()
     language = fields.Str()

@@ -7,7 +7,24 @@ from marshmallow import Schema, fields, validate
 from wms.api.devices.schemas import PrintJobSchema
 from wms.api.guards import magnitude_at_most
 from wms.api.schemas import Code, Quantity
-from wms.domain.shipping import WEIGHT_SOURCES, WEIGHT_UNITS, HoldScope, OrderStatus, Stage
+from wms.domain.shipping import (
+    WEIGHT_UNITS,
+    CycleCountStatus,
+    ExchangeStatus,
+    HoldScope,
+    OrderKind,
+    OrderStatus,
+    PickTaskStatus,
+    Stage,
+    Step,
+    WeightSource,
+)
+
+
+def one_of(enum) -> validate.OneOf:
+    """The values of a state or kind enum: what a field may hold, listed in OpenAPI."""
+    return validate.OneOf([member.value for member in enum])
+
 
 Text = lambda max_length, **kw: fields.Str(validate=validate.Length(min=1, max=max_length), **kw)  # noqa: E731
 
@@ -35,16 +52,16 @@ class OrderCreateSchema(Schema):
 
 
 class OrderListArgsSchema(Schema):
-    status = fields.Str(load_default=None, validate=validate.OneOf([s.value for s in OrderStatus]))
-    stage = fields.Str(load_default=None, validate=validate.OneOf([s.value for s in Stage]))
-    kind = fields.Str(load_default=None, validate=validate.OneOf(["sale", "exchange"]))
+    status = fields.Str(load_default=None, validate=one_of(OrderStatus))
+    stage = fields.Str(load_default=None, validate=one_of(Stage))
+    kind = fields.Str(load_default=None, validate=one_of(OrderKind))
 
 
 class OrderRowSchema(Schema):
     number = fields.Str()
-    kind = fields.Str()
-    status = fields.Str()
-    stage = fields.Str()
+    kind = fields.Str(validate=one_of(OrderKind))
+    status = fields.Str(validate=one_of(OrderStatus))
+    stage = fields.Str(validate=one_of(Stage))
     recipient_name = fields.Str(metadata={"description": "Masked"})
     created_at = fields.DateTime()
 
@@ -72,13 +89,13 @@ class PickTaskSchema(Schema):
     lot = fields.Str()
     expiry_date = fields.Date(allow_none=True)
     quantity = fields.Int()
-    status = fields.Str()
+    status = fields.Str(validate=one_of(PickTaskStatus))
     counted_quantity = fields.Int(allow_none=True)
     holds = fields.List(fields.Str(), metadata={"description": "Hold notices stopping this order (S4)"})
 
 
 class ShippingStepRecordSchema(Schema):
-    step = fields.Str()
+    step = fields.Str(validate=one_of(Step))
     user = fields.Str()
     at = fields.DateTime()
     detail = fields.Str(allow_none=True)
@@ -89,16 +106,16 @@ class ParcelHandoverSchema(Schema):
     tracking_number = fields.Str()
     weight_grams = fields.Int()
     weight_kg = fields.Str()
-    weight_source = fields.Str()
+    weight_source = fields.Str(validate=one_of(WeightSource))
     shipped_at = fields.DateTime()
     movement_id = fields.Str(allow_none=True)
 
 
 class OrderSchema(Schema):
     number = fields.Str()
-    kind = fields.Str()
-    status = fields.Str()
-    stage = fields.Str()
+    kind = fields.Str(validate=one_of(OrderKind))
+    status = fields.Str(validate=one_of(OrderStatus))
+    stage = fields.Str(validate=one_of(Stage))
     customer_code = fields.Str(allow_none=True)
     recipient_name = fields.Str()
     recipient_phone = fields.Str(allow_none=True)
@@ -116,8 +133,8 @@ class OrderSchema(Schema):
 
 class OrderRefSchema(Schema):
     number = fields.Str()
-    status = fields.Str()
-    stage = fields.Str()
+    status = fields.Str(validate=one_of(OrderStatus))
+    stage = fields.Str(validate=one_of(Stage))
 
 
 class OrderCancelSchema(Schema):
@@ -196,7 +213,7 @@ class PickCountResultSchema(Schema):
     resolution = fields.Str(allow_none=True, metadata={"description": "reallocated or held, after a difference"})
     short = fields.Int(allow_none=True)
     count_complete = fields.Bool()
-    stage = fields.Str()
+    stage = fields.Str(validate=one_of(Stage))
 
 
 class VerifyScanSchema(Schema):
@@ -214,7 +231,7 @@ class VerifyBatchSchema(Schema):
 class VerifyResultSchema(Schema):
     number = fields.Str()
     complete = fields.Bool()
-    stage = fields.Str()
+    stage = fields.Str(validate=one_of(Stage))
     remaining = fields.Int()
 
 
@@ -227,7 +244,7 @@ class ShipSchema(Schema):
     weight = fields.Decimal(load_default=None, allow_nan=False, validate=magnitude_at_most(100_000),
                             metadata={"description": "In weight_unit; leave out to weigh on the station's scale"})
     weight_unit = fields.Str(load_default="kg", validate=validate.OneOf(sorted(WEIGHT_UNITS)))
-    weight_source = fields.Str(load_default="manual", validate=validate.OneOf(WEIGHT_SOURCES))
+    weight_source = fields.Str(load_default="manual", validate=one_of(WeightSource))
     station = fields.Str(load_default=None, validate=validate.Length(min=1, max=32),
                          metadata={"description": "Packing station: its scale weighs the parcel when no "
                                                   "weight is given, its printer prints the label"})
@@ -245,11 +262,11 @@ class LabelPrintSchema(Schema):
 class ShipResultSchema(Schema):
     number = fields.Str()
     status = fields.Str()
-    stage = fields.Str()
+    stage = fields.Str(validate=one_of(Stage))
     movement_id = fields.Str()
     shipped_at = fields.DateTime()
     weight_grams = fields.Int()
-    weight_source = fields.Str()
+    weight_source = fields.Str(validate=one_of(WeightSource))
     weighed_at = fields.DateTime(metadata={"description": "When the weight was read (before the ship step)"})
     station = fields.Str(allow_none=True)
     label_job = fields.Nested(PrintJobSchema, allow_none=True, metadata={
@@ -273,7 +290,7 @@ class ShippingLabelDataSchema(Schema):
     recipient_phone = fields.Str()
     recipient_address = fields.Str()
     weight = fields.Nested(ParcelWeightSchema)
-    weight_source = fields.Str()
+    weight_source = fields.Str(validate=one_of(WeightSource))
     shipped_at = fields.DateTime()
 
 
@@ -281,7 +298,7 @@ class ShippingLabelDataSchema(Schema):
 
 
 class HoldCreateSchema(Schema):
-    scope = fields.Str(required=True, validate=validate.OneOf([s.value for s in HoldScope]))
+    scope = fields.Str(required=True, validate=one_of(HoldScope))
     reason = Text(400, required=True)
     order_number = Code(load_default=None)
     customer_code = Code(load_default=None)
@@ -290,7 +307,7 @@ class HoldCreateSchema(Schema):
 
 class HoldSchema(Schema):
     number = fields.Str()
-    scope = fields.Str()
+    scope = fields.Str(validate=one_of(HoldScope))
     reason = fields.Str()
     issued_by = fields.Str()
     issued_at = fields.DateTime()
@@ -335,7 +352,7 @@ class ExchangeCreateSchema(Schema):
 
 class ExchangeNoticeSchema(Schema):
     number = fields.Str()
-    status = fields.Str()
+    status = fields.Str(validate=one_of(ExchangeStatus))
     reason = fields.Str()
     original_order = fields.Str()
     exchange_order = fields.Str()
@@ -349,9 +366,9 @@ class OpenDocumentsArgsSchema(Schema):
 
 class OpenDocumentSchema(Schema):
     number = fields.Str()
-    kind = fields.Str()
-    status = fields.Str()
-    stage = fields.Str()
+    kind = fields.Str(validate=one_of(OrderKind))
+    status = fields.Str(validate=one_of(OrderStatus))
+    stage = fields.Str(validate=one_of(Stage))
     created_at = fields.DateTime()
     recipient_name = fields.Str()
     holds = fields.List(fields.Str())
@@ -361,7 +378,7 @@ class CycleCountSchema(Schema):
     id = fields.Int()
     location = fields.Str()
     sku = fields.Str()
-    status = fields.Str()
+    status = fields.Str(validate=one_of(CycleCountStatus))
     reason = fields.Str()
     created_at = fields.DateTime()
 
