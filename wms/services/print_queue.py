@@ -40,6 +40,9 @@ from wms.models.types import utcnow
 from wms.models.users import User
 from wms.services.uow import in_transaction, run_in_transaction
 
+#: What a job taken for sending whose worker never reported back records as its error.
+INTERRUPTED = ("print_interrupted", "The send was interrupted before the printer answered.")
+
 #: Label fields that carry personal data, and the one rule that masks each.
 MASKED_FIELDS = {"recipient_name": mask_name, "recipient_phone": mask_phone,
                  "recipient_address": mask_address}
@@ -146,11 +149,11 @@ def advance_job(job_id: int, action: PrintJobAction, *, error: DomainError | Dev
         elif action == PrintJobAction.CONFIRM:
             job.printed_at = now
             job.last_error_code = job.last_error = None
+        elif error is None:
+            job.last_error_code, job.last_error = INTERRUPTED
         else:
-            code = getattr(error, "code", "print_interrupted")
-            message = (getattr(error, "message", None) or str(error)) if error else \
-                "The send was interrupted before the printer answered."
-            job.last_error_code, job.last_error = code[:64], message[:400]
+            message = getattr(error, "message", None) or str(error)
+            job.last_error_code, job.last_error = error.code[:64], message[:400]
         db.session.flush()
         return job
 
@@ -215,6 +218,7 @@ def retry_job(actor: User, job_id: int) -> PrintJobView:
         job = _locked_job(job_id)
         if _stale(job):
             job.state = PRINT_JOB.next(job.state, PrintJobAction.INTERRUPT).value
+            job.last_error_code, job.last_error = INTERRUPTED
         PRINT_JOB.check(job.state, PrintJobAction.SEND)
         return job_view(job)
 

@@ -125,3 +125,17 @@ def test_personal_data_is_masked():
     assert mask_phone("13800138000") == "138****8000"
     assert mask_address("浙江省杭州市西湖区文三路1号") == "浙江省杭州市****"
     assert "8000" not in mask_phone("8000")[:-2]
+
+
+def test_a_weight_reading_is_whole_grams_from_a_known_source():
+    from datetime import datetime, timezone
+
+    from wms.domain.shipping import WeightReading
+
+    at = datetime(2026, 12, 1, tzinfo=timezone.utc)
+    reading = WeightReading.entered("1.2345", "kg", at, "scale", "PACK-1")
+    assert (reading.grams, reading.source, reading.read_at, reading.station) == (1235, "scale", at, "PACK-1")
+    with pytest.raises(InvalidWeight):
+        WeightReading.entered("1", "kg", at, "guess")
+    with pytest.raises(InvalidWeight):
+        WeightReading.entered("0", "kg", at)  # an empty pan is no parcel's weight
