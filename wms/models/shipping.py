@@ -9,7 +9,17 @@ from datetime import datetime
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from wms.domain.shipping import HoldScope, OrderStatus, Stage, Step
+from wms.domain.shipping import (
+    CycleCountStatus,
+    ExchangeStatus,
+    HoldScope,
+    OrderKind,
+    OrderStatus,
+    PickTaskStatus,
+    Stage,
+    Step,
+    WeightSource,
+)
 from wms.extensions import db
 from wms.models.types import BigIntPK, UTCDateTime, utcnow
 
@@ -24,7 +34,7 @@ class SalesOrder(db.Model):
     __tablename__ = "sales_order"
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     number: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
-    kind: so.Mapped[str] = so.mapped_column(sa.String(16), default="sale")  # sale | exchange
+    kind: so.Mapped[str] = so.mapped_column(sa.String(16), default=OrderKind.SALE.value)
     warehouse_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("warehouse.id"))
     customer_id: so.Mapped[int | None] = so.mapped_column(
         sa.ForeignKey("customer.id"), default=None, index=True
@@ -56,7 +66,7 @@ class SalesOrder(db.Model):
     __table_args__ = (
         sa.CheckConstraint(_one_of("status", OrderStatus), name="status"),
         sa.CheckConstraint(_one_of("stage", Stage), name="stage"),
-        sa.CheckConstraint("kind IN ('sale', 'exchange')", name="kind"),
+        sa.CheckConstraint(_one_of("kind", OrderKind), name="kind"),
         # rule S6: an exchange always names its notice
         sa.CheckConstraint(
             "kind <> 'exchange' OR exchange_notice_id IS NOT NULL", name="exchange_has_notice"
@@ -103,7 +113,7 @@ class PickTask(db.Model):
     owner_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("owner.id"))
     quantity: so.Mapped[int]
     # open -> counted, or exception (count difference); cancelled with the order
-    status: so.Mapped[str] = so.mapped_column(sa.String(16), default="open")
+    status: so.Mapped[str] = so.mapped_column(sa.String(16), default=PickTaskStatus.OPEN.value)
     counted_quantity: so.Mapped[int | None] = so.mapped_column(default=None)
     counted_by: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("user.id"), default=None)
     counted_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime, default=None)
@@ -111,7 +121,7 @@ class PickTask(db.Model):
 
     __table_args__ = (
         sa.CheckConstraint("quantity > 0", name="quantity_positive"),
-        sa.CheckConstraint("status IN ('open', 'counted', 'exception', 'cancelled')", name="status"),
+        sa.CheckConstraint(_one_of("status", PickTaskStatus), name="status"),
         # "is any task of this order still open?" after every count
         sa.Index("ix_pick_task_order_status", "order_id", "status"),
     )
@@ -180,7 +190,7 @@ class Handover(db.Model):
     __table_args__ = (
         sa.UniqueConstraint("carrier", "tracking_number"),
         sa.CheckConstraint("weight_grams > 0", name="weight_positive"),
-        sa.CheckConstraint("weight_source IN ('scale', 'manual')", name="weight_source"),
+        sa.CheckConstraint(_one_of("weight_source", WeightSource), name="weight_source"),
     )
 
 
@@ -209,7 +219,7 @@ class CycleCountTask(db.Model):
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     location_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("location.id"))
     item_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("item.id"))
-    status: so.Mapped[str] = so.mapped_column(sa.String(16), default="open")  # open | done
+    status: so.Mapped[str] = so.mapped_column(sa.String(16), default=CycleCountStatus.OPEN.value)
     reason: so.Mapped[str] = so.mapped_column(sa.String(200))
     count_exception_id: so.Mapped[int | None] = so.mapped_column(
         sa.ForeignKey("count_exception.id"), default=None
@@ -281,8 +291,8 @@ class ExchangeNotice(db.Model):
     number: so.Mapped[str] = so.mapped_column(sa.String(32), unique=True)
     original_order_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("sales_order.id"))
     reason: so.Mapped[str] = so.mapped_column(sa.String(400))
-    status: so.Mapped[str] = so.mapped_column(sa.String(16), default="issued")  # issued | used | cancelled
+    status: so.Mapped[str] = so.mapped_column(sa.String(16), default=ExchangeStatus.ISSUED.value)
     issued_by: so.Mapped[int] = so.mapped_column(sa.ForeignKey("user.id"))
     issued_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
 
-    __table_args__ = (sa.CheckConstraint("status IN ('issued', 'used', 'cancelled')", name="status"),)
+    __table_args__ = (sa.CheckConstraint(_one_of("status", ExchangeStatus), name="status"),)

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 from wms.domain.locations import AVAILABLE_TYPES
 from wms.domain.permissions import Permission, require
-from wms.domain.shipping import Candidate, OrderStatus, Stage, removal_order
+from wms.domain.shipping import Candidate, CycleCountStatus, OrderStatus, PickTaskStatus, Stage, removal_order
 from wms.errors import OrderStateInvalid
 from wms.extensions import db
 from wms.models import CycleCountTask, Item, Location, Lot, Owner, PickTask, SalesOrder, SalesOrderLine, User
@@ -137,7 +137,7 @@ def allocate_lines(order: SalesOrder, lines: list[SalesOrderLine]) -> Allocation
         tasks.append(dict(
             order_id=order.id, line_id=line_id, quant_id=quant_id, item_id=line.item_id,
             lot_id=candidate.lot_id, location_id=candidate.location_id, owner_id=candidate.owner_id,
-            quantity=quantity, status="open", created_at=now,
+            quantity=quantity, status=PickTaskStatus.OPEN.value, created_at=now,
         ))
     for line in lines:
         line.allocated = line.quantity - remaining[line.id]
@@ -278,5 +278,5 @@ def _bins_under_count(item_ids: list[int]) -> list[tuple[int, int]]:
     """(item, bin) pairs with an open cycle count: few at any time, usually none."""
     return [tuple(row) for row in db.session.execute(
         sa.select(CycleCountTask.item_id, CycleCountTask.location_id)
-        .where(CycleCountTask.status == "open", CycleCountTask.item_id.in_(item_ids))
+        .where(CycleCountTask.status == CycleCountStatus.OPEN, CycleCountTask.item_id.in_(item_ids))
     )]
