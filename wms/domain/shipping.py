@@ -157,6 +157,13 @@ PICK_TASK = TransitionTable("pick_task", {
 })
 
 
+class CountResolution(StrEnum):
+    """How a count difference was settled: the line re-allocated elsewhere, or held short."""
+
+    REALLOCATED = "reallocated"
+    HELD = "held"
+
+
 class CycleCountStatus(StrEnum):
     """A cycle count opened by a count difference: open until the bin is counted."""
 

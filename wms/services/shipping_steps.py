@@ -21,6 +21,7 @@ from wms.domain.permissions import Permission, require
 from wms.domain.printing import LabelKind
 from wms.domain.shipping import (
     PICK_TASK,
+    CountResolution,
     CycleCountStatus,
     DocumentType,
     ExchangeAction,
@@ -179,7 +180,7 @@ def _count_exception(actor: User, order: SalesOrder, task: PickTask, result: Cou
     exception = CountException(
         order_id=order.id, task_id=task.id, item_id=task.item_id, lot_id=task.lot_id,
         location_id=task.location_id, book_quantity=book, counted_quantity=counted,
-        resolution="held", user_id=actor.id, at=utcnow(),
+        resolution=CountResolution.HELD.value, user_id=actor.id, at=utcnow(),
     )
     db.session.add(exception)
     db.session.flush()
@@ -196,7 +197,7 @@ def _count_exception(actor: User, order: SalesOrder, task: PickTask, result: Cou
         ))
         db.session.flush()
     report = allocate_lines(order, [line])
-    exception.resolution = "reallocated" if report.fully_allocated else "held"
+    exception.resolution = (CountResolution.REALLOCATED if report.fully_allocated else CountResolution.HELD).value
     result.status, result.count_exception_id = task.status, exception.id
     result.resolution, result.short = exception.resolution, report.shortage
 
