@@ -208,6 +208,13 @@ class DocumentNotOpen(DomainError):
     code, status, message = "document_not_open", 409, "This document is closed or cancelled."
 
 
+class DocumentHasGoods(DomainError):
+    """Rule R1: a document goods were received against is closed, never cancelled."""
+
+    code, status = "document_has_goods", 409
+    message = "Goods were received on this document; close it instead of cancelling."
+
+
 class OverReceipt(DomainError):
     """Rule R2: never more than ordered, summed over all receipts of the line."""
 

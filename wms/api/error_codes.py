@@ -78,7 +78,7 @@ OPERATION_ERRORS: dict[str, tuple[str, ...]] = {
     "receiving.InboundDocument GET": ("not_found",),
     "receiving.InboundDocumentByNumber GET": ("document_not_open", "no_open_document"),
     "receiving.InboundDocumentStatus POST": (
-        "document_not_open", "invalid_input", "not_found", "receipt_wrong_state",
+        "document_has_goods", "document_not_open", "invalid_input", "not_found", "receipt_wrong_state",
     ),
     "receiving.Receipts POST": ("document_not_open", "invalid_input", "no_open_document", "unknown_location"),
     "receiving.UnpostedReceipts GET": (),

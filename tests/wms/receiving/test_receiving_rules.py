@@ -11,6 +11,7 @@ from tests.factories import GTIN_1
 from tests.wms.receiving.helpers import HANDOVER, SIGNATURE, make_document, new_supplier, receive, run_lot
 from wms.errors import (
     CheckDigitWrong,
+    DocumentHasGoods,
     DocumentNotOpen,
     HandoverIncomplete,
     InspectionInvalid,
@@ -73,8 +74,9 @@ def test_r1_a_closed_or_cancelled_document_takes_no_goods(ctx, world, status):
 def test_r1_a_document_with_goods_received_is_closed_not_cancelled(ctx, world):
     document = make_document(world, {"SKU-1": 10})
     receive(world, document.number, {"SKU-1": 4}, submit=False)
-    with pytest.raises(DocumentNotOpen):
+    with pytest.raises(DocumentHasGoods) as refused:
         receiving.set_document_status(world.user("clerk"), document.id, "cancelled")
+    assert (refused.value.code, refused.value.details["received"]) == ("document_has_goods", 4)
     with pytest.raises(ReceiptNotEditable):  # R8: its receipt must be posted first
         receiving.set_document_status(world.user("clerk"), document.id, "closed")
 

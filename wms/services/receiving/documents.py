@@ -16,6 +16,7 @@ from wms.domain.permissions import Permission, require, require_any
 from wms.domain.receiving import DOCUMENT, DocumentAction, DocumentStatus, ReceiptStatus, check_parties, step
 from wms.errors import (
     AlreadyExists,
+    DocumentHasGoods,
     DocumentNotOpen,
     InvalidInput,
     NoOpenDocument,
@@ -195,8 +196,8 @@ def set_document_status(actor: User, document_id: int, status: str) -> InboundDo
             .where(lines_t.c.document_id == document.id)
         ).scalar_one()
         if action is DocumentAction.CANCEL and received:
-            raise DocumentNotOpen("Goods were received on this document; close it instead of cancelling.",
-                                  document_status=document.status)
+            raise DocumentHasGoods(f"Goods were received on document {document.number}; close it instead of "
+                                   "cancelling.", number=document.number, received=int(received))
         if action is DocumentAction.CLOSE and unposted_receipts_of(document.id):
             raise ReceiptNotEditable("Post or discard the document's open receipts before closing it (R8).")
         document.status = new_status
