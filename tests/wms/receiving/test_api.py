@@ -133,3 +133,13 @@ def test_r6_customer_return_over_http(api):
     assert (classified.get_json()["accepted_quantity"], classified.get_json()["rejected_quantity"]) == (1, 1)
     posted = api.as_("clerk").post(f"{BASE}/receipts/{receipt['id']}/post")
     assert posted.get_json()["status"] == "posted"
+
+
+def test_r8_posting_a_draft_names_the_state_it_needs_in_the_default_chinese(api):
+    create_po(api)
+    receipt = start(api, "PO-API-1")
+    response = api.as_("clerk").post(f"{BASE}/receipts/{receipt['id']}/post")
+    body = response.get_json()
+    assert (response.status_code, body["code"], body["errors"]["expected"]) == (409, "receipt_wrong_state",
+                                                                                 ["submitted"])
+    assert body["message"] == f"收货单 {receipt['number']} 当前状态为 draft，此操作需要状态为 submitted。"

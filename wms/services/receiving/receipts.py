@@ -100,7 +100,7 @@ def find_receipt(receipt_id: int, *, lock: bool = False) -> Receipt:
 def wrong_state(receipt: Receipt, message: str | None = None):
     """The refusal of a receipt's step: ``receipt_wrong_state`` with the states it needs."""
     def refuse(details: dict) -> ReceiptNotEditable:
-        return ReceiptNotEditable(message or f"Receipt {receipt.number} is {receipt.status}.",
+        return ReceiptNotEditable(message or f"Receipt {receipt.number} is {receipt.status}.", number=receipt.number,
                                   status=receipt.status, action=details["action"], expected=details["expected"])
     return refuse
 
