@@ -34,8 +34,13 @@ class ErrorSchema(Schema):
 
     code = fields.Str(required=True, metadata={"description": "Stable snake_case code, e.g. insufficient_stock"})
     status = fields.Int(required=True, metadata={"description": "The HTTP status, repeated"})
-    message = fields.Str(required=True, metadata={"description": "For people, in the caller's language"})
-    errors = fields.Dict(required=True, metadata={"description": "Details: fields and their problems, limits"})
+    message = fields.Str(required=True, metadata={
+        "description": "For people: the catalogue's message for the code (GET /api/v1/i18n/{language}) "
+                       "in the user's language, else Accept-Language's (zh-CN or en), else zh-CN"})
+    errors = fields.Dict(required=True, metadata={
+        "description": "Details, {} when there are none: a schema refusal's field messages by location "
+                       "({\"json\": {\"sku\": [\"...\"]}}), a rule's facts ({\"role\": \"clerk\", "
+                       "\"permission\": \"stock.move\"}), the limit that was hit ({\"max_bytes\": ...})"})
 
 
 class WmsApi(Api):
@@ -48,9 +53,8 @@ class WmsApi(Api):
         data = getattr(error, "data", None) or {}
         errors = data.get("errors") or data.get("messages") or {}
         # webargs nests messages under the location ("json", "query"); keep them as given.
+        # The message is the catalogue's for the code; this one only where it has none.
         message = data.get("message") or error.description or error.name
-        if error.code == 422 and "message" not in data:
-            message = "The request does not match the schema."
         body = error_body(HTTP_CODES.get(error.code, "http_error"), error.code, message, errors)
         response = jsonify(body)
         response.status_code = error.code
