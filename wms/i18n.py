@@ -81,6 +81,15 @@ def init_app(app: Flask) -> None:
 
     app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT_LOCALE)
     Babel(app, locale_selector=select_locale)
+    app.after_request(label_error_language)
+
+
+def label_error_language(response):
+    """after_request: an error body says its language (Content-Language), and that the header chose it."""
+    if response.status_code >= 400 and response.mimetype == "application/json":
+        response.headers["Content-Language"] = LANGUAGE_OF_LOCALE[current_locale()]
+        response.vary.add("Accept-Language")
+    return response
 
 
 def current_locale() -> str:

@@ -233,6 +233,14 @@ def test_common_refusals_answer_in_the_language_asked_for(api, client, role, met
     assert CJK.search(messages["zh_CN"]) and not CJK.search(messages["en"])
 
 
+def test_an_error_body_says_its_language(client):
+    for header, language in (("en-GB", "en"), ("zh-Hans", "zh-CN"), (None, "zh-CN")):
+        response = client.get("/api/v1/auth/me", headers={"Accept-Language": header} if header else {})
+        assert response.status_code == 401
+        assert response.headers["Content-Language"] == language
+        assert "Accept-Language" in response.headers["Vary"]
+
+
 def test_a_refusal_keeps_its_details_and_names_them_in_the_message(api, client):
     headers = _bearer(api, "picker", "en")
     answer = client.post("/api/v1/items", json={"sku": "X-1", "name": "x"}, headers=headers).get_json()
