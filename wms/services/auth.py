@@ -17,7 +17,7 @@ from wms.errors import AuthenticationRequired, InvalidCredentials, LoginRateLimi
 from wms.extensions import db
 from wms.models.types import utcnow
 from wms.models.users import LoginAttempt, User
-from wms.services.uow import transaction
+from wms.services.uow import run_in_transaction, transaction
 
 TOKEN_SALT = "wms-api-token"
 _dummy_hash: str | None = None
@@ -270,7 +270,10 @@ def user_from_session(user_id, token_version) -> User:
 
 def revoke_tokens(user: User) -> None:
     """Log the user out everywhere: every token and session issued so far stops working."""
-    with transaction():
+
+    def use_case() -> None:
         db.session.execute(
             sa.update(User).where(User.id == user.id).values(token_version=User.token_version + 1)
         )
+
+    run_in_transaction(use_case)

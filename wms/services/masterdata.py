@@ -12,7 +12,7 @@ from wms.errors import AlreadyExists, InvalidInput, NotFound, RecordInUse
 from wms.extensions import db
 from wms.models import Customer, Item, ItemBarcode, LedgerEntry, Location, Owner, Supplier, Warehouse
 from wms.models.users import User
-from wms.services.uow import transaction
+from wms.services.uow import run_in_transaction
 
 M = TypeVar("M")
 
@@ -75,33 +75,39 @@ def create_record(actor: User, model: type[M], data: dict[str, Any]) -> M:
     require(actor.role, Permission.MASTER_WRITE)
     if model is Item:
         return create_item(actor, data)
-    with transaction():
+
+    def use_case() -> M:
         _ensure_unique(model, data)
         _check_references(model, data)
         record = model(**data)
         db.session.add(record)
         db.session.flush()
-    return record
+        return record
+
+    return run_in_transaction(use_case)
 
 
 def update_record(actor: User, model: type[M], record_id: int, changes: dict[str, Any]) -> M:
     """Change fields of a master-data record (codes stay unique)."""
     require(actor.role, Permission.MASTER_WRITE)
-    with transaction():
+    fields = dict(changes)
+    barcodes = fields.pop("barcodes", None)
+
+    def use_case() -> M:
         record = get_record(model, record_id)
-        changes = dict(changes)
-        barcodes = changes.pop("barcodes", None)
-        _ensure_unique(model, changes, record_id)
-        _check_references(model, changes)
-        _refuse_changing_used_fields(model, record, changes)
-        for field, value in changes.items():
+        _ensure_unique(model, fields, record_id)
+        _check_references(model, fields)
+        _refuse_changing_used_fields(model, record, fields)
+        for field, value in fields.items():
             setattr(record, field, value)
         if barcodes is not None and model is Item:
             _replace_barcodes(record, barcodes)
         if model is Item and record.fefo and not record.expiry_tracked:
             raise InvalidInput("FEFO needs expiry tracking.", fefo=["needs expiry_tracked"])
         db.session.flush()
-    return record
+        return record
+
+    return run_in_transaction(use_case)
 
 
 def create_item(actor: User, data: dict[str, Any]) -> Item:
@@ -111,13 +117,16 @@ def create_item(actor: User, data: dict[str, Any]) -> Item:
     barcodes = data.pop("barcodes", [])
     if data.get("fefo") and not data.get("expiry_tracked"):
         raise InvalidInput("FEFO needs expiry tracking.", fefo=["needs expiry_tracked"])
-    with transaction():
+
+    def use_case() -> Item:
         _ensure_unique(Item, data)
         item = Item(**data)
         db.session.add(item)
         _replace_barcodes(item, barcodes)
         db.session.flush()
-    return item
+        return item
+
+    return run_in_transaction(use_case)
 
 
 def _replace_barcodes(item: Item, barcodes: list[dict[str, str]]) -> None:

@@ -11,7 +11,7 @@ from wms.errors import AlreadyExists, InvalidInput, NotFound
 from wms.extensions import db
 from wms.i18n import LANGUAGES
 from wms.models.users import User
-from wms.services.uow import transaction
+from wms.services.uow import run_in_transaction
 
 MIN_PASSWORD_LENGTH = 8
 
@@ -45,23 +45,25 @@ def create_user(actor: User | None, *, username: str, password: str, role: str,
     username = username.strip()
     if not username:
         raise InvalidInput("A user name is needed.", username=["required"])
-    with transaction():
+
+    def use_case() -> User:
         if db.session.execute(sa.select(User.id).where(User.username == username)).first():
             raise AlreadyExists(field="username", value=username)
         user = User(username=username, display_name=display_name or username, role=role, language=language)
         user.set_password(password)
         db.session.add(user)
         db.session.flush()
-    return user
+        return user
+
+    return run_in_transaction(use_case)
 
 
 def update_user(actor: User, user_id: int, changes: dict[str, Any]) -> User:
     """Change a user's role, name, language, password or access; a new password logs them out."""
     require(actor.role, Permission.USER_MANAGE)
-    with transaction():
-        user = db.session.get(User, user_id)
-        if user is None:
-            raise NotFound(f"No user {user_id}.", id=user_id)
+
+    def use_case() -> User:
+        user = _user(user_id)
         if "role" in changes:
             _check_role(changes["role"])
             user.role = changes["role"]
@@ -75,6 +77,15 @@ def update_user(actor: User, user_id: int, changes: dict[str, Any]) -> User:
             user.set_password(changes["password"])
             user.token_version += 1
         db.session.flush()
+        return user
+
+    return run_in_transaction(use_case)
+
+
+def _user(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound(f"No user {user_id}.", id=user_id)
     return user
 
 
@@ -89,13 +100,14 @@ def _apply_profile(user: User, changes: dict[str, Any]) -> None:
 
 def update_own_settings(actor: User, changes: dict[str, Any]) -> User:
     """A user changes their own display name or language (no permission needed)."""
-    with transaction():
-        user = db.session.get(User, actor.id)
-        if user is None:
-            raise NotFound(f"No user {actor.id}.", id=actor.id)
+
+    def use_case() -> User:
+        user = _user(actor.id)
         _apply_profile(user, changes)
         db.session.flush()
-    return user
+        return user
+
+    return run_in_transaction(use_case)
 
 
 def list_users(actor: User, page: int, page_size: int):
@@ -109,7 +121,4 @@ def list_users(actor: User, page: int, page_size: int):
 def get_user(actor: User, user_id: int) -> User:
     """One user, for an administrator."""
     require(actor.role, Permission.USER_MANAGE)
-    user = db.session.get(User, user_id)
-    if user is None:
-        raise NotFound(f"No user {user_id}.", id=user_id)
-    return user
+    return _user(user_id)
