@@ -321,6 +321,7 @@ def test_the_catalogue_is_served_read_only_and_cacheable_without_login(client, l
     assert body["language"] == language
     assert body["messages"] == catalogue(locale)["messages"]
     assert body["detailed"] == catalogue(locale)["detailed"]
+    assert response.headers["Cache-Control"] == "public, no-cache"
     etag = response.headers["ETag"]
     again = client.get(f"/api/v1/i18n/{language}", headers={"If-None-Match": etag})
     assert again.status_code == 304

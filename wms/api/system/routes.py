@@ -45,4 +45,5 @@ class Catalogue(MethodView):
     @blp.doc(security=[])
     def get(self, language):
         """The message catalogue of a language (zh-CN, en), for the UI; cacheable, with an ETag."""
-        return system.message_catalogue(language)
+        # Kept by caches, revalidated each time (If-None-Match: 304): never stale after an upgrade.
+        return system.message_catalogue(language), {"Cache-Control": "public, no-cache"}
