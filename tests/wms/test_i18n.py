@@ -15,6 +15,7 @@ import re
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from flask import abort
 
 import devices.errors as device_errors
@@ -172,7 +173,13 @@ def raising_client(tmp_path_factory):
             raise DEVICE_ERROR_CLASSES[code]("the device's own words")
         abort(HTTP_LEVEL[code])
 
+    def refuse_in_database(kind: str):
+        raise {"unique": sa.exc.IntegrityError("INSERT", {}, Exception("UNIQUE constraint failed: item.sku")),
+               "unreachable": sa.exc.OperationalError("SELECT 1", {}, Exception("database is locked")),
+               "overflow": OverflowError("Python int too large to convert to SQLite INTEGER")}[kind]
+
     app.add_url_rule("/raise/<code>", view_func=raise_error)
+    app.add_url_rule("/raise-in-database/<kind>", view_func=refuse_in_database)
     return app.test_client()
 
 
@@ -191,6 +198,15 @@ def test_every_code_answers_in_chinese_and_in_english(raising_client, code):
     assert CJK.search(answers["zh_CN"]) and not CJK.search(answers["en"])
     default = raising_client.get(f"/raise/{code}").get_json()["message"]
     assert default == answers["zh_CN"]
+
+
+@pytest.mark.parametrize("kind,code", [("unique", "already_exists"), ("unreachable", "database_unavailable"),
+                                       ("overflow", "value_out_of_range")])
+def test_the_databases_refusals_answer_in_the_language_asked_for(raising_client, kind, code):
+    for language, locale in LOCALE_OF_LANGUAGE.items():
+        body = raising_client.get(f"/raise-in-database/{kind}", headers={"Accept-Language": language}).get_json()
+        assert body["code"] == code
+        assert body["message"] == catalogue(locale)["messages"][code]
 
 
 # --- the common refusals through the API ------------------------------------------------
