@@ -157,7 +157,10 @@ OPERATION_ERRORS: dict[str, tuple[str, ...]] = {
         "order_not_found", "order_state_invalid", "print_job_not_found", "station_device_missing",
         "station_inactive", "station_not_found",
     ),
+    "shipping.Waves GET": (),
     "shipping.Waves POST": ("invalid_input", "not_found", "order_not_found", "order_state_invalid"),
+    "shipping.WaveResource GET": ("wave_not_found",),
+    "shipping.WaveCancel POST": ("illegal_transition", "wave_not_found"),
     "shipping.WavePickList GET": ("invalid_input", "order_not_found", "wave_not_found"),
     "shipping.TaskCount POST": (
         "invalid_input", "lot_required", "order_already_shipped", "order_cancelled",

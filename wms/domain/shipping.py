@@ -157,6 +157,34 @@ PICK_TASK = TransitionTable("pick_task", {
 })
 
 
+class WaveStatus(StrEnum):
+    """A wave: released to its picker, being picked, picked (no task left open), or cancelled."""
+
+    RELEASED = "released"
+    PICKING = "picking"
+    PICKED = "picked"
+    CANCELLED = "cancelled"
+
+
+class WaveAction(StrEnum):
+    """What happens to a wave; all but ``cancel`` follow from its pick tasks and orders."""
+
+    START = "start"  # the first task of the wave is counted (or its count differs)
+    FINISH = "finish"  # no task of the wave is open any more
+    REOPEN = "reopen"  # a short line of one of its orders is allocated again: new tasks
+    CANCEL = "cancel"  # a supervisor calls it off, or every order of it is cancelled
+
+
+#: released -> picking -> picked, back to picking when new tasks come; cancelled before picked.
+WAVE = TransitionTable("wave", {
+    (WaveStatus.RELEASED, WaveAction.START): WaveStatus.PICKING,
+    (WaveStatus.RELEASED, WaveAction.CANCEL): WaveStatus.CANCELLED,
+    (WaveStatus.PICKING, WaveAction.FINISH): WaveStatus.PICKED,
+    (WaveStatus.PICKING, WaveAction.CANCEL): WaveStatus.CANCELLED,
+    (WaveStatus.PICKED, WaveAction.REOPEN): WaveStatus.PICKING,
+})
+
+
 class CountResolution(StrEnum):
     """How a count difference was settled: the line re-allocated elsewhere, or held short."""
 

@@ -18,6 +18,7 @@ from wms.domain.shipping import (
     PickTaskStatus,
     Stage,
     Step,
+    WaveStatus,
     WeightSource,
 )
 from wms.extensions import db
@@ -135,8 +136,17 @@ class Wave(db.Model):
     number: so.Mapped[str] = so.mapped_column(sa.String(32), unique=True)
     warehouse_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("warehouse.id"))
     picker_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("user.id"), default=None)
+    # released -> picking -> picked, or cancelled: only through WAVE (wms.domain.shipping)
+    status: so.Mapped[str] = so.mapped_column(sa.String(16), default=WaveStatus.RELEASED.value,
+                                              server_default=WaveStatus.RELEASED.value)
     created_by: so.Mapped[int] = so.mapped_column(sa.ForeignKey("user.id"))
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (
+        sa.CheckConstraint(_one_of("status", WaveStatus), name="status"),
+        # a picker's open waves (the PDA's first screen)
+        sa.Index("ix_wave_picker_status", "picker_id", "status"),
+    )
 
 
 class ShippingStep(db.Model):

@@ -37,14 +37,22 @@ from wms.services.shipping_steps import (
     verify_scan,
     verify_scans,
 )
-from wms.services.shipping_waves import PickTaskRow, WaveView, create_wave, pick_list
+from wms.services.shipping_waves import (
+    PickTaskRow,
+    WaveView,
+    cancel_wave,
+    create_wave,
+    list_waves,
+    pick_list,
+    wave_view,
+)
 from wms.services.warehouse_day import day_bounds, warehouse_today
 
 __all__ = [
     "READERS", "CountResult", "CycleCountView", "OpenDocument", "OrderLineInput", "OrderRow", "OrderView",
     "PickTaskRow", "Scan", "ShipResult", "ShippingLabelData", "Validity", "VerifyResult", "WaveView",
-    "approve_order", "build_order", "cancel_order", "complete_cycle_count",
-    "confirm_count", "create_order", "create_wave", "day_bounds", "list_cycle_counts", "list_orders",
+    "approve_order", "build_order", "cancel_order", "cancel_wave", "complete_cycle_count",
+    "confirm_count", "create_order", "create_wave", "day_bounds", "list_cycle_counts", "list_orders", "list_waves",
     "open_shipping_documents", "order_view", "pick_list", "print_shipping_label", "resolve_warehouse",
-    "ship_order", "shipping_label", "validity", "verify_scan", "verify_scans", "warehouse_today",
+    "ship_order", "shipping_label", "validity", "verify_scan", "verify_scans", "warehouse_today", "wave_view",
 ]

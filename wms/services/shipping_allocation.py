@@ -25,6 +25,7 @@ from wms.models import CycleCountTask, Item, Location, Lot, Owner, PickTask, Sal
 from wms.models.stock import StockQuant
 from wms.models.types import utcnow
 from wms.services.shipping_common import find_order
+from wms.services.shipping_waves import wave_after_allocation
 from wms.services.uow import run_in_transaction
 
 quants = StockQuant.__table__
@@ -77,7 +78,9 @@ def _allocate_order(number: str) -> AllocationReport:
         )
     if order.stage != Stage.PENDING:
         raise OrderStateInvalid("Counting has finished; the allocation is fixed.", stage=order.stage)
-    return allocate_lines(order, order.lines)
+    report = allocate_lines(order, order.lines)
+    wave_after_allocation(order)  # new tasks for a picked wave's order reopen it
+    return report
 
 
 #: Rounds of re-reading stock after losing a race for some of it, before reporting short.

@@ -57,7 +57,7 @@ from wms.services.shipping_common import (
     handover_of,
     holds_covering,
 )
-from wms.services.shipping_waves import PickTaskRow, task_rows
+from wms.services.shipping_waves import PickTaskRow, task_rows, wave_after_cancel
 from wms.services.stock import resolve_item_id
 from wms.services.uow import run_in_transaction
 from wms.services.warehouse_day import day_bounds, warehouse_today  # noqa: F401 (re-exported)
@@ -175,6 +175,7 @@ def cancel_order(actor: User, number: str, reason: str) -> SalesOrder:
             require(actor.role, Permission.OUTBOUND_APPROVE)
         order.status = next_order_status(order.status, OrderAction.CANCEL).value
         cancel_open_tasks(order)
+        wave_after_cancel(order)
         order.cancelled_by, order.cancelled_at = actor.id, utcnow()
         order.cancel_reason = reason.strip()
         order.closed_at = order.cancelled_at

@@ -1,7 +1,8 @@
 """The four steps of shipping (rule S2: count, verify, ship, deduct), each one transaction.
 
 The step table lives in ``wms.domain.shipping``; this module loads rows, asks the
-table, and writes what happened with who and when. The ship step checks the document
+table, and writes what happened with who and when. A count moves the task's wave too
+(``shipping_waves.wave_after_count``), in its transaction. The ship step checks the document
 (S3), the hold notices (S4) and the exchange notice (S6) inside the same transaction
 that hands the parcel over and decrements the ledger (S2 steps 3 and 4). No device is
 used inside it: the weight is read before and passed in, the label is queued in it
@@ -82,6 +83,7 @@ from wms.services.shipping_common import (
     release_reservation,
 )
 from wms.services.shipping_labels import label_data
+from wms.services.shipping_waves import wave_after_count
 from wms.services.stations import find_station
 from wms.services.stock import Place, StockChange, post_movement, resolve_item_id, resolve_item_ids, virtual_location
 from wms.services.uow import run_in_transaction
@@ -165,6 +167,7 @@ def confirm_count(
             _count_exception(actor, order, task, result)
         result.count_complete = _finish_count_if_done(order, actor)
         result.stage = order.stage
+        wave_after_count(order)
         return result
 
     return run_in_transaction(use_case)

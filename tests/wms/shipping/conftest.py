@@ -100,6 +100,17 @@ def row_book(row: dict) -> int:
     ).scalar_one()
 
 
+def two_orders_in_a_wave(out: Outbound, world):
+    """SO-1 and SO-2, one unit each, allocated and waved together."""
+    from tests.factories import stock_in
+
+    stock_in(world, "SKU-1", 5, "A-01-01")
+    for number in ("SO-1", "SO-2"):
+        out.order(number, [("SKU-1", 1)])
+        out.allocate(number)
+    return shipping.create_wave(out.actor("supervisor"), ["SO-1", "SO-2"])
+
+
 def set_fefo(world, sku: str) -> None:
     from wms.services.uow import transaction
 

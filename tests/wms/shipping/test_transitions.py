@@ -1,6 +1,7 @@
 """Every outbound document changes state only through its transition table: each step
 the table does not have is refused through the service, naming the expected state, and
-changes nothing.
+changes nothing (a step that follows from another document's change, as a wave's from
+its tasks, is not taken and the document stays as it is).
 """
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ from __future__ import annotations
 import pytest
 
 from tests.factories import stock_in
+from tests.wms.shipping.conftest import two_orders_in_a_wave
 from wms.domain.printing import PRINT_JOB, PrintJobAction
 from wms.domain.shipping import (
     CYCLE_COUNT,
@@ -17,10 +19,12 @@ from wms.domain.shipping import (
     PICK_TASK,
     RELEASE,
     SHIPMENT_STEPS,
+    WAVE,
     ExchangeAction,
     OrderAction,
     PickTaskAction,
     Step,
+    WaveAction,
 )
 from wms.errors import (
     DomainError,
@@ -33,7 +37,7 @@ from wms.errors import (
     StepOutOfOrder,
 )
 from wms.extensions import db
-from wms.models import CycleCountTask, ExchangeNotice, PickTask, PrintJob, SalesOrder
+from wms.models import CycleCountTask, ExchangeNotice, PickTask, PrintJob, SalesOrder, Wave
 from wms.services import print_queue, shipping, stations
 from wms.services.shipping_common import record_step
 from wms.services.shipping_exchange import cancel_exchange_notice, issue_exchange_notice
@@ -111,6 +115,69 @@ def test_an_illegal_step_of_a_pick_task_is_refused_or_leaves_the_task_as_it_is(o
     db.session.expire_all()
     assert db.session.get(PickTask, task.id).status == state.value
     assert order.id
+
+
+def _wave_status(number: str) -> str:
+    db.session.expire_all()
+    return db.session.query(Wave).filter_by(number=number).one().status
+
+
+def _wave_to_start(out, world):
+    """One order of two tasks; the wave's first count would start it."""
+    stock_in(world, "SKU-1", 1, "A-01-01")
+    stock_in(world, "SKU-1", 1, "A-01-02")
+    out.order("SO-1", [("SKU-1", 2)])
+    out.allocate("SO-1")
+    wave = shipping.create_wave(out.actor("supervisor"), ["SO-1"])
+    row = shipping.pick_list(out.actor("picker"), wave_number=wave.number)[0]
+    return wave.number, lambda: out.count(row, 1)
+
+
+def _wave_to_finish(out, world):
+    """SO-1 counted, SO-2 open; cancelling SO-2 leaves no task open: the wave would be finished."""
+    wave = two_orders_in_a_wave(out, world)
+    out.count_all("SO-1")
+    return wave.number, lambda: shipping.cancel_order(out.actor("supervisor"), "SO-2", "customer cancelled")
+
+
+def _wave_to_reopen(out, world):
+    """SO-1 held short; allocating it once stock comes makes a new open task: it would reopen."""
+    stock_in(world, "SKU-1", 1, "A-01-01")
+    out.order("SO-1", [("SKU-1", 2)])
+    out.allocate("SO-1")
+    wave = shipping.create_wave(out.actor("supervisor"), ["SO-1"])
+
+    def allocate_again():
+        stock_in(world, "SKU-1", 1, "A-01-02")
+        out.allocate("SO-1")
+
+    return wave.number, allocate_again
+
+
+def _wave_to_cancel(out, world):
+    stock_in(world, "SKU-1", 5, "A-01-01")
+    out.order("SO-1", [("SKU-1", 1)])
+    out.allocate("SO-1")
+    wave = shipping.create_wave(out.actor("supervisor"), ["SO-1"])
+    return wave.number, lambda: shipping.cancel_wave(out.actor("supervisor"), wave.number)
+
+
+WAVE_EVENTS = {WaveAction.START: _wave_to_start, WaveAction.FINISH: _wave_to_finish,
+               WaveAction.REOPEN: _wave_to_reopen, WaveAction.CANCEL: _wave_to_cancel}
+
+
+@pytest.mark.parametrize(("state", "action"), WAVE.illegal_steps())
+def test_an_illegal_step_of_a_wave_is_refused_or_leaves_the_wave_as_it_is(out, world, state, action):
+    number, event = WAVE_EVENTS[action](out, world)
+    _set(Wave, db.session.query(Wave).filter_by(number=number).one().id, status=state.value)
+    if action == WaveAction.CANCEL:  # the supervisor's step is refused, naming the states that allow it
+        with pytest.raises(IllegalTransition) as refused:
+            event()
+        assert (refused.value.details["state"], refused.value.details["expected"]) == (
+            state.value, WAVE.states_allowing(action))
+    else:  # a count, a cancelled order, an allocation: done, and the wave does not take the step
+        event()
+    assert _wave_status(number) == state.value
 
 
 @pytest.mark.parametrize(("state", "action"), CYCLE_COUNT.illegal_steps())

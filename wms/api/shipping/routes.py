@@ -208,12 +208,36 @@ class OrderLabelPrint(MethodView):
 
 @blp.route("/waves")
 class Waves(MethodView):
+    @blp.arguments(s.WaveListArgsSchema, location="query")
+    @blp.response(200, s.WaveSchema(many=True))
+    @blp.paginate()
+    def get(self, args, pagination_parameters):
+        """Waves, newest first, by state and picker (``?status=released&status=picking&picker=li``)."""
+        return one_page(pagination_parameters, shipping.list_waves, args)
+
     @idempotent
     @blp.arguments(s.WaveCreateSchema)
     @blp.response(201, s.WaveSchema)
     def post(self, data):
         """Group approved orders into a wave, optionally for one picker."""
         return shipping.create_wave(current_user(), data["orders"], data["picker"])
+
+
+@blp.route("/waves/<string:number>")
+class WaveResource(MethodView):
+    @blp.response(200, s.WaveSchema)
+    def get(self, number):
+        """One wave: its state (released, picking, picked, cancelled), orders and picker."""
+        return shipping.wave_view(current_user(), number)
+
+
+@blp.route("/waves/<string:number>/cancel")
+class WaveCancel(MethodView):
+    @idempotent
+    @blp.response(200, s.WaveSchema)
+    def post(self, number):
+        """Call off a wave not yet picked; its orders leave it and may be waved again."""
+        return shipping.cancel_wave(current_user(), number)
 
 
 @blp.route("/waves/<string:number>/pick-list")

@@ -17,6 +17,7 @@ from wms.domain.shipping import (
     PickTaskStatus,
     Stage,
     Step,
+    WaveStatus,
     WeightSource,
 )
 
@@ -191,8 +192,16 @@ class WaveCreateSchema(Schema):
 
 class WaveSchema(Schema):
     number = fields.Str()
+    status = fields.Str(validate=one_of(WaveStatus))
     orders = fields.List(fields.Str())
     picker = fields.Str(allow_none=True)
+    created_at = fields.DateTime()
+
+
+class WaveListArgsSchema(Schema):
+    status = fields.List(fields.Str(validate=one_of(WaveStatus)), load_default=None, metadata={
+        "description": "One state or several (status=released&status=picking: the waves still to pick)"})
+    picker = Code(load_default=None, metadata={"description": "User name of the picker"})
 
 
 class PickCountSchema(Schema):
