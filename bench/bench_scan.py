@@ -22,7 +22,7 @@ Two measurements, in the same run:
 
     python bench/bench_scan.py                      # PostgreSQL at 127.0.0.1:5432/test
     python bench/bench_scan.py --database sqlite    # SQLite file in a temp folder
-    python bench/bench_scan.py --no-pre-ping        # wms without the pool's pre-ping
+    python bench/bench_scan.py --pre-ping           # wms pinging every pooled connection it takes
 """
 
 from __future__ import annotations
@@ -146,12 +146,13 @@ def seed(url: str, clients: int) -> list[dict]:
 
 
 WMS_APP = textwrap.dedent('''
-    """wms as the benchmark serves it: the defaults, optionally without the pool's pre-ping."""
+    """wms as the benchmark serves it: the defaults, optionally with a ping on every checkout."""
     import os
 
     from wms import create_app
     from wms.config import Defaults
 
+    # The default pings only a connection that lay idle (wms.database); --pre-ping pings every one.
     options = dict(Defaults.SQLALCHEMY_ENGINE_OPTIONS, pool_pre_ping=os.environ.get("BENCH_PRE_PING") == "1")
     app = create_app({"SQLALCHEMY_ENGINE_OPTIONS": options})
 ''')
@@ -290,7 +291,8 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=200.0, help="open loop: scans offered per second")
     parser.add_argument("--open-seconds", type=float, default=20.0, help="open loop: how long")
     parser.add_argument("--senders", type=int, default=32, help="open loop: processes sending the slots")
-    parser.add_argument("--no-pre-ping", action="store_true", help="wms without the pool's pre-ping")
+    parser.add_argument("--pre-ping", action="store_true",
+                        help="wms with SQLAlchemy's pre-ping on every checkout (the default pings idle ones only)")
     options = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -303,7 +305,7 @@ def main() -> None:
             scans = seed(url, options.clients)
             wms_port, base_port = free_port(), free_port()
             servers.append(start_server("bench_wms:app", url, wms_port, options.workers, workdir,
-                                        {"BENCH_PRE_PING": "0" if options.no_pre_ping else "1"}))
+                                        {"BENCH_PRE_PING": "1" if options.pre_ping else "0"}))
             servers.append(start_server("baseline_app:app", url, base_port, options.workers, workdir))
             tokens = [token_for(wms_port, f"picker{c}") for c in range(options.clients)]
             drive(wms_port, "wms", tokens, scans, 2.0)  # warm up both
@@ -323,7 +325,8 @@ def main() -> None:
             drop()
 
     print(f"database={options.database} clients={options.clients} gunicorn workers={options.workers} "
-          f"seconds={options.seconds} rounds={options.rounds} pre-ping={'off' if options.no_pre_ping else 'on'}")
+          f"seconds={options.seconds} rounds={options.rounds} "
+          f"pre-ping={'every checkout' if options.pre_ping else 'idle only'}")
     print(f"{'endpoint':<28}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'errors':>8}")
     for name, label in (("baseline", "baseline: one SQL UPDATE"), ("wms", "wms: scan move + ledger")):
         runs = results[name]

@@ -27,12 +27,13 @@ class Defaults:
     """Settings a fresh install runs with: embedded SQLite in the instance folder."""
 
     SQLALCHEMY_DATABASE_URI = None  # filled by create_app: sqlite in the instance folder
-    # Pre-ping: a pooled connection is tested as it is taken, so that after a database
-    # restart or a network cut every worker's next request gets a new connection instead
-    # of a 503 on the dead one (a read is not retried as a use case is). It costs one
-    # round trip per request, measured in bench/bench_scan.py; connections are also
-    # recycled hourly.
-    SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {"pool_recycle": 3600, "pool_pre_ping": True}
+    # No pre-ping on every request (a round trip each): a pooled connection that lay idle
+    # longer than POOL_PING_AFTER_IDLE_SECONDS is tested as it is taken
+    # (wms.database.ping_idle_connections), so that after a database restart or a
+    # network cut every worker's next request gets a new connection instead of a 503 on
+    # the dead one. Connections are also recycled hourly.
+    SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {"pool_recycle": 3600}
+    POOL_PING_AFTER_IDLE_SECONDS = 1.0
     SECRET_KEY = None  # generated into the instance folder on first start when unset
     # Bearer tokens last one shift; a PDA logs in again at the start of the next.
     TOKEN_MAX_AGE = 12 * 3600

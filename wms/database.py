@@ -10,6 +10,8 @@ instead of failing.
 
 from __future__ import annotations
 
+import time
+
 import sqlalchemy as sa
 from flask import Flask
 
@@ -24,6 +26,40 @@ def configure_engine(app: Flask) -> None:
     engine = db.engine
     if engine.dialect.name == "sqlite":
         _configure_sqlite(engine, app.config["SQLITE_SYNCHRONOUS"], app.config["SQLITE_BUSY_TIMEOUT_MS"])
+    else:
+        ping_idle_connections(engine, float(app.config["POOL_PING_AFTER_IDLE_SECONDS"]))
+
+
+def ping_idle_connections(engine: sa.Engine, idle_seconds: float) -> None:
+    """Test a pooled connection as it is taken if it lay idle longer than ``idle_seconds``.
+
+    A database restart or a network cut kills the pool's connections unseen; the next
+    request on each would fail (503) although the database is back. SQLAlchemy's
+    ``pool_pre_ping`` tests every connection on every checkout, one round trip per
+    request; under load a connection is back in use within milliseconds and a dead one
+    is found by the request that meets it (the pool is then renewed), so only a
+    connection that lay idle is worth a ping. A failed ping makes the pool open a new
+    connection (``DisconnectionError``, SQLAlchemy's pessimistic disconnect handling).
+    """
+
+    @sa.event.listens_for(engine, "checkin")
+    def _returned(dbapi_connection, record) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @sa.event.listens_for(engine, "checkout")
+    def _taken(dbapi_connection, record, proxy) -> None:
+        idle_since = record.info.get("idle_since")
+        if idle_since is None or time.monotonic() - idle_since <= idle_seconds:
+            return
+        try:
+            cursor = dbapi_connection.cursor()
+            try:
+                cursor.execute("SELECT 1")
+            finally:
+                cursor.close()
+            dbapi_connection.rollback()  # the ping's own implicit transaction
+        except Exception as exc:  # the driver's own error class: any failure means dead
+            raise sa.exc.DisconnectionError(f"pooled connection failed its ping: {exc}") from exc
 
 
 def _configure_sqlite(engine: sa.Engine, synchronous: str, busy_timeout_ms: int) -> None:

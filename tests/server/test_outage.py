@@ -14,6 +14,7 @@ from __future__ import annotations
 import socket
 import sqlite3
 import threading
+import time
 import uuid
 
 import pytest
@@ -21,6 +22,7 @@ import sqlalchemy as sa
 
 from tests.conftest import ON_POSTGRES
 from tests.server.conftest import new_database, start_server, stop_server, wait_for
+from wms.config import Defaults
 
 pytestmark = pytest.mark.slow
 
@@ -159,6 +161,9 @@ def test_while_the_database_is_away_requests_get_503_and_after_it_every_worker_s
         assert int(answer.headers["Retry-After"]) > 0
         if ON_POSTGRES:  # reads too: the database cannot be reached at all
             assert served.call("GET", "/api/v1/health").status_code == 503
+        # A restart or a network cut takes longer than a pooled connection may lie idle
+        # unchecked; after it, an idle connection is pinged as it is taken.
+        time.sleep(Defaults.POOL_PING_AFTER_IDLE_SECONDS + 0.5)
     finally:
         outage.end()
 
