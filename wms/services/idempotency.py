@@ -95,6 +95,28 @@ _LOCK_AND_FIND = (
 )
 
 
+def replay_if_done() -> None:
+    """Before a view touches a device: raise ``Replayed`` if this request's key was answered.
+
+    A retried ship must not weigh again (the parcel has left the scale: the retry would
+    be refused where it should get the first answer) nor print again. One read, outside
+    any write transaction; the use case's own claim still decides everything else (a key
+    in flight, a record written meanwhile).
+    """
+    call = pending_call()
+    if call is None or call.key is None:
+        return
+    try:
+        row = db.session.execute(_FIND, {"user_id": call.user_id, "key": call.key}).first()
+    finally:
+        db.session.commit()  # end the read: the use case begins its own transaction
+    if row is None or row.fingerprint is None:
+        return
+    if row.fingerprint != call.fingerprint:
+        raise IdempotencyKeyReused(key=call.key)
+    raise Replayed(row.response_status, row.response_body)
+
+
 def claim(call: CallRecord) -> None:
     """Take the call's key for this transaction; raise ``Replayed`` if it was used before."""
     if call.key is None:

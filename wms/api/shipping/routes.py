@@ -20,6 +20,7 @@ from wms.domain.shipping import WeightReading
 from wms.errors import DomainError
 from wms.models.types import utcnow
 from wms.services import (
+    idempotency,
     import_files,
     print_queue,
     shipping,
@@ -171,6 +172,7 @@ class OrderShip(MethodView):
         if weight is not None:
             reading = WeightReading.entered(weight, unit, utcnow(), source, station)
         elif station is not None:
+            idempotency.replay_if_done()  # a retry is answered before the scale is read again
             try:
                 reading = stations.weigh_parcel(actor, station)
             except (DeviceError, DomainError) as failed:
