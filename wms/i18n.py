@@ -68,11 +68,20 @@ def locale_of_header(accept_language) -> str:
 
 def select_locale() -> str:
     """Flask-Babel's locale selector: the user's own setting, else the header, else Chinese."""
-    user = g.get("user")
-    language = getattr(user, "language", None)
+    language = _caller_language()
     if language in LOCALE_OF_LANGUAGE:
         return LOCALE_OF_LANGUAGE[language]
     return locale_of_header(request.accept_languages)
+
+
+def _caller_language() -> str | None:
+    """The checked caller's own language: ``g.user``, or the row a view's first statement
+    read and checked for a bearer login (``g.login``); None before the caller is known."""
+    caller = g.get("user")
+    if caller is None:
+        login = g.get("login")
+        caller = getattr(login, "user", None) or getattr(login, "row", None)
+    return getattr(caller, "language", None)
 
 
 def init_app(app: Flask) -> None:

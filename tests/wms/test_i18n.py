@@ -291,6 +291,16 @@ def test_the_users_own_language_wins_over_the_header(api, client):
     assert refused["message"] == "角色“picker”无权执行“master.write”。"
 
 
+def test_the_users_own_language_holds_for_a_handhelds_scan(api, client):
+    headers = _bearer(api, "picker", "zh-CN")
+    client.patch("/api/v1/auth/me", json={"language": "en"}, headers=headers)
+    for item in ("NO-SUCH", "SKU-1"):
+        answer = client.post("/api/v1/stock/moves", headers=headers, json={
+            "item": item, "from_location": "A-01-01", "to_location": "NO-SUCH-BIN", "quantity": 1}).get_json()
+        assert answer["code"] in {"unknown_barcode", "unknown_location"}
+        assert answer["message"] == render("en", answer["code"], answer["errors"], "-")
+
+
 def test_an_anonymous_call_follows_the_header_even_for_a_user_who_chose_a_language(api, client):
     client.patch("/api/v1/auth/me", json={"language": "en"}, headers=_bearer(api, "picker"))
     wrong = {"username": "picker", "password": "wrong-guess"}
