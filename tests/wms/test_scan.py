@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import threading
+from contextlib import contextmanager
 
 import pytest
 import sqlalchemy as sa
@@ -389,3 +390,147 @@ def test_a_connection_lost_mid_scan_with_a_key_is_run_again_and_posts_once(app, 
     assert _scan_entries(app) == 2
     with app.app_context():
         assert verify_ledger().ok
+
+
+# --- PostgreSQL: read once, write once ------------------------------------------------
+
+
+@contextmanager
+def _statements(app, before_write=None):
+    """The statements the driver is sent, as (first word, autocommit); ``before_write`` runs
+    just before the scan's one write (``WITH ...``) is sent, as if another request came between."""
+    import psycopg
+
+    sent: list[tuple[str, bool]] = []
+    meanwhile = [before_write] if before_write else []
+    running_other = []
+    execute = psycopg.Cursor.execute
+
+    def counted(cursor, query, params=None, **kwargs):
+        if not running_other:  # not the other request's own statements
+            first = (query.decode() if isinstance(query, bytes) else str(query)).split(None, 1)[0].upper()
+            if first == "WITH" and meanwhile:
+                running_other.append(True)
+                try:
+                    meanwhile.pop()()
+                finally:
+                    running_other.clear()
+            sent.append((first, cursor.connection.autocommit))
+        return execute(cursor, query, params, **kwargs)
+
+    psycopg.Cursor.execute = counted
+    try:
+        yield sent
+    finally:
+        psycopg.Cursor.execute = execute
+
+
+def _meanwhile(app, statement: str, params: dict):
+    """Run ``statement`` in a transaction of its own, committed (another request)."""
+    def run() -> None:
+        with app.app_context(), db.engine.begin() as other:
+            other.execute(sa.text(statement), params)
+    return run
+
+
+def _general_path_answered(sent) -> bool:
+    """The one write was sent and wrote nothing, and the general path answered after it."""
+    return sent[:2] == [("SELECT", True), ("WITH", True)] and len(sent) > 2
+
+
+def _replayed(picker, body: dict, key: str, first) -> bool:
+    again = picker.post("/api/v1/stock/moves", json=body, key=key)
+    return again.headers.get("Idempotent-Replayed") == "true" and again.get_data() == first.get_data()
+
+
+@postgres_only
+@pytest.mark.parametrize("key", ["once", None], ids=["keyed", "without-key"])
+def test_a_scan_on_postgres_is_read_once_and_written_once(app, api, world, key):
+    """The caller with the lookup in one SELECT, the movement with its record in one
+    statement, each its own transaction: no BEGIN, no COMMIT, nothing else."""
+    _own_stock(app, world)
+    picker = api.as_("picker")
+    with _statements(app) as sent:
+        response = picker.post("/api/v1/stock/moves", json=MOVE, key=key)
+    assert response.status_code == 201, response.get_json()
+    assert sent == [("SELECT", True), ("WITH", True)]
+    with app.app_context():
+        record = db.session.execute(sa.select(IdempotencyRecord).where(
+            IdempotencyRecord.fingerprint == _fingerprint(app, MOVE))).scalar_one()
+        assert (record.key, record.response_status, record.response_body) == (
+            key, 201, response.get_data(as_text=True))
+        assert verify_ledger().ok
+    assert key is None or _replayed(picker, MOVE, key, response)
+    assert _scan_entries(app) == 2
+
+
+@postgres_only
+def test_stock_taken_between_the_read_and_the_write_is_refused_as_on_the_general_path(app, api, world):
+    _own_stock(app, world)
+    picker = api.as_("picker")
+    taken = _meanwhile(app, "UPDATE stock_quant SET reserved = 9 WHERE location_id = :bin",
+                       {"bin": world.locations["A-01-01"]})
+    with _statements(app, before_write=taken) as sent:
+        response = picker.post("/api/v1/stock/moves", json=MOVE, key="taken")
+    assert (response.status_code, response.get_json()["code"]) == (409, "insufficient_stock")
+    assert response.get_json()["errors"]["available"] == 1
+    assert _general_path_answered(sent) and _replayed(picker, MOVE, "taken", response)
+    assert _scan_entries(app) == 0
+
+
+@postgres_only
+def test_a_bin_taken_out_of_use_between_the_read_and_the_write_is_refused_as_on_the_general_path(app, api, world):
+    _own_stock(app, world)
+    picker = api.as_("picker")
+    closed = _meanwhile(app, "UPDATE location SET active = false WHERE id = :bin",
+                        {"bin": world.locations["B-01-01"]})
+    with _statements(app, before_write=closed) as sent:
+        response = picker.post("/api/v1/stock/moves", json=MOVE, key="closed")
+    assert (response.status_code, response.get_json()["code"]) == (409, "location_inactive")
+    assert _general_path_answered(sent)
+    assert _scan_entries(app) == 0
+
+
+@postgres_only
+def test_a_key_reused_falls_back_to_the_general_path_and_is_answered_as_there(app, api, world):
+    _own_stock(app, world)
+    picker = api.as_("picker")
+    first = picker.post("/api/v1/stock/moves", json=MOVE, key="reused")
+    with _statements(app) as sent:
+        other = picker.post("/api/v1/stock/moves", json={**MOVE, "quantity": 1}, key="reused")
+    assert (other.status_code, other.get_json()["code"]) == (422, "idempotency_key_reused")
+    assert _general_path_answered(sent) and _replayed(picker, MOVE, "reused", first)
+    assert _scan_entries(app) == 2
+
+
+@postgres_only
+def test_a_key_in_flight_falls_back_to_the_general_path_and_is_answered_as_there(app, api, world):
+    from wms.models.idempotency import advisory_lock_id
+
+    _own_stock(app, world)
+    picker = api.as_("picker")
+    with app.app_context(), db.engine.connect() as other:
+        other.begin()  # a request with the key still running holds the key's lock
+        other.execute(sa.select(sa.func.pg_advisory_xact_lock(advisory_lock_id(world.users["picker"], "busy"))))
+        with _statements(app) as sent:
+            response = picker.post("/api/v1/stock/moves", json=MOVE, key="busy")
+        other.rollback()
+    assert (response.status_code, response.get_json()["code"]) == (409, "idempotency_in_flight")
+    assert _general_path_answered(sent)
+    assert _scan_entries(app) == 0
+    assert picker.post("/api/v1/stock/moves", json=MOVE, key="busy").status_code == 201
+
+
+@postgres_only
+def test_a_login_revoked_is_refused_by_the_scans_own_read(app, api, world):
+    _own_stock(app, world)
+    picker = api.as_("picker")
+    with app.app_context():
+        db.session.execute(sa.update(User).where(User.id == world.users["picker"])
+                           .values(token_version=User.token_version + 1))
+        db.session.commit()
+    with _statements(app) as sent:
+        response = picker.post("/api/v1/stock/moves", json=MOVE, key="revoked")
+    assert (response.status_code, response.get_json()["code"]) == (401, "authentication_required")
+    assert sent == [("SELECT", True)]
+    assert _scan_entries(app) == 0

@@ -26,8 +26,14 @@ from typing import Any
 
 from flask import Response, current_app, jsonify, make_response, request
 
-from wms.api.security import current_user
-from wms.errors import DomainError, IdempotencyInFlight, IdempotencyKeyInvalid, IdempotencyKeyReused
+from wms.api.security import current_user, current_user_id
+from wms.errors import (
+    AuthenticationRequired,
+    DomainError,
+    IdempotencyInFlight,
+    IdempotencyKeyInvalid,
+    IdempotencyKeyReused,
+)
 from wms.services import idempotency
 from wms.services.idempotency import CallRecord, Replayed
 from wms.services.uow import UnrecordedUseCase, run_in_transaction
@@ -74,6 +80,7 @@ def _replay(replayed: Replayed) -> Response:
 
 def _remember(call: CallRecord, status: int, body: str) -> Response | None:
     """Record an answer given without a recorded use case; the first one's if it came meanwhile."""
+    current_user()  # a caller its view did not check yet is checked before anything is written
     try:
         run_in_transaction(lambda: idempotency.remember_refusal(call, status, body))
     except Replayed as replayed:
@@ -100,41 +107,54 @@ def idempotent(view):
 
     @wraps(view)
     def wrapper(*args, **kwargs):
-        key = request.headers.get(HEADER)
-        if key is not None and not valid_key(key):
-            raise IdempotencyKeyInvalid(max_length=current_app.config.get("IDEMPOTENCY_KEY_MAX_LENGTH", 255))
-        call = CallRecord(current_user().id, key, request_fingerprint(), request.method, request.path[:400],
-                          render)
         try:
-            if render is None:
-                raise UnrecordedUseCase()
-            with idempotency.recording(call):
-                response = make_response(view(*args, **kwargs))
-            if not call.recorded and response.status_code < 500:
-                # Nothing was written (no use case ran): the answer is still on record.
-                replay = _remember(call, response.status_code, response.get_data(as_text=True))
-                return response if replay is None else replay
-            return response
-        except Replayed as replayed:
-            return _replay(replayed)
-        except UnrecordedUseCase:
-            try:
-                return _run_whole_view_recorded(view, args, kwargs, call)
-            except Replayed as replayed:
-                return _replay(replayed)
-            except (IdempotencyKeyReused, IdempotencyInFlight):
-                raise
-            except DomainError as refusal:
-                return _refused(call, refusal)
-        except (IdempotencyKeyReused, IdempotencyInFlight):
+            return _answer(view, render, args, kwargs)
+        except AuthenticationRequired:
             raise
-        except DomainError as refusal:
-            if call.recorded:
-                raise  # refused after its use case committed: the effect stands, on record
-            return _refused(call, refusal)
+        except Exception:
+            # A view that reads its caller itself (``security.CALLER_READ_BY_VIEW``) may stop
+            # before it did: a refusal goes to a checked caller only (a revoked login: 401).
+            current_user()
+            raise
 
     wrapper.idempotent = True
     return wrapper
+
+
+def _answer(view, render, args, kwargs) -> Response:
+    """The view's answer, recorded by its use case or, for a refusal, here."""
+    key = request.headers.get(HEADER)
+    if key is not None and not valid_key(key):
+        raise IdempotencyKeyInvalid(max_length=current_app.config.get("IDEMPOTENCY_KEY_MAX_LENGTH", 255))
+    call = CallRecord(current_user_id(), key, request_fingerprint(), request.method, request.path[:400],
+                      render)
+    try:
+        if render is None:
+            raise UnrecordedUseCase()
+        with idempotency.recording(call):
+            response = make_response(view(*args, **kwargs))
+        if not call.recorded and response.status_code < 500:
+            # Nothing was written (no use case ran): the answer is still on record.
+            replay = _remember(call, response.status_code, response.get_data(as_text=True))
+            return response if replay is None else replay
+        return response
+    except Replayed as replayed:
+        return _replay(replayed)
+    except UnrecordedUseCase:
+        try:
+            return _run_whole_view_recorded(view, args, kwargs, call)
+        except Replayed as replayed:
+            return _replay(replayed)
+        except (IdempotencyKeyReused, IdempotencyInFlight):
+            raise
+        except DomainError as refusal:
+            return _refused(call, refusal)
+    except (IdempotencyKeyReused, IdempotencyInFlight, AuthenticationRequired):
+        raise  # not recorded: a 401 is for a login not checked, whose call is nobody's
+    except DomainError as refusal:
+        if call.recorded:
+            raise  # refused after its use case committed: the effect stands, on record
+        return _refused(call, refusal)
 
 
 def _refused(call: CallRecord, refusal: DomainError) -> Response:

@@ -1,6 +1,11 @@
 """Who is calling: bearer tokens for PDAs and devices, the session cookie for the UI.
 
 Every endpoint under /api requires a login except the few listed in PUBLIC_ENDPOINTS.
+A bearer token's user is read and checked (active, token version) on every request:
+before the view, or, for the views in CALLER_READ_BY_VIEW, by the view's first
+statement together with what the view reads (``Login``); whatever else asks for the
+caller first (``current_user``) reads it then, so no answer but the view's own
+success is given to a caller that was not checked.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ from flask.sessions import SecureCookieSessionInterface
 
 from wms.errors import AuthenticationRequired, CsrfFailed
 from wms.models.users import User
-from wms.services.auth import token_claims, user_from_session
+from wms.services.auth import Login, token_claims, user_from_session, user_of_login
 
 #: The only endpoints reachable without logging in.
 PUBLIC_ENDPOINTS = frozenset({
@@ -21,6 +26,8 @@ PUBLIC_ENDPOINTS = frozenset({
     "api-docs.openapi_json", "api-docs.openapi_swagger_ui", "swagger_ui_static",
 })
 MUTATING_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+#: (endpoint, method) of views that read their bearer caller in their own first statement.
+CALLER_READ_BY_VIEW = frozenset({("stock.StockMoves", "POST")})
 
 
 def authenticate_request() -> None:
@@ -33,7 +40,11 @@ def authenticate_request() -> None:
         return
     header = request.headers.get("Authorization", "")
     if header.startswith("Bearer "):
-        g.user = user_from_session(*token_claims(header[len("Bearer "):].strip()))
+        claims = token_claims(header[len("Bearer "):].strip())
+        if (request.endpoint, request.method) in CALLER_READ_BY_VIEW:
+            g.login = Login(*claims)
+        else:
+            g.user = user_from_session(*claims)
         return
     if "user_id" in session:
         g.user = user_from_session(session.get("user_id"), session.get("token_version"))
@@ -62,11 +73,24 @@ def start_session(user: User) -> str:
 
 
 def current_user() -> User:
-    """The authenticated user of this request."""
+    """The authenticated user of this request (a login not checked yet is checked now)."""
     user = g.get("user")
+    if user is None and g.get("login") is not None:
+        user = g.user = user_of_login(g.login)
     if user is None:
         raise AuthenticationRequired()
     return user
+
+
+def current_caller() -> User | Login:
+    """The caller as the services take it: a checked user, or a login the service's first read checks."""
+    return g.get("user") or g.get("login") or current_user()
+
+
+def current_user_id() -> int:
+    """The caller's user id, checked or about to be (``current_caller``)."""
+    caller = current_caller()
+    return caller.id if isinstance(caller, User) else caller.user_id
 
 
 class CookieSessionInterface(SecureCookieSessionInterface):

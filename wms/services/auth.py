@@ -7,6 +7,7 @@ import math
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
@@ -222,7 +223,7 @@ def issue_token(user: User) -> IssuedToken:
 def token_claims(token: str) -> tuple[int, int]:
     """The user id and token version a bearer token carries, if its signature and age are good.
 
-    Says nothing about the user: ``user_from_session`` (or the scan's fast path) checks
+    Says nothing about the user: ``user_from_session`` (or the scan's own read, ``accept_login``) checks
     that the account is still active and the version still current.
     """
     try:
@@ -251,21 +252,57 @@ def _verified(secret_key: str, token: str) -> tuple[int, int, int]:
 
 
 _users = User.__table__
-_USER_BY_ID = sa.select(*(c for c in _users.c if c.name != "password_hash")).where(
-    _users.c.id == sa.bindparam("user_id")
-)
+#: The caller's columns read on every request (never the password's hash).
+CALLER_COLUMNS = tuple(c for c in _users.c if c.name != "password_hash")
+_USER_BY_ID = sa.select(*CALLER_COLUMNS).where(_users.c.id == sa.bindparam("user_id"))
+
+
+@dataclass(eq=False)
+class Login:
+    """A bearer token's claims whose user the request's first statement reads and checks.
+
+    The scan reads its caller with its lookup in one round trip; ``row`` is the user's
+    row once ``accept_login`` has checked it, ``user`` the User made of it when asked for.
+    """
+
+    user_id: int
+    token_version: int
+    row: Any = None
+    user: User | None = None
+
+
+def accept_login(login: Login, row) -> None:
+    """Check the login's user row (``checked_user``) and keep it for ``user_of_login``."""
+    _check(row, login.token_version)
+    login.row = row
+
+
+def _check(row, token_version: int) -> None:
+    if row is None or not row.active or row.token_version != token_version:
+        raise AuthenticationRequired("The login was revoked; log in again.")
+
+
+def checked_user(row, token_version: int) -> User:
+    """The caller of a login from its user row: refused unless active and its token version current."""
+    _check(row, token_version)
+    # Read with Core on every request; the caller is a detached User that services use
+    # for its id and role only (they load a User themselves to change one).
+    return User(**{c.name: getattr(row, c.name) for c in CALLER_COLUMNS})
 
 
 def user_from_session(user_id, token_version) -> User:
     """The active user of a login whose token version is still current."""
     if not isinstance(user_id, int) or not isinstance(token_version, int):
         raise AuthenticationRequired("The login is not valid.")
-    row = db.session.connection().execute(_USER_BY_ID, {"user_id": user_id}).first()
-    if row is None or not row.active or row.token_version != token_version:
-        raise AuthenticationRequired("The login was revoked; log in again.")
-    # Read with Core on every request; the caller is a detached User that services use
-    # for its id and role only (they load a User themselves to change one).
-    return User(**row._asdict())
+    return checked_user(db.session.connection().execute(_USER_BY_ID, {"user_id": user_id}).first(), token_version)
+
+
+def user_of_login(login: Login) -> User:
+    """The login's user: the one its first statement checked, else read and checked now."""
+    if login.user is None:
+        login.user = (user_from_session(login.user_id, login.token_version) if login.row is None
+                      else checked_user(login.row, login.token_version))
+    return login.user
 
 
 def revoke_tokens(user: User) -> None:

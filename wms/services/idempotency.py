@@ -176,16 +176,42 @@ def store(call: CallRecord, status: int, body: str, *, claimed: bool = True) -> 
     and ``RecordWrittenMeanwhile`` sends the use case round again, claiming first.
     """
     connection = db.session.connection()
-    params = {
-        "s_user_id": call.user_id, "s_key": call.key, "s_fingerprint": call.fingerprint,
-        "s_method": call.method, "s_path": call.path[:400], "s_status": status, "s_body": body,
-        "s_at": utcnow(),
-    }
+    params = record_parameters(call, status, body)
     statement = _STORE[connection.dialect.name]
     if not claimed and call.key is not None and connection.dialect.name == "postgresql":
         statement, params["lock_id"] = _STORE_LOCKED, advisory_lock_id(call.user_id, call.key)
     if connection.execute(statement, params).first() is None:
         raise RecordWrittenMeanwhile()  # the key was used or is in use: claim it and see
+
+
+def record_parameters(call: CallRecord, status: int, body: str) -> dict:
+    """The parameters of the call's record (``store``, ``RECORD_SQL``)."""
+    return {
+        "s_user_id": call.user_id, "s_key": call.key, "s_fingerprint": call.fingerprint,
+        "s_method": call.method, "s_path": call.path[:400], "s_status": status, "s_body": body,
+        "s_at": utcnow(),
+    }
+
+
+# PostgreSQL: the record written inside another statement, with its effect (the scan's
+# one write). KEY_FREE_SQL holds when the key was not used before and no request holding
+# it is running (its advisory lock, taken here until the statement ends); the plain
+# insert of RECORD_SQL fails the whole statement should the key be recorded meanwhile.
+KEY_FREE_SQL = ("NOT EXISTS (SELECT FROM idempotency_record "
+                "WHERE user_id = CAST(:s_user_id AS integer) AND key = CAST(:s_key AS text)) "
+                "AND pg_try_advisory_xact_lock(CAST(:lock_id AS bigint))")
+RECORD_SQL = (
+    "INSERT INTO idempotency_record "
+    "(user_id, key, fingerprint, method, path, response_status, response_body, created_at) "
+    "SELECT CAST(:s_user_id AS integer), CAST(:s_key AS text), CAST(:s_fingerprint AS text), "
+    "CAST(:s_method AS text), CAST(:s_path AS text), CAST(:s_status AS integer), {body}, "
+    "CAST(:s_at AS timestamptz) FROM {source} RETURNING id"
+)
+
+
+def key_free_parameters(call: CallRecord) -> dict:
+    """The parameters of ``KEY_FREE_SQL`` beyond ``record_parameters``."""
+    return {"lock_id": advisory_lock_id(call.user_id, call.key)}
 
 
 def record_result(call: CallRecord, result: Any, *, claimed: bool) -> None:

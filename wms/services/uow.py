@@ -34,7 +34,7 @@ class UnrecordedUseCase(Exception):
 
 def in_transaction() -> bool:
     """True inside a ``transaction()`` block."""
-    return db.session.info.get("uow_depth", 0) > 0
+    return db.session.registry.has() and db.session.info.get("uow_depth", 0) > 0
 
 
 @contextmanager

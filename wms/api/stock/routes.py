@@ -7,7 +7,7 @@ from flask.views import MethodView
 from wms.api.base import Blueprint
 from wms.api.idempotency import idempotent
 from wms.api.schemas import MovementResultSchema, one_page
-from wms.api.security import current_user
+from wms.api.security import current_caller, current_user
 from wms.api.stock import schemas as s
 from wms.services import stock
 
@@ -32,7 +32,7 @@ class StockMoves(MethodView):
     def post(self, scan):
         """Move stock between two locations as scanned (put-away, replenishment)."""
         return stock.move_by_scan(
-            current_user(), item_code=scan["item"], from_location=scan["from_location"],
+            current_caller(), item_code=scan["item"], from_location=scan["from_location"],
             to_location=scan["to_location"], quantity=scan["quantity"],
             lot_code=scan["lot"], owner_code=scan["owner"],
         )

@@ -220,7 +220,7 @@ def _append_and_apply_unnest(entries: list[dict], takes: list, puts: list) -> li
 
 
 @functools.lru_cache(maxsize=256)
-def _movement_statement(n_takes: int, n_puts: int, n_entries: int) -> sa.TextClause:
+def _movement_statement(n_takes: int, n_puts: int, n_entries: int, shared: tuple[str, ...]) -> sa.TextClause:
     """PostgreSQL: guarded decrements, upserts and entries of a small movement as one statement.
 
     Each decrement is a CTE that returns its row only if the stock was free (S5); the
@@ -229,21 +229,34 @@ def _movement_statement(n_takes: int, n_puts: int, n_entries: int) -> sa.TextCla
     InsufficientStock, and the unit of work's rollback undoes them (no use case may
     catch that refusal and go on in the same transaction).
     """
+    return sa.text(movement_sql(n_takes, n_puts, n_entries, shared))
+
+
+def movement_sql(n_takes: int, n_puts: int, n_entries: int, shared: tuple[str, ...], *, gate: str = "",
+                 then: tuple[str, ...] = ()) -> str:
+    """The SQL of ``_movement_statement``: ``shared``, the entries' columns sent once for all
+    (``shared_columns``); ``gate``, a condition every decrement also needs (the statement then
+    writes nothing unless it holds); ``then``, more CTEs written with the movement (they may
+    read ``ok``, one row when it is written, and ``e``, its entries' ids)."""
     def key_of(prefix: str) -> str:
         return " AND ".join(f"{c} = CAST(:{prefix}_{c} AS integer)" for c in _KEY)
 
-    ctes = [
+    ctes = [f"gate AS (SELECT WHERE {gate})"] if gate else []
+    gated = " AND EXISTS (SELECT FROM gate)" if gate else ""
+    ctes += [
         f"""t{i} AS (
             UPDATE stock_quant
             SET quantity = quantity - CAST(:t{i}_taken AS integer),
                 reserved = reserved - CAST(:t{i}_from_reserved AS integer)
             WHERE {key_of(f"t{i}")}
               AND quantity - reserved >= CAST(:t{i}_taken AS integer) - CAST(:t{i}_from_reserved AS integer)
-              AND reserved >= CAST(:t{i}_from_reserved AS integer)
+              AND reserved >= CAST(:t{i}_from_reserved AS integer){gated}
             RETURNING 1)"""
         for i in range(n_takes)
     ]
     all_taken = " AND ".join(f"EXISTS (SELECT FROM t{i})" for i in range(n_takes)) or "TRUE"
+    if gate:
+        all_taken += " AND EXISTS (SELECT FROM gate)"
     ctes.append(f"ok AS (SELECT WHERE {all_taken})")
     ctes += [
         f"""p{i} AS (
@@ -254,15 +267,16 @@ def _movement_statement(n_takes: int, n_puts: int, n_entries: int) -> sa.TextCla
         for i in range(n_puts)
     ]
     values = ", ".join(
-        "(" + ", ".join(f"CAST(:e{i}_{c} AS {t})" for c, t in _ENTRY_COLUMNS.items()) + ")"
+        "(" + ", ".join(f"CAST(:e{'' if c in shared else i}_{c} AS {t})" for c, t in _ENTRY_COLUMNS.items()) + ")"
         for i in range(n_entries)
     )
     ctes.append(
         f"e AS (INSERT INTO ledger_entry ({', '.join(_ENTRY_COLUMNS)}) "
         f"SELECT v.* FROM ok, (VALUES {values}) AS v({', '.join(_ENTRY_COLUMNS)}) RETURNING id)"
     )
+    ctes += then
     taken = ", ".join(f"EXISTS (SELECT FROM t{i})" for i in range(n_takes))
-    return sa.text(
+    return (
         "WITH " + ",\n".join(ctes)
         + f"\nSELECT ARRAY(SELECT id FROM e ORDER BY id) AS ids, ARRAY[{taken}]::boolean[] AS taken"
     )
@@ -271,8 +285,8 @@ def _movement_statement(n_takes: int, n_puts: int, n_entries: int) -> sa.TextCla
 def _append_and_apply_one_statement(entries: list[dict], takes: list, puts: list) -> list[int]:
     """The small-movement writer on PostgreSQL (a scan, a pick): one round trip (L1, S5)."""
     params: dict = {}
-    _movement_parameters(params, entries, takes, puts)
-    row = _core().execute(_movement_statement(len(takes), len(puts), len(entries)), params).one()
+    shared = movement_parameters(params, entries, takes, puts)
+    row = _core().execute(_movement_statement(len(takes), len(puts), len(entries), shared), params).one()
     if len(row.ids) != len(entries):
         # A decrement found too little free stock; that row is unchanged, so name it.
         short = row.taken.index(False)
@@ -280,16 +294,20 @@ def _append_and_apply_one_statement(entries: list[dict], takes: list, puts: list
     return row.ids
 
 
-def _movement_parameters(params: dict, entries: list[dict], takes: list, puts: list) -> None:
-    """Fill ``params`` for ``_movement_statement``."""
+def movement_parameters(params: dict, entries: list[dict], takes: list, puts: list) -> tuple[str, ...]:
+    """Fill ``params`` for ``movement_sql``; returns the entries' shared columns, sent once (a
+    statement of fewer parameters and less text is one the driver parses once per worker)."""
+    shared = tuple(c for c in _ENTRY_COLUMNS if all(e[c] == entries[0][c] for e in entries[1:]))
     for i, (key, quantity, from_reserved) in enumerate(takes):
         params.update({f"t{i}_{c}": v for c, v in zip(_KEY, key, strict=True)})
         params.update({f"t{i}_taken": quantity, f"t{i}_from_reserved": from_reserved})
     for i, (key, quantity) in enumerate(puts):
         params.update({f"p{i}_{c}": v for c, v in zip(_KEY, key, strict=True)})
         params[f"p{i}_put"] = quantity
+    params.update({f"e_{c}": entries[0][c] for c in shared})
     for i, entry in enumerate(entries):
-        params.update({f"e{i}_{c}": v for c, v in entry.items()})
+        params.update({f"e{i}_{c}": v for c, v in entry.items() if c not in shared})
+    return shared
 
 
 def _take_many(takes: list[tuple[tuple[int, int, int, int], int, int]]) -> None:
