@@ -34,6 +34,7 @@ from wms.errors import (
     OrderNumberTaken,
 )
 from wms.extensions import db
+from wms.i18n import error_message
 from wms.models import (
     Customer,
     ExchangeNotice,
@@ -208,7 +209,8 @@ def validity(actor: User, number: str) -> Validity:
         check_valid_for_shipping(order.status, holds_covering(order))
         check_exchange(order)
     except DomainError as refusal:
-        return Validity(number, False, refusal.code, refusal.message, refusal.details)
+        return Validity(number, False, refusal.code, error_message(refusal.code, refusal.details, refusal.message),
+                        refusal.details)
     return Validity(number, True, None, "The document may ship.")
 
 

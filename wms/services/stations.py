@@ -39,6 +39,7 @@ from wms.errors import (
     StationNotFound,
 )
 from wms.extensions import db
+from wms.i18n import error_message
 from wms.models import Warehouse
 from wms.models.station import PRINTER_LANGUAGES, SCALE_PROTOCOLS, Station
 from wms.models.users import User
@@ -354,6 +355,8 @@ def check_health(actor: User, code: str, timeout: float | None = None) -> Statio
             health = device.health(wait).to_dict()
         finally:
             device.close()
+        if not health["ok"]:  # the device's own words, in the caller's language
+            health["message"] = error_message(health["code"], health["detail"], health["message"])
         devices.append({"role": role, **health})
     return StationHealth(station.code, all(d["ok"] for d in devices), devices)
 

@@ -37,6 +37,14 @@ def test_health_of_unreachable_devices_is_reported_not_raised(api, make_station,
     assert body["ok"] is False
     assert [(d["role"], d["code"]) for d in body["devices"]] == [
         ("scale", "device_timeout"), ("printer", "device_disconnected"), ("scanner", "device_disconnected")]
+    # each device's trouble is told in the caller's language, from the one catalogue
+    from wms.i18n import render
+
+    english = api.client.get(f"/api/v1/stations/{code}/health?timeout=0.3", headers={
+        "Authorization": f"Bearer {api.token('picker')}", "Accept-Language": "en"}).get_json()
+    for locale, answer in (("zh_CN", body), ("en", english)):
+        for device in answer["devices"]:
+            assert device["message"] == render(locale, device["code"], device["detail"], ""), device
 
 
 @pytest.fixture

@@ -188,3 +188,22 @@ def test_s2_ship_weighs_the_parcel_on_the_station_scale_and_prints_its_label(api
     finally:
         scale.stop()
         printer.stop()
+
+
+def test_s3_the_validity_answer_says_why_in_the_callers_language(api, app, world):
+    """A 200 that carries a refusal's reason takes its words from the catalogue too."""
+    from wms.i18n import render
+
+    number = _order(api)
+    assert api.as_("supervisor").post(f"{BASE}/orders/{number}/cancel", json={"reason": "客户取消"}).status_code == 200
+    token = api.token("shipper")
+    answers = {}
+    for language in ("zh-CN", "en"):
+        response = api.client.get(f"{BASE}/orders/{number}/validity",
+                                  headers={"Authorization": f"Bearer {token}", "Accept-Language": language})
+        body = response.get_json()
+        assert (response.status_code, body["valid"], body["code"]) == (200, False, "order_cancelled")
+        answers[language] = body["message"]
+        locale = language.replace("-", "_")
+        assert body["message"] == render(locale, "order_cancelled", body.get("details") or {}, "")
+    assert answers["zh-CN"] != answers["en"]
