@@ -53,15 +53,17 @@ def user_group() -> None:
     ["admin", "supervisor", "receiver", "picker", "shipper", "clerk"]))
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
 @click.option("--name", "display_name", default=None)
+@click.option("--language", type=click.Choice(["zh-CN", "en"]), default=None,
+              help="The user's own language for messages (default: the request's Accept-Language, else zh-CN).")
 @with_appcontext
-def user_create(username: str, role: str, password: str, display_name: str | None) -> None:
+def user_create(username: str, role: str, password: str, display_name: str | None, language: str | None) -> None:
     """Create a user with a role."""
     from wms.errors import DomainError
     from wms.services.users import create_user
 
     try:
         user = create_user(None, username=username, password=password, role=role,
-                           display_name=display_name)
+                           display_name=display_name, language=language)
     except DomainError as exc:
         raise click.ClickException(f"{exc.code}: {exc.message}") from exc
     click.echo(f"created user {user.username} ({user.role})")

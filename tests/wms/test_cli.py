@@ -44,7 +44,12 @@ def test_user_create_command(app, runner):
     assert bad.exit_code != 0 and "invalid_input" in bad.output
     with app.app_context():
         user = db.session.execute(sa.select(User).where(User.username == "wang.fang")).scalar_one()
-        assert user.role == "clerk" and user.check_password("ledger-2026")
+        assert user.role == "clerk" and user.check_password("ledger-2026") and user.language is None
+    english = runner.invoke(args=["user", "create", "li.na", "--role", "picker", "--password", "picker-2026",
+                                  "--language", "en"])
+    assert english.exit_code == 0, english.output
+    with app.app_context():
+        assert db.session.execute(sa.select(User.language).where(User.username == "li.na")).scalar_one() == "en"
 
 
 def test_wms_help_builds_no_app_and_imports_no_heavy_library():
