@@ -3,9 +3,12 @@
 Two gunicorn servers run side by side on the same database:
 
 - ``wms``: ``POST /api/v1/stock/moves`` with a bearer token and an Idempotency-Key,
-  which checks the caller, claims the key, looks up the scan, lets the domain decide
-  (``wms.domain.movements``), posts two ledger entries and the on-hand change in one
-  guarded write and records the call: the same code on SQLite and PostgreSQL;
+  which checks the caller, looks up the scan, lets the domain decide
+  (``wms.domain.movements``, the same rules on both databases), and posts the two
+  ledger entries, the on-hand change and the call's record. On PostgreSQL it reads
+  once (the caller with the lookup, one SELECT) and writes once (one guarded
+  autocommit statement), falling back to the general transactional path whenever
+  that write writes nothing; SQLite runs the general path;
 - ``baseline``: a minimal Flask endpoint that runs one SQL UPDATE and commits.
 
 Two measurements, in the same run:
