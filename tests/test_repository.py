@@ -35,12 +35,13 @@ def test_every_relative_link_in_the_docs_and_readme_resolves_to_a_file_in_the_re
 
 
 def test_nothing_in_the_repository_points_outside_it():
-    outside = re.compile(r"(\.\./shared|/work/|notes/(data|devices|ui-reports)\.md|\bSPEC\.md|\bSTYLE\.md|seeds/0)")
+    # Spelled in pieces so that this test does not match itself.
+    places = ["../" + "shared", "/" + "work" + "/", "SPEC" + ".md", "STYLE" + ".md", "seeds" + "/0",
+              *(f"notes/{name}" + ".md" for name in ("data", "devices", "ui-reports"))]
+    outside = re.compile("|".join(re.escape(place) for place in places))
     hits = []
     for path in tracked_files():
         if path.suffix not in {".py", ".md", ".cfg", ".toml", ".txt", ".ini", ".js", ".html", ".css", ""}:
-            continue
-        if path == Path(__file__).resolve():
             continue
         for number, line in enumerate(path.read_text(encoding="utf-8", errors="replace").splitlines(), 1):
             if outside.search(line):
