@@ -77,6 +77,7 @@ OPERATION_ERRORS: dict[str, tuple[str, ...]] = {
     ),
     "receiving.InboundDocument GET": ("not_found",),
     "receiving.InboundDocumentByNumber GET": ("document_not_open", "no_open_document"),
+    "receiving.OpenInboundDocuments GET": (),
     "receiving.InboundDocumentStatus POST": (
         "document_has_goods", "document_not_open", "invalid_input", "not_found", "receipt_wrong_state",
     ),

@@ -60,9 +60,17 @@ class InboundDocument(MethodView):
         return receiving.get_document(current_user(), document_id)
 
 
+@blp.route("/inbound-documents/open")
+class OpenInboundDocuments(MethodView):
+    @blp.response(200, s.InboundDocumentToReceiveSchema(many=True))
+    def get(self):
+        """The open documents of every kind, newest first (at most 200), for a handheld to keep offline."""
+        return receiving.open_documents(current_user())
+
+
 @blp.route("/inbound-documents/by-number/<string:number>")
 class InboundDocumentByNumber(MethodView):
-    @blp.response(200, s.InboundDocumentSchema)
+    @blp.response(200, s.InboundDocumentToReceiveSchema)
     def get(self, number):
         """The document a receiver scanned; refused unless it is open (R1)."""
         return receiving.open_document(current_user(), number)

@@ -67,6 +67,44 @@ class InboundDocumentSchema(Schema):
     lines = fields.List(fields.Nested(InboundLineSchema))
 
 
+class InboundLineToReceiveSchema(Schema):
+    """A line to receive against; ``codes`` are every code that scans to its item (barcodes, then SKU)."""
+
+    id = fields.Int()
+    line_no = fields.Int()
+    item_id = fields.Int()
+    sku = fields.Str()
+    item_name = fields.Str()
+    codes = fields.List(fields.Str(), metadata={
+        "description": "Every stored code that resolves exactly to the item: GTINs, internal barcodes, SKU"})
+    ordered = fields.Int()
+    received = fields.Int()
+    remaining = fields.Int()
+
+
+class InboundDocumentToReceiveSchema(Schema):
+    """An open document as a handheld receives against it (and keeps offline)."""
+
+    id = fields.Int()
+    number = fields.Str()
+    kind = fields.Str(validate=one_of(DocumentKind))
+    status = fields.Str(validate=one_of(DocumentStatus))
+    warehouse_id = fields.Int()
+    supplier_id = fields.Int(allow_none=True)
+    customer_id = fields.Int(allow_none=True)
+    owner_id = fields.Int()
+    party_kind = fields.Str(validate=validate.OneOf(["supplier", "customer", "consignor"]),
+                            metadata={"description": "Who the goods come from"})
+    party_code = fields.Str(allow_none=True)
+    party_name = fields.Str(allow_none=True)
+    external_ref = fields.Str(allow_none=True)
+    expected_date = fields.Date(allow_none=True)
+    note = fields.Str(allow_none=True)
+    created_at = fields.DateTime()
+    closed_at = fields.DateTime(allow_none=True)
+    lines = fields.List(fields.Nested(InboundLineToReceiveSchema))
+
+
 class InboundDocumentListArgsSchema(Schema):
     status = fields.Str(load_default=None, validate=one_of(DocumentStatus))
     kind = fields.Str(load_default=None, validate=one_of(DocumentKind))

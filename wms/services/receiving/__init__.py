@@ -18,10 +18,14 @@ of ``wms.domain.receiving``.
 """
 
 from wms.services.receiving.documents import (
+    DocumentToReceive,
+    LineToReceive,
     create_document,
     get_document,
+    item_codes,
     list_documents,
     open_document,
+    open_documents,
     set_document_status,
 )
 from wms.services.receiving.inspection import (
@@ -45,9 +49,10 @@ from wms.services.receiving.receipts import (
 )
 
 __all__ = [
-    "BinSuggestion", "ItemQuality", "QualityTotals", "ScannedItem", "SupplierQuality", "UnpostedReceipt",
-    "classify_return", "create_document", "decode_signature", "get_document", "get_receipt",
-    "list_documents", "open_document", "parse_item_scan", "post_receipt", "put_away", "receive_line",
-    "record_inspection", "remove_receipt_line", "sampling_rules", "set_document_status", "start_receipt",
-    "submit_receipt", "suggest_bin", "supplier_history", "supplier_quality", "unposted_receipts",
+    "BinSuggestion", "DocumentToReceive", "ItemQuality", "LineToReceive", "QualityTotals", "ScannedItem",
+    "SupplierQuality", "UnpostedReceipt", "classify_return", "create_document", "decode_signature",
+    "get_document", "get_receipt", "item_codes", "list_documents", "open_document", "open_documents",
+    "parse_item_scan", "post_receipt", "put_away", "receive_line", "record_inspection", "remove_receipt_line",
+    "sampling_rules", "set_document_status", "start_receipt", "submit_receipt", "suggest_bin",
+    "supplier_history", "supplier_quality", "unposted_receipts",
 ]

@@ -8,7 +8,8 @@ posted (R8), or cancelled while nothing was received. Its status changes only th
 
 from __future__ import annotations
 
-from datetime import date
+from dataclasses import dataclass, field
+from datetime import date, datetime
 
 import sqlalchemy as sa
 
@@ -24,7 +25,7 @@ from wms.errors import (
     ReceiptNotEditable,
 )
 from wms.extensions import db
-from wms.models import Customer, Owner, Supplier, Warehouse
+from wms.models import Customer, Item, ItemBarcode, Owner, Supplier, Warehouse
 from wms.models.receiving import InboundDocument, InboundLine, Receipt
 from wms.models.types import utcnow
 from wms.models.users import User
@@ -130,12 +131,6 @@ def get_document(actor: User, document_id: int) -> InboundDocument:
     return document
 
 
-def open_document(actor: User, number: str) -> InboundDocument:
-    """The document a receiver scanned, refused unless it is open (R1)."""
-    require(actor.role, Permission.RECEIPT_RECEIVE)
-    return document_to_receive(number)
-
-
 def document_to_receive(number: str | None) -> InboundDocument:
     """The scanned document, refused unless goods may be received against it (R1)."""
     if not number or not number.strip():
@@ -161,6 +156,149 @@ def _not_open(document: InboundDocument):
                                document_status=document.status, action=details["action"],
                                expected=details["expected"])
     return refuse
+
+
+#: At most this many open documents are handed to a handheld to keep offline.
+OPEN_DOCUMENTS_LIMIT = 200
+
+
+@dataclass
+class LineToReceive:
+    """One document line as a handheld receives against it, with every code that scans to its item."""
+
+    id: int
+    line_no: int
+    item_id: int
+    sku: str
+    item_name: str
+    codes: list[str]
+    ordered: int
+    received: int
+
+    @property
+    def remaining(self) -> int:
+        """What may still be received on the line (R2)."""
+        return self.ordered - self.received
+
+
+@dataclass
+class DocumentToReceive:
+    """An open inbound document (R1) with its party and lines, for the handheld to receive against."""
+
+    id: int
+    number: str
+    kind: str
+    status: str
+    warehouse_id: int
+    supplier_id: int | None
+    customer_id: int | None
+    owner_id: int
+    party_kind: str
+    party_code: str | None
+    party_name: str | None
+    external_ref: str | None
+    expected_date: date | None
+    note: str | None
+    created_at: datetime
+    closed_at: datetime | None
+    lines: list[LineToReceive] = field(default_factory=list)
+
+
+def open_document(actor: User, number: str) -> DocumentToReceive:
+    """The document a receiver scanned, refused unless it is open (R1)."""
+    require(actor.role, Permission.RECEIPT_RECEIVE)
+    return documents_to_receive([document_to_receive(number)])[0]
+
+
+def open_documents(actor: User) -> list[DocumentToReceive]:
+    """The open inbound documents of every kind, newest first, for a handheld to keep offline (R1)."""
+    require(actor.role, Permission.RECEIPT_RECEIVE)
+    documents = db.session.execute(
+        sa.select(InboundDocument).where(InboundDocument.status == DocumentStatus.OPEN.value)
+        .order_by(InboundDocument.created_at.desc(), InboundDocument.id.desc()).limit(OPEN_DOCUMENTS_LIMIT)
+    ).scalars().all()
+    return documents_to_receive(documents)
+
+
+def documents_to_receive(documents) -> list[DocumentToReceive]:
+    """Documents as the handheld receives against them: one query per table, never one per line."""
+    ids = [d.id for d in documents]
+    lines_by_document: dict[int, list] = {i: [] for i in ids}
+    item_ids: set[int] = set()
+    if ids:
+        for row in db.session.execute(
+            sa.select(lines_t.c.id, lines_t.c.document_id, lines_t.c.line_no, lines_t.c.item_id,
+                      lines_t.c.ordered, lines_t.c.received)
+            .where(lines_t.c.document_id.in_(ids)).order_by(lines_t.c.document_id, lines_t.c.line_no)
+        ):
+            lines_by_document[row.document_id].append(row)
+            item_ids.add(row.item_id)
+    codes = item_codes(item_ids)
+    items = {row.id: row for row in db.session.execute(
+        sa.select(Item.id, Item.sku, Item.name).where(Item.id.in_(item_ids)))} if item_ids else {}
+    parties = _parties(documents)
+    views = []
+    for d in documents:
+        party_kind, party_code, party_name = parties[d.id]
+        views.append(DocumentToReceive(
+            d.id, d.number, d.kind, d.status, d.warehouse_id, d.supplier_id, d.customer_id, d.owner_id,
+            party_kind, party_code, party_name, d.external_ref, d.expected_date, d.note, d.created_at,
+            d.closed_at,
+            [LineToReceive(row.id, row.line_no, row.item_id, items[row.item_id].sku, items[row.item_id].name,
+                           codes.get(row.item_id, []), row.ordered, row.received)
+             for row in lines_by_document[d.id]],
+        ))
+    return views
+
+
+def item_codes(item_ids) -> dict[int, list[str]]:
+    """Every stored code that resolves to each item, as ``resolve_item_id`` resolves it.
+
+    Its barcodes (GTINs first, then internal ones, each in the order recorded) and its
+    SKU, unless the SKU's text is another item's barcode (a barcode wins over a SKU).
+    Two queries whatever the number of items.
+    """
+    item_ids = list(item_ids)
+    if not item_ids:
+        return {}
+    skus = dict(db.session.execute(sa.select(Item.id, Item.sku).where(Item.id.in_(item_ids))).all())
+    barcodes = db.session.execute(
+        sa.select(ItemBarcode.item_id, ItemBarcode.code, ItemBarcode.kind)
+        .where(sa.or_(ItemBarcode.item_id.in_(item_ids), ItemBarcode.code.in_(list(skus.values()))))
+        .order_by(ItemBarcode.kind != "gtin", ItemBarcode.id)
+    ).all()
+    taken = {row.code for row in barcodes}
+    codes: dict[int, list[str]] = {item_id: [] for item_id in item_ids}
+    for row in barcodes:
+        if row.item_id in codes:
+            codes[row.item_id].append(row.code)
+    for item_id, sku in skus.items():
+        if sku not in taken:
+            codes[item_id].append(sku)
+    return codes
+
+
+def _parties(documents) -> dict[int, tuple[str, str | None, str | None]]:
+    """Who each document is from: the supplier, the customer (a return) or the consignor."""
+    def names(model, wanted):
+        wanted = {i for i in wanted if i is not None}
+        if not wanted:
+            return {}
+        return {r.id: (r.code, r.name) for r in db.session.execute(
+            sa.select(model.id, model.code, model.name).where(model.id.in_(wanted)))}
+
+    suppliers = names(Supplier, [d.supplier_id for d in documents])
+    customers = names(Customer, [d.customer_id for d in documents])
+    owners = names(Owner, [d.owner_id for d in documents if d.supplier_id is None and d.customer_id is None])
+    parties = {}
+    for d in documents:
+        if d.supplier_id is not None:
+            parties[d.id] = ("supplier", *suppliers[d.supplier_id])
+        elif d.customer_id is not None:
+            parties[d.id] = ("customer", *customers[d.customer_id])
+        else:
+            parties[d.id] = ("consignor", *owners.get(d.owner_id, (None, None)))
+    return parties
 
 
 def list_documents(actor: User, filters: dict, page: int, page_size: int):

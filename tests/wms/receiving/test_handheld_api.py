@@ -1,0 +1,77 @@
+"""What the receiving handheld needs in one call: open documents to keep offline (R1),
+every code that scans to a line's item, and inspection screens that need no second call (R5, R6)."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from tests.factories import GTIN_1, GTIN_2
+from tests.wms.receiving.test_api import BASE, create_po
+from wms.extensions import db
+
+
+def test_r1_the_open_documents_of_every_kind_newest_first_with_codes_per_line(api):
+    create_po(api, "PO-OPEN-1", lines=[{"item": "SKU-1", "quantity": 10}, {"item": "SKU-2", "quantity": 4}])
+    create_po(api, "RMA-OPEN-1", kind="customer_return", supplier=None, customer="CUS-1",
+              lines=[{"item": "SKU-2", "quantity": 1}])
+    create_po(api, "CSG-OPEN-1", kind="consignment", supplier=None, owner="CSG-01",
+              lines=[{"item": "SKU-LOT", "quantity": 3}])
+    closed = create_po(api, "PO-CLOSED-1")
+    api.as_("clerk").post(f"{BASE}/inbound-documents/{closed['id']}/status", json={"status": "cancelled"})
+
+    response = api.as_("receiver").get(f"{BASE}/inbound-documents/open")
+    assert response.status_code == 200, response.get_json()
+    documents = response.get_json()
+    assert [d["number"] for d in documents] == ["CSG-OPEN-1", "RMA-OPEN-1", "PO-OPEN-1"]
+    by_number = {d["number"]: d for d in documents}
+    po = by_number["PO-OPEN-1"]
+    assert (po["kind"], po["party_kind"], po["party_code"], po["party_name"]) == (
+        "purchase_order", "supplier", "SUP-1", "义乌日用品厂")
+    assert by_number["RMA-OPEN-1"]["party_kind"] == "customer"
+    assert (by_number["CSG-OPEN-1"]["party_kind"], by_number["CSG-OPEN-1"]["party_code"]) == ("consignor", "CSG-01")
+    first, second = po["lines"]
+    assert {k: first[k] for k in ("line_no", "sku", "item_name", "codes", "ordered", "received", "remaining")} == {
+        "line_no": 1, "sku": "SKU-1", "item_name": "保温杯 500ml", "codes": [GTIN_1, "SKU-1"],
+        "ordered": 10, "received": 0, "remaining": 10}
+    assert second["codes"] == [GTIN_2, "INT-2", "SKU-2"]
+    # The scanned document answers the same lines with the same codes.
+    scanned = api.as_("receiver").get(f"{BASE}/inbound-documents/by-number/PO-OPEN-1").get_json()
+    assert scanned == po
+
+
+def test_r1_the_open_documents_need_a_receiver_and_cost_one_query_per_table(api, app):
+    for n in range(6):
+        create_po(api, f"PO-MANY-{n}", lines=[{"item": "SKU-1", "quantity": 5}, {"item": "SKU-2", "quantity": 5}])
+    assert api.as_("picker").get(f"{BASE}/inbound-documents/open").status_code == 403
+    assert api.as_("supervisor").get(f"{BASE}/inbound-documents/open").status_code == 200
+    caller = api.as_("receiver")
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", count)
+    try:
+        documents = caller.get(f"{BASE}/inbound-documents/open").get_json()
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", count)
+    assert len(documents) == 6 and all(len(d["lines"]) == 2 for d in documents)
+    about_lines = [s for s in statements if "inbound_line" in s]
+    about_barcodes = [s for s in statements if "item_barcode" in s]
+    assert (len(about_lines), len(about_barcodes)) == (1, 1), statements
+
+
+def test_a_sku_that_is_another_items_barcode_is_not_a_code_of_its_own_item(ctx, world):
+    from wms.models import Item, ItemBarcode
+    from wms.services.receiving import item_codes
+
+    shadowed = Item(sku="SHADOW", name="x")
+    db.session.add(shadowed)
+    db.session.flush()
+    db.session.add(ItemBarcode(item_id=world.items["SKU-1"], code="SHADOW"))
+    db.session.flush()
+    codes = item_codes([shadowed.id, world.items["SKU-1"]])
+    assert codes[shadowed.id] == []  # scanning SHADOW names SKU-1: a barcode wins over a SKU
+    assert "SHADOW" in codes[world.items["SKU-1"]]
