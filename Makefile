@@ -9,7 +9,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run test test-postgres setup setup-dev system-deps bench clean
+.PHONY: run test test-postgres setup setup-dev system-deps browser-deps bench bench-pda clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,10 +22,17 @@ system-deps:
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq libzbar0 >/dev/null; }
 
+# The browser tests (tests/ui) drive Debian's Chromium through Playwright (no browser download).
+browser-deps:
+	@[ -x "$${WMS_CHROMIUM:-/usr/bin/chromium}" ] || { \
+	  echo "installing chromium"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
 setup: $(BIN)/python system-deps
 	$(BIN)/python -m pip install --quiet -e ".[postgres]"
 
-setup-dev: $(BIN)/python system-deps
+setup-dev: $(BIN)/python system-deps browser-deps
 	$(BIN)/python -m pip install --quiet -e ".[dev,postgres]"
 
 run: setup
@@ -40,10 +47,13 @@ test: setup-dev
 # The database-backed tests again, on PostgreSQL (CI runs this after `make test`).
 test-postgres: setup-dev
 	WMS_TEST_DATABASE_URL=$${WMS_TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test} \
-	  $(BIN)/python -m pytest tests/wms tests/scenarios tests/server $(PYTEST_ARGS); rc=$$?; [ $$rc -eq 5 ] && rc=0; exit $$rc
+	  $(BIN)/python -m pytest tests/wms tests/scenarios tests/server tests/ui $(PYTEST_ARGS); rc=$$?; [ $$rc -eq 5 ] && rc=0; exit $$rc
 
 bench: setup-dev
 	$(BIN)/python bench/bench_scan.py
+
+bench-pda: setup-dev
+	$(BIN)/python bench/bench_pda.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .hypothesis *.egg-info

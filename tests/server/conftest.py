@@ -184,8 +184,10 @@ class _Caller:
 
 
 def start_server(tmp_dir: Path, database_url: str, extra_env: dict | None = None,
-                 load_demo: bool = True) -> Served:
-    """Migrate, load the demo and start ``wms serve`` as ``make run`` does."""
+                 load_demo: bool = True, extra_args: tuple[str, ...] = ()) -> Served:
+    """Migrate, load the demo and start ``wms serve`` as ``make run`` does.
+
+    ``extra_args`` go to ``wms serve`` after the rest (``("--simulators",)`` as ``make run``)."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("WMS_", "FLASK_"))}
     env.update({"DATABASE_URL": database_url, "WMS_SECRET_KEY": "served-test-secret",
@@ -198,7 +200,8 @@ def start_server(tmp_dir: Path, database_url: str, extra_env: dict | None = None
             assert done.returncode == 0, f"wms {' '.join(step)}:\n{done.stdout}\n{done.stderr}"
     with open(log, "wb") as out:
         process = subprocess.Popen(
-            [WMS, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(WORKERS)],
+            [WMS, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(WORKERS),
+             *extra_args],
             stdout=out, stderr=subprocess.STDOUT, env=env, cwd=tmp_dir, start_new_session=True)
     served = Served(f"http://127.0.0.1:{port}", database_url, env, log, process)
 
