@@ -11,7 +11,7 @@ spirit; every threshold is a field of ``SamplingRules`` so a warehouse can set i
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from enum import StrEnum
 
 from wms.errors import InspectionInvalid
@@ -142,19 +142,64 @@ class LotResult:
         return self.accepted and not self.expanded
 
 
+class ReasonCode(StrEnum):
+    """Why a lot is inspected as it is: stable codes a screen words in its own language.
+
+    Each comes with ``reason_params`` (whole numbers and words) and has a message per
+    language in the catalogues' ``reasons`` section, with ``{param}`` placeholders.
+    """
+
+    NO_HISTORY = "no_history"
+    NORMAL_HISTORY = "normal_history"
+    TIGHTENED_AFTER_REJECTIONS = "tightened_after_rejections"
+    TIGHTENED_UNTIL_ACCEPTED = "tightened_until_accepted"
+    NORMAL_AFTER_ACCEPTED_LOTS = "normal_after_accepted_lots"
+    REDUCED_AFTER_CLEAN_LOTS = "reduced_after_clean_lots"
+    REDUCED_CLEAN_LOTS = "reduced_clean_lots"
+    NORMAL_AFTER_REDUCED_REJECTION = "normal_after_reduced_rejection"
+    NORMAL_AFTER_REDUCED_EXPANSION = "normal_after_reduced_expansion"
+    FIRST_DELIVERY = "first_delivery"
+    DAMAGED_PACKAGING = "damaged_packaging"
+    FULL_RETURN_TO_VENDOR = "full_return_to_vendor"
+    CUSTOMER_RETURN_CLASSIFIED = "customer_return_classified"
+    CONSIGNMENT_FULL = "consignment_full"
+
+
+#: The parameters each reason code comes with: what its messages may name.
+REASON_PARAMS: dict[ReasonCode, frozenset[str]] = {
+    ReasonCode.NO_HISTORY: frozenset(),
+    ReasonCode.NORMAL_HISTORY: frozenset({"rejected", "window", "clean"}),
+    ReasonCode.TIGHTENED_AFTER_REJECTIONS: frozenset({"rejected", "window", "threshold", "threshold_window"}),
+    ReasonCode.TIGHTENED_UNTIL_ACCEPTED: frozenset({"accepted", "needed"}),
+    ReasonCode.NORMAL_AFTER_ACCEPTED_LOTS: frozenset({"accepted", "threshold"}),
+    ReasonCode.REDUCED_AFTER_CLEAN_LOTS: frozenset({"clean", "threshold"}),
+    ReasonCode.REDUCED_CLEAN_LOTS: frozenset({"clean"}),
+    ReasonCode.NORMAL_AFTER_REDUCED_REJECTION: frozenset(),
+    ReasonCode.NORMAL_AFTER_REDUCED_EXPANSION: frozenset(),
+    ReasonCode.FIRST_DELIVERY: frozenset({"rate"}),
+    ReasonCode.DAMAGED_PACKAGING: frozenset({"packaging", "rate"}),
+    ReasonCode.FULL_RETURN_TO_VENDOR: frozenset(),
+    ReasonCode.CUSTOMER_RETURN_CLASSIFIED: frozenset(),
+    ReasonCode.CONSIGNMENT_FULL: frozenset(),
+}
+
+
 @dataclass(frozen=True)
 class SwitchingStatus:
-    """The switching state after a history, and why it is that state."""
+    """The switching state after a history, and why it is that state (in English, and as a code)."""
 
     state: InspectionState
     reason: str
     lots: int
+    reason_code: ReasonCode = ReasonCode.NO_HISTORY
+    reason_params: Mapping[str, int | str] = field(default_factory=dict)
 
 
 def switching_state(history: Iterable[LotResult], rules: SamplingRules = SamplingRules()) -> SwitchingStatus:
     """Replay a supplier's lot outcomes, oldest first, through the switching rules."""
     state = InspectionState.NORMAL
     reason = "no history: normal inspection"
+    code, params = ReasonCode.NO_HISTORY, {}
     since_switch: list[LotResult] = []  # lots seen in the current state
     seen: list[LotResult] = []
     for result in history:
@@ -169,30 +214,44 @@ def switching_state(history: Iterable[LotResult], rules: SamplingRules = Samplin
                 state, since_switch = InspectionState.TIGHTENED, []
                 reason = (f"tightened: {not_accepted} of the last {len(window)} lots were not accepted "
                           f"(threshold {rules.tighten_after_rejected} of {rules.tighten_window})")
+                code, params = ReasonCode.TIGHTENED_AFTER_REJECTIONS, {
+                    "rejected": not_accepted, "window": len(window), "threshold": rules.tighten_after_rejected,
+                    "threshold_window": rules.tighten_window}
             elif clean_run >= rules.reduce_after_clean:
                 state, since_switch = InspectionState.REDUCED, []
                 reason = (f"reduced: {clean_run} lots in a row accepted on the first sample "
                           f"(threshold {rules.reduce_after_clean})")
+                code, params = ReasonCode.REDUCED_AFTER_CLEAN_LOTS, {
+                    "clean": clean_run, "threshold": rules.reduce_after_clean}
             else:
                 reason = (f"normal: {not_accepted} of the last {len(window)} lots not accepted, "
                           f"{clean_run} clean in a row")
+                code, params = ReasonCode.NORMAL_HISTORY, {
+                    "rejected": not_accepted, "window": len(window), "clean": clean_run}
         elif state is InspectionState.TIGHTENED:
             accepted_run = _trailing(since_switch, lambda r: r.accepted)
             if accepted_run >= rules.relax_after_accepted:
                 state, since_switch = InspectionState.NORMAL, []
                 reason = (f"normal: {accepted_run} lots in a row accepted under tightened inspection "
                           f"(threshold {rules.relax_after_accepted})")
+                code, params = ReasonCode.NORMAL_AFTER_ACCEPTED_LOTS, {
+                    "accepted": accepted_run, "threshold": rules.relax_after_accepted}
             else:
                 reason = (f"tightened: {accepted_run} of {rules.relax_after_accepted} accepted lots "
                           "in a row needed to return to normal")
+                code, params = ReasonCode.TIGHTENED_UNTIL_ACCEPTED, {
+                    "accepted": accepted_run, "needed": rules.relax_after_accepted}
         elif state is InspectionState.REDUCED:
             if not result.clean:
                 state, since_switch = InspectionState.NORMAL, []
                 what = "was rejected" if not result.accepted else "needed an expanded sample"
                 reason = f"normal: under reduced inspection a lot {what}"
+                code, params = (ReasonCode.NORMAL_AFTER_REDUCED_REJECTION if not result.accepted
+                                else ReasonCode.NORMAL_AFTER_REDUCED_EXPANSION), {}
             else:
                 reason = f"reduced: {len(since_switch)} clean lots since reduction"
-    return SwitchingStatus(state, reason, len(seen))
+                code, params = ReasonCode.REDUCED_CLEAN_LOTS, {"clean": len(since_switch)}
+    return SwitchingStatus(state, reason, len(seen), code, params)
 
 
 def _trailing(results: Sequence[LotResult], predicate) -> int:
@@ -216,6 +275,8 @@ class SamplingPlan:
     sample_size: int
     reason: str
     zero_tolerance: bool = False  # R7: any problem rejects consignment goods
+    reason_code: ReasonCode = ReasonCode.NO_HISTORY
+    reason_params: Mapping[str, int | str] = field(default_factory=dict)
 
 
 def plan_sample(
@@ -230,32 +291,52 @@ def plan_sample(
     """The sampling plan of one received lot (R4, R5, R6, R7)."""
     kind, packaging = DocumentKind(document_kind), Packaging(packaging)
 
-    def full(reason: str, zero_tolerance: bool = False) -> SamplingPlan:
+    def full(reason: str, code: ReasonCode, zero_tolerance: bool = False) -> SamplingPlan:
         return SamplingPlan(InspectionState.FULL, rules.full_percent,
-                            sample_size(rules.full_percent, lot_quantity), reason, zero_tolerance)
+                            sample_size(rules.full_percent, lot_quantity), reason, zero_tolerance, code)
 
     if kind is DocumentKind.RETURN_TO_VENDOR:
-        return full("return to vendor / exchange: every unit is inspected (R5)")
+        return full("return to vendor / exchange: every unit is inspected (R5)", ReasonCode.FULL_RETURN_TO_VENDOR)
     if kind is DocumentKind.CUSTOMER_RETURN:
-        return full("customer return: every unit is checked and classified (R6)")
+        return full("customer return: every unit is checked and classified (R6)",
+                    ReasonCode.CUSTOMER_RETURN_CLASSIFIED)
     if kind is DocumentKind.CONSIGNMENT:
         return full("consignment: every unit is checked against the documents; any problem rejects (R7)",
-                    zero_tolerance=True)
+                    ReasonCode.CONSIGNMENT_FULL, zero_tolerance=True)
     status = switching_state(history, rules)
     if packaging is not Packaging.INTACT:
         rate = max(rules.damaged_packaging_percent, rules.rate_of(status.state))
         state = InspectionState.FULL if rate >= 100 else status.state
         return SamplingPlan(state, rate, sample_size(rate, lot_quantity),
-                            f"packaging {packaging.value}: the goods themselves must be inspected (R4)")
+                            f"packaging {packaging.value}: the goods themselves must be inspected (R4)",
+                            reason_code=ReasonCode.DAMAGED_PACKAGING,
+                            reason_params={"packaging": packaging.value, "rate": rate})
     if first_delivery:
         # Reading of R5: a new item from a supplier under tightened inspection keeps 15%.
         rate = max(rules.first_delivery_percent, rules.rate_of(status.state)
                    if status.state is InspectionState.TIGHTENED else 0)
         state = status.state if status.state is InspectionState.TIGHTENED else InspectionState.NORMAL
         return SamplingPlan(state, rate, sample_size(rate, lot_quantity),
-                            f"first delivery of this item from the supplier: {rate}% (R5); {status.reason}")
+                            f"first delivery of this item from the supplier: {rate}% (R5); {status.reason}",
+                            reason_code=ReasonCode.FIRST_DELIVERY, reason_params={"rate": rate})
     rate = rules.rate_of(status.state)
-    return SamplingPlan(status.state, rate, sample_size(rate, lot_quantity), status.reason)
+    return SamplingPlan(status.state, rate, sample_size(rate, lot_quantity), status.reason,
+                        reason_code=status.reason_code, reason_params=status.reason_params)
+
+
+class InspectionKind(StrEnum):
+    """What the inspector does with a lot: look at a sample, at every unit, or classify each return."""
+
+    SAMPLE = "sample"
+    FULL = "full"
+    RETURN_CLASSIFICATION = "return_classification"
+
+
+def inspection_kind(document_kind: str, state: str) -> InspectionKind:
+    """R5/R6: customer returns are classified unit by unit; a full plan checks every unit; else a sample."""
+    if DocumentKind(document_kind) is DocumentKind.CUSTOMER_RETURN:
+        return InspectionKind.RETURN_CLASSIFICATION
+    return InspectionKind.FULL if InspectionState(state) is InspectionState.FULL else InspectionKind.SAMPLE
 
 
 # --- evaluating what the inspector found -------------------------------------------------
@@ -271,6 +352,8 @@ class InspectionDecision:
     accepted_quantity: int
     rejected_quantity: int
     reason: str
+    # Units to inspect in all before deciding: the sample, or the expanded sample (R5).
+    units_required: int = 0
 
     @property
     def remaining_units(self) -> int:
@@ -308,7 +391,7 @@ def evaluate_inspection(
         raise ValueError("need 0 <= defects <= inspected <= lot quantity")
     if zero_tolerance and defects:
         return InspectionDecision(Outcome.REJECTED, 0, False, 0, lot_quantity,
-                                  f"{defects} defective: any problem rejects the whole lot (R7)")
+                                  f"{defects} defective: any problem rejects the whole lot (R7)", sample_size)
     required = sample_size
     if defects:
         # Units already inspected count toward the expanded sample.
@@ -317,17 +400,17 @@ def evaluate_inspection(
     if inspected < required:
         what = f"expanded to {rules.expansion_percent}% of the lot" if defects else "sample"
         return InspectionDecision(Outcome.PENDING, required - inspected, expanded, 0, 0,
-                                  f"{what}: {required - inspected} more of {required} units to inspect")
+                                  f"{what}: {required - inspected} more of {required} units to inspect", required)
     if defects * 100 > rules.reject_above_percent * inspected:
         return InspectionDecision(
             Outcome.REJECTED, 0, expanded, 0, lot_quantity,
             f"{defects} of {inspected} inspected are defective, more than "
-            f"{rules.reject_above_percent}%: the whole lot is rejected (R5)",
+            f"{rules.reject_above_percent}%: the whole lot is rejected (R5)", required,
         )
     note = (f"{defects} of {inspected} inspected defective" if defects
             else f"{inspected} inspected, none defective")
     return InspectionDecision(Outcome.ACCEPTED, 0, expanded, lot_quantity - defects, defects,
-                              f"{note}: accepted less the defective units (R5)")
+                              f"{note}: accepted less the defective units (R5)", required)
 
 
 # --- R6: customer returns, unit by unit --------------------------------------------------
@@ -348,5 +431,5 @@ def classify_returned_units(*, lot_quantity: int, resellable: int, damaged: int,
     return InspectionDecision(
         Outcome.ACCEPTED if resellable else Outcome.REJECTED, 0, False, resellable, bad,
         f"{resellable} resellable to stock, {damaged} damaged and {missing_parts} missing parts "
-        "to quarantine (R6)",
+        "to quarantine (R6)", lot_quantity,
     )

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from wms.domain.receiving import DocumentStatus, ReceiptLineState, ReceiptStatus, receipt_line_state
-from wms.domain.sampling import DocumentKind, InspectionState, Outcome, Packaging
+from wms.domain.sampling import DocumentKind, InspectionState, Outcome, Packaging, inspection_kind
 from wms.extensions import db
 from wms.models.types import UTCDateTime, utcnow
 
@@ -160,11 +160,16 @@ class Inspection(db.Model):
     rate_percent: so.Mapped[int]
     sample_size: so.Mapped[int]
     reason: so.Mapped[str] = so.mapped_column(sa.String(400))
+    # The reason as a stable code and its parameters, worded by the catalogues' ``reasons``.
+    reason_code: so.Mapped[str | None] = so.mapped_column(sa.String(40), default=None)
+    reason_params: so.Mapped[dict | None] = so.mapped_column(sa.JSON, default=None)
     zero_tolerance: so.Mapped[bool] = so.mapped_column(default=False)
     units_inspected: so.Mapped[int] = so.mapped_column(default=0)
     defects: so.Mapped[int] = so.mapped_column(default=0)
     expanded: so.Mapped[bool] = so.mapped_column(default=False)
     remaining_units: so.Mapped[int] = so.mapped_column(default=0)
+    # Units to inspect before deciding: the sample, or the expanded sample after a defect.
+    required_units: so.Mapped[int] = so.mapped_column(default=0, server_default="0")
     outcome: so.Mapped[str] = so.mapped_column(sa.String(12), default=Outcome.PENDING.value)
     decision_reason: so.Mapped[str | None] = so.mapped_column(sa.String(400), default=None)
     accepted_quantity: so.Mapped[int | None] = so.mapped_column(default=None)
@@ -174,6 +179,11 @@ class Inspection(db.Model):
     decided_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime, default=None)
 
     receipt_line: so.Mapped[ReceiptLine] = so.relationship(back_populates="inspection")
+
+    @property
+    def kind(self) -> str:
+        """A sample, every unit, or a customer return's classification unit by unit."""
+        return inspection_kind(self.document_kind, self.state).value
 
     __table_args__ = (
         sa.CheckConstraint(_one_of("state", [s.value for s in InspectionState]), name="state"),

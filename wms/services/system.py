@@ -29,6 +29,7 @@ class MessageCatalogue:
     name: str
     messages: dict[str, str]
     detailed: dict[str, str]
+    reasons: dict[str, str]  # why a lot is inspected as it is, keyed by reason code (R5)
 
 
 def service_health() -> Health:
@@ -47,4 +48,5 @@ def message_catalogue(language: str) -> MessageCatalogue:
     if locale is None:
         raise NotFound(f"No messages in '{language}'.", language=language, languages=list(LANGUAGES))
     entries = catalogue(locale)
-    return MessageCatalogue(language, entries["name"], entries["messages"], entries["detailed"])
+    return MessageCatalogue(language, entries["name"], entries["messages"], entries["detailed"],
+                            entries.get("reasons", {}))

@@ -6,7 +6,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from tests.factories import GTIN_1, GTIN_2
-from tests.wms.receiving.test_api import BASE, create_po
+from tests.wms.receiving.helpers import HANDOVER
+from tests.wms.receiving.test_api import BASE, create_po, start
 from wms.extensions import db
 
 
@@ -75,3 +76,66 @@ def test_a_sku_that_is_another_items_barcode_is_not_a_code_of_its_own_item(ctx, 
     codes = item_codes([shadowed.id, world.items["SKU-1"]])
     assert codes[shadowed.id] == []  # scanning SHADOW names SKU-1: a barcode wins over a SKU
     assert "SHADOW" in codes[world.items["SKU-1"]]
+
+
+INSPECTION_SCREEN = {"kind", "rate_percent", "sample_size", "required_units", "units_inspected", "defects",
+                     "remaining_units", "expanded", "outcome", "state", "reason", "reason_code", "reason_params"}
+
+
+def _submitted(api, number, code, quantity, **line):
+    receipt = start(api, number)
+    posted = api.as_("receiver").post(f"{BASE}/receipts/{receipt['id']}/lines",
+                                      json={"code": code, "quantity": quantity, **line})
+    assert posted.status_code == 201, posted.get_json()
+    submitted = api.as_("receiver").post(f"{BASE}/receipts/{receipt['id']}/submit", json=HANDOVER)
+    assert submitted.status_code == 200, submitted.get_json()
+    return receipt["id"], posted.get_json()["id"]
+
+
+def test_r5_the_receipt_gives_an_inspection_screen_everything_and_a_round_answers_the_line(api):
+    create_po(api, "PO-INSP-1", lines=[{"item": "SKU-1", "quantity": 100}])
+    receipt_id, line_id = _submitted(api, "PO-INSP-1", "SKU-1", 100)
+    line = api.as_("receiver").get(f"{BASE}/receipts/{receipt_id}").get_json()["lines"][0]
+    inspection = line["inspection"]
+    assert INSPECTION_SCREEN <= set(inspection)
+    assert {k: inspection[k] for k in ("kind", "rate_percent", "sample_size", "required_units", "remaining_units",
+                                       "reason_code", "reason_params", "outcome")} == {
+        "kind": "sample", "rate_percent": 10, "sample_size": 10, "required_units": 10, "remaining_units": 10,
+        "reason_code": "first_delivery", "reason_params": {"rate": 10}, "outcome": "pending"}
+    assert (line["state"], line["item_name"]) == ("pending", "保温杯 500ml")
+
+    # A defect expands the sample (R5): the answer carries the line, no second call needed.
+    first = api.as_("receiver").post(f"{BASE}/receipt-lines/{line_id}/inspection",
+                                     json={"units_inspected": 10, "defects": 1})
+    assert first.status_code == 200, first.get_json()
+    body = first.get_json()
+    assert (body["expanded"], body["required_units"], body["remaining_units"]) == (True, 30, 20)
+    assert (body["line"]["id"], body["line"]["state"], body["receipt_status"]) == (line_id, "pending", "submitted")
+    done = api.as_("receiver").post(f"{BASE}/receipt-lines/{line_id}/inspection",
+                                    json={"units_inspected": 20, "defects": 0}).get_json()
+    assert (done["outcome"], done["line"]["state"], done["required_units"]) == ("accepted", "accepted", 30)
+
+
+def test_r6_a_classification_answers_the_line_and_says_it_is_a_return_classification(api):
+    create_po(api, "RMA-INSP-1", kind="customer_return", supplier=None, customer="CUS-1",
+              lines=[{"item": "SKU-2", "quantity": 3}])
+    receipt_id, line_id = _submitted(api, "RMA-INSP-1", "INT-2", 3)
+    inspection = api.as_("receiver").get(f"{BASE}/receipts/{receipt_id}").get_json()["lines"][0]["inspection"]
+    assert (inspection["kind"], inspection["reason_code"], inspection["required_units"]) == (
+        "return_classification", "customer_return_classified", 3)
+    body = api.as_("receiver").post(f"{BASE}/receipt-lines/{line_id}/return-classification",
+                                    json={"resellable": 2, "damaged": 1}).get_json()
+    assert (body["line"]["resellable"], body["line"]["damaged"], body["line"]["state"]) == (2, 1, "accepted")
+
+
+def test_r4_damaged_packaging_is_a_full_inspection_with_its_reason_code(api):
+    create_po(api, "PO-DAMP-1", lines=[{"item": "SKU-1", "quantity": 8}])
+    receipt_id, _ = _submitted(api, "PO-DAMP-1", "SKU-1", 8, packaging="damp")
+    inspection = api.as_("receiver").get(f"{BASE}/receipts/{receipt_id}").get_json()["lines"][0]["inspection"]
+    assert (inspection["kind"], inspection["reason_code"], inspection["reason_params"]) == (
+        "full", "damaged_packaging", {"packaging": "damp", "rate": 100})
+
+
+def test_r5_supplier_quality_gives_the_reason_code(api, world):
+    body = api.as_("supervisor").get(f"{BASE}/supplier-quality/{world.supplier_id}").get_json()
+    assert (body["reason_code"], body["reason_params"]) == ("no_history", {})

@@ -146,7 +146,7 @@ class ReceiptSubmit(MethodView):
 class ReceiptLineInspection(MethodView):
     @idempotent
     @blp.arguments(s.InspectionInSchema)
-    @blp.response(200, s.InspectionSchema)
+    @blp.response(200, s.InspectionResultSchema)
     def post(self, data, line_id):
         """Record units inspected and defects; expands the sample or decides the lot (R5, R7)."""
         return receiving.record_inspection(current_user(), line_id, **data)
@@ -156,7 +156,7 @@ class ReceiptLineInspection(MethodView):
 class ReceiptLineReturnClassification(MethodView):
     @idempotent
     @blp.arguments(s.ReturnClassificationSchema)
-    @blp.response(200, s.InspectionSchema)
+    @blp.response(200, s.InspectionResultSchema)
     def post(self, data, line_id):
         """Classify each returned unit: resellable, damaged, missing parts (R6)."""
         return receiving.classify_return(current_user(), line_id, **data)

@@ -7,7 +7,7 @@ from marshmallow import Schema, fields, validate
 
 from wms.api.schemas import Code, Quantity, ScannedCode
 from wms.domain.receiving import DocumentStatus, ReceiptLineState, ReceiptStatus
-from wms.domain.sampling import DocumentKind, InspectionState, Outcome, Packaging
+from wms.domain.sampling import DocumentKind, InspectionKind, InspectionState, Outcome, Packaging, ReasonCode
 
 PACKAGING = [p.value for p in Packaging]
 
@@ -174,13 +174,20 @@ class InspectionSchema(Schema):
     item_id = fields.Int()
     lot_quantity = fields.Int()
     state = fields.Str(validate=one_of(InspectionState), metadata={"description": "How strictly it is sampled (R5)"})
+    kind = fields.Str(validate=one_of(InspectionKind),
+                      metadata={"description": "sample, full (every unit) or return_classification (R6)"})
     rate_percent = fields.Int()
     sample_size = fields.Int()
-    reason = fields.Str()
+    reason = fields.Str(metadata={"description": "In English; show reasons[reason_code] of the catalogue"})
+    reason_code = fields.Str(allow_none=True, validate=one_of(ReasonCode),
+                             metadata={"description": "Stable code of the reason (none on older inspections)"})
+    reason_params = fields.Dict(keys=fields.Str(), allow_none=True,
+                                metadata={"description": "The reason's {placeholders}: whole numbers and words"})
     zero_tolerance = fields.Bool()
     units_inspected = fields.Int()
     defects = fields.Int()
     expanded = fields.Bool()
+    required_units = fields.Int(metadata={"description": "Units to inspect in all: the sample, or the expanded one"})
     remaining_units = fields.Int()
     outcome = fields.Str(validate=one_of(Outcome))
     decision_reason = fields.Str(allow_none=True)
@@ -189,12 +196,15 @@ class InspectionSchema(Schema):
     decided_at = fields.DateTime(allow_none=True)
 
 
-class ReceiptLineSchema(Schema):
+class ReceiptLineStandingSchema(Schema):
+    """A receipt line as it stands, without its inspection."""
+
     id = fields.Int()
     line_no = fields.Int()
     inbound_line_id = fields.Int()
     item_id = fields.Int()
     sku = fields.Str(attribute="item.sku")
+    item_name = fields.Str(attribute="item.name")
     quantity = fields.Int()
     state = fields.Str(validate=one_of(ReceiptLineState),
                        metadata={"description": "counted, then its inspection's outcome, then posted"})
@@ -210,7 +220,18 @@ class ReceiptLineSchema(Schema):
     lot_code = fields.Str(attribute="lot.code", allow_none=True)
     accepted_quantity = fields.Int(allow_none=True)
     rejected_quantity = fields.Int(allow_none=True)
+
+
+class ReceiptLineSchema(ReceiptLineStandingSchema):
     inspection = fields.Nested(InspectionSchema, allow_none=True)
+
+
+class InspectionResultSchema(InspectionSchema):
+    """An inspection after a round or a classification, with its line as it now stands."""
+
+    receipt_id = fields.Int(attribute="receipt_line.receipt_id")
+    receipt_status = fields.Str(attribute="receipt_line.receipt.status", validate=one_of(ReceiptStatus))
+    line = fields.Nested(ReceiptLineStandingSchema, attribute="receipt_line")
 
 
 class ReceiptSchema(Schema):
@@ -305,6 +326,8 @@ class SupplierQualitySchema(Schema):
     state = fields.Str(validate=one_of(InspectionState))
     rate_percent = fields.Int()
     reason = fields.Str()
+    reason_code = fields.Str(validate=one_of(ReasonCode))
+    reason_params = fields.Dict(keys=fields.Str())
     lots_considered = fields.Int()
     totals = fields.Nested(SupplierQualityTotalsSchema)
     items = fields.List(fields.Nested(SupplierQualityBucketSchema))

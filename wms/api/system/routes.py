@@ -27,6 +27,9 @@ class CatalogueSchema(Schema):
     detailed = fields.Dict(keys=fields.Str(), values=fields.Str(), metadata={
         "description": "code -> message with {placeholders} named after keys of the error's "
                        "errors; use it only when every placeholder is there, else messages[code]"})
+    reasons = fields.Dict(keys=fields.Str(), values=fields.Str(), metadata={
+        "description": "reason code -> why a lot is inspected as it is (R5), {placeholders} filled "
+                       "from the inspection's reason_params"})
 
 
 @blp.route("/health")

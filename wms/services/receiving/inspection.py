@@ -85,8 +85,10 @@ def plan_inspections(receipt: Receipt) -> None:
             receipt_line_id=line.id, document_kind=document.kind, supplier_id=document.supplier_id,
             item_id=line.item_id, lot_quantity=line.quantity, state=plan.state.value,
             rate_percent=plan.rate_percent, sample_size=plan.sample_size, reason=plan.reason[:400],
+            reason_code=plan.reason_code.value, reason_params=dict(plan.reason_params),
             zero_tolerance=plan.zero_tolerance, units_inspected=0, defects=0, expanded=False,
-            remaining_units=plan.sample_size, outcome=Outcome(pending).value, created_at=utcnow(),
+            remaining_units=plan.sample_size, required_units=plan.sample_size, outcome=Outcome(pending).value,
+            created_at=utcnow(),
         ))
     db.session.execute(sa.insert(Inspection), inspections)
     db.session.expire(receipt)
@@ -127,6 +129,7 @@ def _record(inspection: Inspection, state: ReceiptLineState, decision: Inspectio
                      refuse=_not_inspectable(state, inspection.outcome))
     inspection.expanded = inspection.expanded or decision.expanded
     inspection.remaining_units = decision.required_units
+    inspection.required_units = decision.units_required
     inspection.decision_reason = decision.reason[:400]
     inspection.inspector_id = actor.id
     if new_state is not ReceiptLineState.PENDING:

@@ -52,6 +52,8 @@ class SupplierQuality:
     state: str
     rate_percent: int
     reason: str
+    reason_code: str
+    reason_params: dict
     lots_considered: int
     totals: QualityTotals
     items: list[ItemQuality]
@@ -95,5 +97,6 @@ def supplier_quality(actor: User, supplier_id: int, *, item_id: int | None = Non
     return SupplierQuality(
         supplier_id=supplier.id, supplier_code=supplier.code, supplier_name=supplier.name,
         state=status.state.value, rate_percent=rules.rate_of(status.state), reason=status.reason,
+        reason_code=status.reason_code.value, reason_params=dict(status.reason_params),
         lots_considered=status.lots, totals=totals, items=items, history=list(history),
     )
