@@ -163,6 +163,11 @@ OPERATION_ERRORS: dict[str, tuple[str, ...]] = {
     "shipping.WaveResource GET": ("wave_not_found",),
     "shipping.WaveCancel POST": ("illegal_transition", "wave_not_found"),
     "shipping.WavePickList GET": ("invalid_input", "order_not_found", "wave_not_found"),
+    "shipping.TaskScanCheck GET": (
+        "lot_required", "order_already_shipped", "order_cancelled", "order_not_approved", "order_on_hold",
+        "pick_task_closed", "pick_task_not_found", "pick_wrong_item", "pick_wrong_location", "pick_wrong_lot",
+        "step_out_of_order", "unknown_barcode",
+    ),
     "shipping.TaskCount POST": (
         "invalid_input", "lot_required", "order_already_shipped", "order_cancelled",
         "order_not_approved", "order_on_hold", "pick_task_closed", "pick_task_not_found",

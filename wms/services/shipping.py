@@ -30,8 +30,10 @@ from wms.services.shipping_labels import ShippingLabelData, print_shipping_label
 from wms.services.shipping_steps import (
     CountResult,
     Scan,
+    ScanCheck,
     ShipResult,
     VerifyResult,
+    check_scans,
     confirm_count,
     ship_order,
     verify_scan,
@@ -50,9 +52,10 @@ from wms.services.warehouse_day import day_bounds, warehouse_today
 
 __all__ = [
     "READERS", "CountResult", "CycleCountView", "OpenDocument", "OrderLineInput", "OrderRow", "OrderView",
-    "PickTaskRow", "Scan", "ShipResult", "ShippingLabelData", "Validity", "VerifyResult", "WaveView",
-    "approve_order", "build_order", "cancel_order", "cancel_wave", "complete_cycle_count",
-    "confirm_count", "create_order", "create_wave", "day_bounds", "list_cycle_counts", "list_orders", "list_waves",
-    "open_shipping_documents", "order_view", "pick_list", "print_shipping_label", "resolve_warehouse",
-    "ship_order", "shipping_label", "validity", "verify_scan", "verify_scans", "warehouse_today", "wave_view",
+    "PickTaskRow", "Scan", "ScanCheck", "ShipResult", "ShippingLabelData", "Validity", "VerifyResult",
+    "WaveView", "approve_order", "build_order", "cancel_order", "cancel_wave", "check_scans",
+    "complete_cycle_count", "confirm_count", "create_order", "create_wave", "day_bounds", "list_cycle_counts",
+    "list_orders", "list_waves", "open_shipping_documents", "order_view", "pick_list", "print_shipping_label",
+    "resolve_warehouse", "ship_order", "shipping_label", "validity", "verify_scan", "verify_scans",
+    "warehouse_today", "wave_view",
 ]

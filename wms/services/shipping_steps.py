@@ -134,27 +134,7 @@ def confirm_count(
             .with_for_update().execution_options(populate_existing=True)
         ).scalar_one()
         db.session.refresh(task)
-        if order.status != OrderStatus.APPROVED:
-            check_valid_for_shipping(order.status, [])
-        check_step_allowed(order.stage, Step.COUNT)
-        if not PICK_TASK.allows(task.status, PickTaskAction.COUNT):
-            raise PickTaskClosed(task_id=task_id, status=task.status,
-                                 expected=PICK_TASK.states_allowing(PickTaskAction.COUNT))
-        bin_ = db.session.get(Location, task.location_id)
-        if location.strip() != bin_.code:
-            raise PickWrongLocation(expected=bin_.code, scanned=location)
-        try:
-            scanned_item = resolve_item_id(item)
-        except UnknownBarcode:
-            raise PickWrongItem(scanned=item) from None
-        if scanned_item != task.item_id:
-            raise PickWrongItem(scanned=item)
-        lot_row = db.session.get(Lot, task.lot_id)
-        item_row = db.session.get(Item, task.item_id)
-        if lot is not None and lot.strip() != lot_row.code:
-            raise PickWrongLot(expected=lot_row.code, scanned=lot)
-        if lot is None and item_row.lot_tracked:
-            raise LotRequired("Scan the lot of this lot-tracked item.", lots=[lot_row.code])
+        check_scans_at_bin(order, task, location=location, item=item, lot=lot, confirming=True)
         book = db.session.execute(
             sa.select(quants.c.quantity).where(quants.c.id == task.quant_id)
         ).scalar_one()
@@ -171,6 +151,71 @@ def confirm_count(
         return result
 
     return run_in_transaction(use_case)
+
+
+@dataclass(frozen=True)
+class ScanCheck:
+    """S2 step 1 before the count: the scans given so far all match the task."""
+
+    task_id: int
+    checked: list[str]
+
+
+def check_scans(actor: User, task_id: int, *, location: str | None = None, item: str | None = None,
+                lot: str | None = None) -> ScanCheck:
+    """S2 step 1, a scan at the bin checked without a count: the handheld beeps right or wrong.
+
+    The checks are those of ``confirm_count`` (``check_scans_at_bin``), on the scans
+    given; nothing is written and nothing is locked.
+    """
+    require(actor.role, Permission.PICK)
+    task = db.session.get(PickTask, task_id)
+    if task is None:
+        raise PickTaskNotFound(task_id=task_id)
+    order = db.session.get(SalesOrder, task.order_id)
+    return ScanCheck(task_id, check_scans_at_bin(order, task, location=location, item=item, lot=lot,
+                                                 confirming=False))
+
+
+def check_scans_at_bin(order: SalesOrder, task: PickTask, *, location: str | None, item: str | None,
+                       lot: str | None, confirming: bool) -> list[str]:
+    """S2 step 1: the order may be counted, the task is open, and the scans are its bin, item and lot.
+
+    The one set of checks of a count at the bin, run by the count itself
+    (``confirming``: bin and item are scanned, a lot-tracked item needs its lot) and by
+    the check of single scans before it (only the scans given). Raises the refusal of
+    the first that fails; answers the scans that matched.
+    """
+    if order.status != OrderStatus.APPROVED:
+        check_valid_for_shipping(order.status, [])
+    check_step_allowed(order.stage, Step.COUNT)
+    if not PICK_TASK.allows(task.status, PickTaskAction.COUNT):
+        raise PickTaskClosed(task_id=task.id, status=task.status,
+                             expected=PICK_TASK.states_allowing(PickTaskAction.COUNT))
+    checked = []
+    if location is not None or confirming:
+        bin_code = db.session.execute(sa.select(Location.code).where(Location.id == task.location_id)).scalar_one()
+        if (location or "").strip() != bin_code:
+            raise PickWrongLocation(expected=bin_code, scanned=location)
+        checked.append("location")
+    if item is not None or confirming:
+        try:
+            scanned_item = resolve_item_id(item or "")
+        except UnknownBarcode:
+            raise PickWrongItem(scanned=item) from None
+        if scanned_item != task.item_id:
+            raise PickWrongItem(scanned=item)
+        checked.append("item")
+    if lot is not None or confirming:
+        lot_code = db.session.execute(sa.select(Lot.code).where(Lot.id == task.lot_id)).scalar_one()
+        if lot is not None and lot.strip() != lot_code:
+            raise PickWrongLot(expected=lot_code, scanned=lot)
+        if lot is None and db.session.execute(
+                sa.select(Item.lot_tracked).where(Item.id == task.item_id)).scalar_one():
+            raise LotRequired("Scan the lot of this lot-tracked item.", lots=[lot_code])
+        if lot is not None:
+            checked.append("lot")
+    return checked
 
 
 def _count_exception(actor: User, order: SalesOrder, task: PickTask, result: CountResult) -> None:

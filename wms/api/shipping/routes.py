@@ -260,6 +260,15 @@ class TaskCount(MethodView):
         return shipping.confirm_count(current_user(), task_id, **count)
 
 
+@blp.route("/tasks/<int:task_id>/check")
+class TaskScanCheck(MethodView):
+    @blp.arguments(s.ScanCheckArgsSchema, location="query")
+    @blp.response(200, s.ScanCheckSchema)
+    def get(self, args, task_id):
+        """Step 1 (S2) before the count: are the scans so far the task's bin, item and lot? Writes nothing."""
+        return shipping.check_scans(current_user(), task_id, **args)
+
+
 @blp.route("/cycle-counts")
 class CycleCounts(MethodView):
     @blp.response(200, s.CycleCountSchema(many=True))

@@ -213,6 +213,20 @@ class PickCountSchema(Schema):
     counted_quantity = fields.Int(required=True, strict=True, validate=validate.Range(min=0, max=10**9))
 
 
+class ScanCheckArgsSchema(Schema):
+    """Scans at the bin to check before the count; each optional, only those given are checked."""
+
+    location = Code(load_default=None, metadata={"description": "Scanned bin code"})
+    item = Code(load_default=None, metadata={"description": "Scanned barcode, GTIN or SKU"})
+    lot = Code(load_default=None, metadata={"description": "Scanned lot code"})
+
+
+class ScanCheckSchema(Schema):
+    task_id = fields.Int()
+    checked = fields.List(fields.Str(validate=validate.OneOf(["location", "item", "lot"])),
+                          metadata={"description": "The scans given, all matching the task"})
+
+
 class PickCountResultSchema(Schema):
     task_id = fields.Int()
     status = fields.Str()
