@@ -192,6 +192,17 @@ class CountResolution(StrEnum):
     HELD = "held"
 
 
+class CountReason(StrEnum):
+    """Why the bin holds less than the books, as the picker reports it (S2 step 1)."""
+
+    SHORT = "short"  # units missing
+    DAMAGED = "damaged"  # units there but not fit to ship
+
+
+#: The longest note a picker may add to a count difference.
+COUNT_NOTE_MAX = 200
+
+
 class CycleCountStatus(StrEnum):
     """A cycle count opened by a count difference: open until the bin is counted."""
 

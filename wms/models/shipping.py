@@ -10,6 +10,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from wms.domain.shipping import (
+    CountReason,
     CycleCountStatus,
     ExchangeStatus,
     HoldScope,
@@ -218,8 +219,16 @@ class CountException(db.Model):
     book_quantity: so.Mapped[int]
     counted_quantity: so.Mapped[int]
     resolution: so.Mapped[str] = so.mapped_column(sa.String(16))  # reallocated | held
+    # What the picker reported: short (missing) or damaged units, and their own words.
+    reason: so.Mapped[str] = so.mapped_column(sa.String(16), default=CountReason.SHORT.value,
+                                              server_default=CountReason.SHORT.value)
+    note: so.Mapped[str | None] = so.mapped_column(sa.String(200), default=None)
     user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("user.id"))
     at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (
+        sa.CheckConstraint("reason IN (" + ", ".join(f"'{r.value}'" for r in CountReason) + ")", name="reason"),
+    )
 
 
 class CycleCountTask(db.Model):

@@ -21,7 +21,9 @@ from wms.domain.locations import LocationType
 from wms.domain.permissions import Permission, require
 from wms.domain.printing import LabelKind
 from wms.domain.shipping import (
+    COUNT_NOTE_MAX,
     PICK_TASK,
+    CountReason,
     CountResolution,
     CycleCountStatus,
     DocumentType,
@@ -110,20 +112,31 @@ class CountResult:
     count_exception_id: int | None = None
     resolution: str | None = None
     short: int | None = None
+    reason: str | None = None  # short or damaged, after a difference
 
 
 def confirm_count(
     actor: User, task_id: int, *, location: str, item: str, counted_quantity: int, lot: str | None = None,
+    reason: str = CountReason.SHORT, note: str | None = None,
 ) -> dict:
     """S2 step 1: at the bin, scan bin then item, and confirm the quantity there.
 
     The count must equal the book quantity of that lot in that bin; a difference opens a
     count exception and a cycle-count task, and the line is re-allocated elsewhere or,
-    when nothing else is free, held short (never shipped short).
+    when nothing else is free, held short (never shipped short). The picker says why
+    the bin holds less (``reason``: units short, the default, or damaged) and may add a
+    ``note``; both are kept on the count exception and in the cycle count's reason.
     """
     require(actor.role, Permission.PICK)
     if not isinstance(counted_quantity, int) or isinstance(counted_quantity, bool) or counted_quantity < 0:
         raise InvalidInput("The counted quantity is a whole number, 0 or more.", field="counted_quantity")
+    try:
+        reason = CountReason(reason)
+    except ValueError:
+        raise InvalidInput("A count difference is short or damaged.", field="reason", value=str(reason)) from None
+    if note is not None and len(note) > COUNT_NOTE_MAX:
+        raise InvalidInput(f"A note has at most {COUNT_NOTE_MAX} characters.", field="note", limit=COUNT_NOTE_MAX)
+    note = (note.strip() or None) if note is not None else None
 
     def use_case() -> CountResult:
         task = db.session.get(PickTask, task_id)
@@ -144,7 +157,7 @@ def confirm_count(
         if counted_quantity == book:
             task.status = result.status = PICK_TASK.next(task.status, PickTaskAction.COUNT).value
         else:
-            _count_exception(actor, order, task, result)
+            _count_exception(actor, order, task, result, reason, note)
         result.count_complete = _finish_count_if_done(order, actor)
         result.stage = order.stage
         wave_after_count(order)
@@ -218,7 +231,12 @@ def check_scans_at_bin(order: SalesOrder, task: PickTask, *, location: str | Non
     return checked
 
 
-def _count_exception(actor: User, order: SalesOrder, task: PickTask, result: CountResult) -> None:
+#: How a cycle count's reason names what the picker reported.
+_REPORTED = {CountReason.SHORT: "Count difference", CountReason.DAMAGED: "Damaged units"}
+
+
+def _count_exception(actor: User, order: SalesOrder, task: PickTask, result: CountResult,
+                     reason: CountReason, note: str | None) -> None:
     """A count difference: free the task, ask for a cycle count, re-allocate or hold."""
     book, counted = result.book_quantity, result.counted_quantity
     task.status = PICK_TASK.next(task.status, PickTaskAction.REPORT_DIFFERENCE).value
@@ -228,7 +246,7 @@ def _count_exception(actor: User, order: SalesOrder, task: PickTask, result: Cou
     exception = CountException(
         order_id=order.id, task_id=task.id, item_id=task.item_id, lot_id=task.lot_id,
         location_id=task.location_id, book_quantity=book, counted_quantity=counted,
-        resolution=CountResolution.HELD.value, user_id=actor.id, at=utcnow(),
+        resolution=CountResolution.HELD.value, reason=reason.value, note=note, user_id=actor.id, at=utcnow(),
     )
     db.session.add(exception)
     db.session.flush()
@@ -240,14 +258,15 @@ def _count_exception(actor: User, order: SalesOrder, task: PickTask, result: Cou
     if not already:
         db.session.add(CycleCountTask(
             location_id=task.location_id, item_id=task.item_id, status=CycleCountStatus.OPEN.value,
-            reason=f"Count difference on {order.number}: book {book}, counted {counted}",
+            reason=(f"{_REPORTED[reason]} on {order.number}: book {book}, counted {counted}"
+                    + (f"; {note}" if note else ""))[:200],
             count_exception_id=exception.id,
         ))
         db.session.flush()
     report = allocate_lines(order, [line])
     exception.resolution = (CountResolution.REALLOCATED if report.fully_allocated else CountResolution.HELD).value
     result.status, result.count_exception_id = task.status, exception.id
-    result.resolution, result.short = exception.resolution, report.shortage
+    result.resolution, result.short, result.reason = exception.resolution, report.shortage, reason.value
 
 
 def _finish_count_if_done(order: SalesOrder, actor: User) -> bool:

@@ -73,3 +73,42 @@ def test_s2_a_cancelled_order_or_a_counted_task_is_refused_at_the_check_too(api,
                                                   counted_quantity=1).get_json()["code"]
     assert _check(api, 2**31 - 1).get_json()["code"] == "pick_task_not_found"
     assert api.as_("clerk").get(f"{BASE}/tasks/{task['task_id']}/check").status_code == 403
+
+
+# --- S2 step 1: short or damaged at the bin ---------------------------------------------------
+
+
+def test_s2_a_damaged_count_records_its_reason_and_note_and_the_cycle_count_says_so(api, app, world):
+    task = _task(api, app, world)
+    response = _count(api, task["task_id"], location="A-01-01", item="SKU-1", lot="LOT-H1", counted_quantity=7,
+                      reason="damaged", note="3 件外箱压坏")
+    assert response.status_code == 200, response.get_json()
+    body = response.get_json()
+    assert (body["status"], body["reason"]) == ("exception", "damaged")
+    with app.app_context():
+        exception = db.session.get(CountException, body["count_exception_id"])
+        assert (exception.reason, exception.note, exception.counted_quantity) == ("damaged", "3 件外箱压坏", 7)
+    listed = api.as_("supervisor").get(f"{BASE}/cycle-counts").get_json()
+    assert listed[0]["reason"] == "Damaged units on SO-H1: book 10, counted 7; 3 件外箱压坏"
+
+
+def test_s2_a_count_difference_is_short_by_default(api, app, world):
+    task = _task(api, app, world)
+    body = _count(api, task["task_id"], location="A-01-01", item="SKU-1", lot="LOT-H1",
+                  counted_quantity=4).get_json()
+    assert body["reason"] == "short"
+    with app.app_context():
+        exception = db.session.get(CountException, body["count_exception_id"])
+        assert (exception.reason, exception.note) == ("short", None)
+    assert api.as_("supervisor").get(f"{BASE}/cycle-counts").get_json()[0]["reason"].startswith(
+        "Count difference on SO-H1")
+
+
+@pytest.mark.parametrize("body", [{"reason": "lost"}, {"note": "x" * 201}])
+def test_s2_an_unknown_reason_or_a_long_note_is_refused_and_counts_nothing(api, app, world, body):
+    task = _task(api, app, world)
+    response = _count(api, task["task_id"], location="A-01-01", item="SKU-1", lot="LOT-H1", counted_quantity=4,
+                      **body)
+    assert (response.status_code, response.get_json()["code"]) == (422, "validation_failed")
+    with app.app_context():
+        assert db.session.get(PickTask, task["task_id"]).status == "open"

@@ -8,7 +8,9 @@ from wms.api.devices.schemas import PrintJobSchema
 from wms.api.guards import magnitude_at_most
 from wms.api.schemas import Code, Quantity
 from wms.domain.shipping import (
+    COUNT_NOTE_MAX,
     WEIGHT_UNITS,
+    CountReason,
     CycleCountStatus,
     ExchangeStatus,
     HoldScope,
@@ -211,6 +213,10 @@ class PickCountSchema(Schema):
     item = Code(required=True, metadata={"description": "Scanned barcode, GTIN or SKU"})
     lot = Code(load_default=None)
     counted_quantity = fields.Int(required=True, strict=True, validate=validate.Range(min=0, max=10**9))
+    reason = fields.Str(load_default=CountReason.SHORT.value, validate=one_of(CountReason), metadata={
+        "description": "Why the bin holds less than the books: short (missing, the default) or damaged"})
+    note = fields.Str(load_default=None, validate=validate.Length(max=COUNT_NOTE_MAX),
+                      metadata={"description": "The picker's own words, kept with the difference"})
 
 
 class ScanCheckArgsSchema(Schema):
@@ -235,6 +241,8 @@ class PickCountResultSchema(Schema):
     count_exception_id = fields.Int(allow_none=True, metadata={"description": "Set when the count differs"})
     resolution = fields.Str(allow_none=True, metadata={"description": "reallocated or held, after a difference"})
     short = fields.Int(allow_none=True)
+    reason = fields.Str(allow_none=True, validate=one_of(CountReason),
+                        metadata={"description": "short or damaged, after a difference"})
     count_complete = fields.Bool()
     stage = fields.Str(validate=one_of(Stage))
 
