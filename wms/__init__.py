@@ -28,6 +28,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     _secret_key(app)
     ZoneInfo(app.config["WAREHOUSE_TIMEZONE"])  # a wrong zone fails at start, not at day's end
 
+    from mobile_ui import register_ui
     from wms import models  # noqa: F401 - registers the tables
     from wms.api import register_api
     from wms.api.guards import BoundedIntConverter, register_database_errors, route_and_text_first
@@ -60,6 +61,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.before_request(route_and_text_first)
     app.before_request(authenticate_request)
     register_api(app)
+    register_ui(app)
     register_security_headers(app)
     register_cli(app)
     return app
