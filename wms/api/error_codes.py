@@ -176,6 +176,10 @@ OPERATION_ERRORS: dict[str, tuple[str, ...]] = {
     ),
     "shipping.CycleCounts GET": (),
     "shipping.CycleCountComplete POST": ("illegal_transition", "not_found"),
+    "shipping.CycleCountCount POST": (
+        "illegal_transition", "invalid_input", "not_found", "pick_wrong_item", "pick_wrong_location",
+        "unknown_barcode",
+    ),
     "shipping.Holds GET": (),
     "shipping.Holds POST": ("hold_scope_invalid", "not_found", "order_not_found", "unknown_barcode"),
     "shipping.MyHolds GET": (),

@@ -204,21 +204,38 @@ COUNT_NOTE_MAX = 200
 
 
 class CycleCountStatus(StrEnum):
-    """A cycle count opened by a count difference: open until the bin is counted."""
+    """A cycle count opened by a count difference: open until the bin is counted; counted
+    while a difference found waits for the supervisor's adjustment; then done."""
 
     OPEN = "open"
+    COUNTED = "counted"
     DONE = "done"
 
 
 class CycleCountAction(StrEnum):
-    """What happens to a cycle count."""
+    """What happens to a cycle count: counted equal to the books, counted different, completed."""
 
+    COUNT = "count"
+    REPORT_DIFFERENCE = "report_difference"
     COMPLETE = "complete"
 
 
 CYCLE_COUNT = TransitionTable("cycle_count", {
+    # R8 blind count: equal to the books leaves nothing to adjust, the bin is allocatable again.
+    (CycleCountStatus.OPEN, CycleCountAction.COUNT): CycleCountStatus.DONE,
+    # A difference waits for the supervisor, who adjusts the stock and completes the count.
+    (CycleCountStatus.OPEN, CycleCountAction.REPORT_DIFFERENCE): CycleCountStatus.COUNTED,
     (CycleCountStatus.OPEN, CycleCountAction.COMPLETE): CycleCountStatus.DONE,
+    (CycleCountStatus.COUNTED, CycleCountAction.COMPLETE): CycleCountStatus.DONE,
 })
+
+#: A bin's stock of the item is not allocated while its cycle count is in one of these states.
+CYCLE_COUNT_HOLDS_STOCK = frozenset({CycleCountStatus.OPEN, CycleCountStatus.COUNTED})
+
+
+def cycle_count_action(book_quantity: int, counted_quantity: int) -> CycleCountAction:
+    """R8: a blind count equal to the books is done; a different one reports the difference."""
+    return CycleCountAction.COUNT if counted_quantity == book_quantity else CycleCountAction.REPORT_DIFFERENCE
 
 
 # --- rule S4 and S6 documents: holds, release notices, exchange notices -------------------

@@ -244,6 +244,11 @@ class CycleCountTask(db.Model):
         sa.ForeignKey("count_exception.id"), default=None
     )
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+    # R8 blind count: what the counter found, the book quantity at that moment, who and when.
+    counted_quantity: so.Mapped[int | None] = so.mapped_column(default=None)
+    book_quantity: so.Mapped[int | None] = so.mapped_column(default=None)
+    counted_by: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("user.id"), default=None)
+    counted_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime, default=None)
 
     __table_args__ = (sa.Index("ix_cycle_count_task_open", "item_id", "location_id", "status"),)
 

@@ -8,7 +8,14 @@ The names callers use are importable from here, as ``wms.services.shipping.<name
 
 from __future__ import annotations
 
-from wms.services.shipping_cycle_counts import CycleCountView, complete_cycle_count, list_cycle_counts
+from wms.services.shipping_cycle_counts import (
+    BlindCountResult,
+    CycleCountView,
+    SupervisedCycleCountView,
+    complete_cycle_count,
+    count_cycle_count,
+    list_cycle_counts,
+)
 from wms.services.shipping_documents import (
     READERS,
     OpenDocument,
@@ -51,6 +58,7 @@ from wms.services.shipping_waves import (
 from wms.services.warehouse_day import day_bounds, warehouse_today
 
 __all__ = [
+    "BlindCountResult", "SupervisedCycleCountView", "count_cycle_count",
     "READERS", "CountResult", "CycleCountView", "OpenDocument", "OrderLineInput", "OrderRow", "OrderView",
     "PickTaskRow", "Scan", "ScanCheck", "ShipResult", "ShippingLabelData", "Validity", "VerifyResult",
     "WaveView", "approve_order", "build_order", "cancel_order", "cancel_wave", "check_scans",

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 from wms.domain.locations import AVAILABLE_TYPES
 from wms.domain.permissions import Permission, require
-from wms.domain.shipping import Candidate, CycleCountStatus, OrderStatus, PickTaskStatus, Stage, removal_order
+from wms.domain.shipping import CYCLE_COUNT_HOLDS_STOCK, Candidate, OrderStatus, PickTaskStatus, Stage, removal_order
 from wms.errors import OrderStateInvalid
 from wms.extensions import db
 from wms.models import CycleCountTask, Item, Location, Lot, Owner, PickTask, SalesOrder, SalesOrderLine, User
@@ -278,8 +278,9 @@ def _candidates(order: SalesOrder, item_ids: list[int], fefo: dict[int, bool]) -
 
 
 def _bins_under_count(item_ids: list[int]) -> list[tuple[int, int]]:
-    """(item, bin) pairs with an open cycle count: few at any time, usually none."""
+    """(item, bin) pairs with a cycle count not done: few at any time, usually none."""
     return [tuple(row) for row in db.session.execute(
         sa.select(CycleCountTask.item_id, CycleCountTask.location_id)
-        .where(CycleCountTask.status == CycleCountStatus.OPEN, CycleCountTask.item_id.in_(item_ids))
+        .where(CycleCountTask.status.in_([s.value for s in CYCLE_COUNT_HOLDS_STOCK]),
+               CycleCountTask.item_id.in_(item_ids))
     )]

@@ -22,6 +22,7 @@ from wms.domain.permissions import Permission, require
 from wms.domain.printing import LabelKind
 from wms.domain.shipping import (
     COUNT_NOTE_MAX,
+    CYCLE_COUNT_HOLDS_STOCK,
     PICK_TASK,
     CountReason,
     CountResolution,
@@ -84,6 +85,7 @@ from wms.services.shipping_common import (
     record_step,
     release_reservation,
 )
+from wms.services.shipping_cycle_counts import difference_reason
 from wms.services.shipping_labels import label_data
 from wms.services.shipping_waves import wave_after_count
 from wms.services.stations import find_station
@@ -231,10 +233,6 @@ def check_scans_at_bin(order: SalesOrder, task: PickTask, *, location: str | Non
     return checked
 
 
-#: How a cycle count's reason names what the picker reported.
-_REPORTED = {CountReason.SHORT: "Count difference", CountReason.DAMAGED: "Damaged units"}
-
-
 def _count_exception(actor: User, order: SalesOrder, task: PickTask, result: CountResult,
                      reason: CountReason, note: str | None) -> None:
     """A count difference: free the task, ask for a cycle count, re-allocate or hold."""
@@ -253,13 +251,12 @@ def _count_exception(actor: User, order: SalesOrder, task: PickTask, result: Cou
     already = db.session.execute(
         sa.select(CycleCountTask.id).where(
             CycleCountTask.location_id == task.location_id, CycleCountTask.item_id == task.item_id,
-            CycleCountTask.status == CycleCountStatus.OPEN)
+            CycleCountTask.status.in_([s.value for s in CYCLE_COUNT_HOLDS_STOCK]))
     ).first()
     if not already:
         db.session.add(CycleCountTask(
             location_id=task.location_id, item_id=task.item_id, status=CycleCountStatus.OPEN.value,
-            reason=(f"{_REPORTED[reason]} on {order.number}: book {book}, counted {counted}"
-                    + (f"; {note}" if note else ""))[:200],
+            reason=difference_reason(reason, order.number, note, book=book, counted=counted),
             count_exception_id=exception.id,
         ))
         db.session.flush()

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from tests.factories import GTIN_1, stock_in
 from tests.wms.shipping.test_api import BASE, _order
 from wms.extensions import db
-from wms.models import CountException, PickTask
+from wms.models import CountException, CycleCountTask, PickTask
 
 
 def _task(api, app, world, number="SO-H1", quantity=2, stock=10):
@@ -112,3 +112,95 @@ def test_s2_an_unknown_reason_or_a_long_note_is_refused_and_counts_nothing(api, 
     assert (response.status_code, response.get_json()["code"]) == (422, "validation_failed")
     with app.app_context():
         assert db.session.get(PickTask, task["task_id"]).status == "open"
+
+
+# --- R8: blind cycle counts on the handheld ---------------------------------------------------
+
+
+def _cycle_count(api, app, world, counted_at_pick=7):
+    """A cycle count opened by a count difference at A-01-01 (book 10 of SKU-1, 2 reserved)."""
+    task = _task(api, app, world)
+    body = _count(api, task["task_id"], location="A-01-01", item="SKU-1", lot="LOT-H1",
+                  counted_quantity=counted_at_pick).get_json()
+    with app.app_context():
+        return db.session.execute(sa.select(CycleCountTask.id).where(
+            CycleCountTask.count_exception_id == body["count_exception_id"])).scalar_one()
+
+
+def _blind(api, task_id, role="picker", **body):
+    return api.as_(role).post(f"{BASE}/cycle-counts/{task_id}/count",
+                              json={"location": "A-01-01", "item": "SKU-1", **body})
+
+
+def test_r8_a_blind_count_equal_to_the_books_is_done_and_tells_the_picker_no_figures(api, app, world):
+    task_id = _cycle_count(api, app, world)
+    response = _blind(api, task_id, item=GTIN_1, counted_quantity=10)
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json() == {"id": task_id, "status": "done", "difference_found": False}
+    with app.app_context():
+        task = db.session.get(CycleCountTask, task_id)
+        assert (task.book_quantity, task.counted_quantity, task.counted_by) == (10, 10, world.users["picker"])
+        assert task.counted_at is not None
+    # Done: the bin's stock is allocatable again.
+    _order(api, "SO-H9", 3)
+    assert api.as_("supervisor").post(f"{BASE}/orders/SO-H9/allocate").get_json()["fully_allocated"]
+
+
+def test_r8_a_difference_waits_counted_for_the_supervisor_who_alone_sees_the_book(api, app, world):
+    task_id = _cycle_count(api, app, world)
+    answer = _blind(api, task_id, counted_quantity=7).get_json()
+    assert answer == {"id": task_id, "status": "counted", "difference_found": True}
+    # Counted but not adjusted: still not allocated from.
+    _order(api, "SO-H9", 3)
+    assert not api.as_("supervisor").post(f"{BASE}/orders/SO-H9/allocate").get_json()["fully_allocated"]
+
+    seen_by_picker = api.as_("picker").get(f"{BASE}/cycle-counts", query_string={"status": "counted"}).get_json()
+    assert len(seen_by_picker) == 1
+    row = seen_by_picker[0]
+    assert not {"book_quantity", "counted_quantity", "counted_by"} & set(row)
+    assert (row["difference_found"], row["status"]) == (True, "counted")
+    assert "10" not in row["reason"] and row["reason"] == "Count difference on SO-H1"
+    opened = api.as_("picker").get(f"{BASE}/cycle-counts").get_json()
+    assert opened == []  # nothing open any more
+
+    seen_by_supervisor = api.as_("supervisor").get(f"{BASE}/cycle-counts",
+                                                   query_string={"status": "counted"}).get_json()[0]
+    assert (seen_by_supervisor["book_quantity"], seen_by_supervisor["counted_quantity"],
+            seen_by_supervisor["counted_by"]) == (10, 7, "picker")
+    assert seen_by_supervisor["reason"] == "Count difference on SO-H1: book 10, counted 7"
+
+    done = api.as_("supervisor").post(f"{BASE}/cycle-counts/{task_id}/complete")
+    assert (done.status_code, done.get_json()["status"]) == (200, "done")
+
+
+def test_r8_the_open_list_is_blind_for_a_picker_before_the_count_too(api, app, world):
+    _cycle_count(api, app, world)
+    row = api.as_("picker").get(f"{BASE}/cycle-counts").get_json()[0]
+    assert not {"book_quantity", "counted_quantity"} & set(row) and row["difference_found"] is None
+    assert "book" not in row["reason"]
+
+
+@pytest.mark.parametrize(("body", "code"), [({"location": "B-01-01"}, "pick_wrong_location"),
+                                            ({"item": "SKU-2"}, "pick_wrong_item"),
+                                            ({"item": "NOTHING"}, "pick_wrong_item")])
+def test_r8_a_wrong_bin_or_item_at_the_cycle_count_is_refused_and_counts_nothing(api, app, world, body, code):
+    task_id = _cycle_count(api, app, world)
+    response = _blind(api, task_id, counted_quantity=10, **body)
+    assert (response.status_code, response.get_json()["code"]) == (422, code)
+    with app.app_context():
+        task = db.session.get(CycleCountTask, task_id)
+        assert (task.status, task.counted_quantity, task.book_quantity) == ("open", None, None)
+
+
+def test_r8_a_second_count_is_an_illegal_transition(api, app, world):
+    task_id = _cycle_count(api, app, world)
+    assert _blind(api, task_id, counted_quantity=7).status_code == 200
+    for quantity in (7, 10):
+        again = _blind(api, task_id, counted_quantity=quantity)
+        assert (again.status_code, again.get_json()["code"]) == (409, "illegal_transition")
+    api.as_("supervisor").post(f"{BASE}/cycle-counts/{task_id}/complete")
+    again = _blind(api, task_id, role="supervisor", counted_quantity=10)
+    assert (again.get_json()["code"], again.get_json()["errors"]["state"]) == ("illegal_transition", "done")
+    assert api.as_("clerk").post(f"{BASE}/cycle-counts/{task_id}/count",
+                                 json={"location": "A-01-01", "item": "SKU-1", "counted_quantity": 1}
+                                 ).status_code == 403

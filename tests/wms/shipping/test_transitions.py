@@ -20,6 +20,7 @@ from wms.domain.shipping import (
     RELEASE,
     SHIPMENT_STEPS,
     WAVE,
+    CycleCountAction,
     ExchangeAction,
     OrderAction,
     PickTaskAction,
@@ -182,13 +183,23 @@ def test_an_illegal_step_of_a_wave_is_refused_or_leaves_the_wave_as_it_is(out, w
 
 @pytest.mark.parametrize(("state", "action"), CYCLE_COUNT.illegal_steps())
 def test_an_illegal_step_of_a_cycle_count_is_refused(out, world, state, action):
+    stock_in(world, "SKU-1", 4, "A-01-01")
     with transaction():
         task = CycleCountTask(location_id=world.locations["A-01-01"], item_id=world.items["SKU-1"],
                               status=state.value, reason="test")
         db.session.add(task)
+    # The blind count takes "count" when it finds the book quantity, "report_difference" otherwise.
+    step = {
+        CycleCountAction.COMPLETE: lambda: shipping.complete_cycle_count(out.actor("supervisor"), task.id),
+        CycleCountAction.COUNT: lambda: shipping.count_cycle_count(
+            out.actor("picker"), task.id, location="A-01-01", item="SKU-1", counted_quantity=4),
+        CycleCountAction.REPORT_DIFFERENCE: lambda: shipping.count_cycle_count(
+            out.actor("picker"), task.id, location="A-01-01", item="SKU-1", counted_quantity=3),
+    }[action]
     with pytest.raises(IllegalTransition) as refused:
-        shipping.complete_cycle_count(out.actor("supervisor"), task.id)
-    assert refused.value.details["expected"] == CYCLE_COUNT.states_allowing(action)
+        step()
+    assert (refused.value.details["action"], refused.value.details["expected"]) == (
+        action.value, CYCLE_COUNT.states_allowing(action))
 
 
 @pytest.mark.parametrize(("state", "action"), HOLD.illegal_steps())

@@ -271,10 +271,21 @@ class TaskScanCheck(MethodView):
 
 @blp.route("/cycle-counts")
 class CycleCounts(MethodView):
+    @blp.arguments(s.CycleCountListArgsSchema, location="query")
     @blp.response(200, s.CycleCountSchema(many=True))
-    def get(self):
-        """Open cycle counts raised by count differences."""
-        return shipping.list_cycle_counts(current_user())
+    def get(self, args):
+        """Cycle counts raised by count differences (open by default); the book only for stock.adjust (R8)."""
+        return shipping.list_cycle_counts(current_user(), args["status"])
+
+
+@blp.route("/cycle-counts/<int:task_id>/count")
+class CycleCountCount(MethodView):
+    @idempotent
+    @blp.arguments(s.BlindCountSchema)
+    @blp.response(200, s.BlindCountResultSchema)
+    def post(self, count, task_id):
+        """R8 blind count: scan the bin and the item, enter what is there; the book is never answered."""
+        return shipping.count_cycle_count(current_user(), task_id, **count)
 
 
 @blp.route("/cycle-counts/<int:task_id>/complete")

@@ -406,11 +406,39 @@ class OpenDocumentSchema(Schema):
 
 
 class CycleCountSchema(Schema):
+    """A cycle count; ``book_quantity``, ``counted_quantity`` and ``counted_by`` only for stock.adjust (R8)."""
+
     id = fields.Int()
     location = fields.Str()
     sku = fields.Str()
+    item_name = fields.Str()
     status = fields.Str(validate=one_of(CycleCountStatus))
     reason = fields.Str()
     created_at = fields.DateTime()
+    difference_found = fields.Bool(allow_none=True, metadata={"description": "None until counted"})
+    counted_at = fields.DateTime(allow_none=True)
+    book_quantity = fields.Int(allow_none=True, metadata={"description": "Supervisors only: the book at the count"})
+    counted_quantity = fields.Int(allow_none=True, metadata={"description": "Supervisors only"})
+    counted_by = fields.Str(allow_none=True, metadata={"description": "Supervisors only: the counter's user name"})
+
+
+class CycleCountListArgsSchema(Schema):
+    status = fields.Str(load_default=CycleCountStatus.OPEN.value, validate=one_of(CycleCountStatus))
+
+
+class BlindCountSchema(Schema):
+    """R8: the bin and item scanned, and what is physically there."""
+
+    location = Code(required=True, metadata={"description": "Scanned bin code"})
+    item = Code(required=True, metadata={"description": "Scanned barcode, GTIN or SKU"})
+    counted_quantity = fields.Int(required=True, strict=True, validate=validate.Range(min=0, max=10**9))
+
+
+class BlindCountResultSchema(Schema):
+    """What the counter is told (blind): never the book quantity."""
+
+    id = fields.Int()
+    status = fields.Str(validate=one_of(CycleCountStatus))
+    difference_found = fields.Bool()
 
 
