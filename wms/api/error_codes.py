@@ -154,6 +154,10 @@ OPERATION_ERRORS: dict[str, tuple[str, ...]] = {
         "step_out_of_order", "tracking_number_taken", "unknown_location",
     ),
     "shipping.OrderLabel GET": ("order_not_found", "order_state_invalid"),
+    "receiving.LotLabelPrint POST": (
+        "lot_required", "print_job_not_found", "station_device_missing", "station_inactive",
+        "station_not_found", "unknown_barcode", "unknown_lot",
+    ),
     "shipping.OrderLabelPrint POST": (
         "order_not_found", "order_state_invalid", "print_job_not_found", "station_device_missing",
         "station_inactive", "station_not_found",
@@ -200,7 +204,7 @@ OPERATION_ERRORS: dict[str, tuple[str, ...]] = {
 #: Operations that talk to a station's scale or printer: the devices' codes too.
 DEVICE_OPERATIONS = frozenset({
     "devices.StationScale GET", "devices.StationLabels POST", "devices.StationHealth GET",
-    "shipping.OrderShip POST", "shipping.OrderLabelPrint POST",
+    "shipping.OrderShip POST", "shipping.OrderLabelPrint POST", "receiving.LotLabelPrint POST",
 })
 #: The camera decoder's codes (POST /devices/decode) and those a station's devices answer.
 _DECODER_PREFIXES = ("decode", "gs1", "image", "not_an_image")

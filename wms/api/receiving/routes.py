@@ -6,11 +6,12 @@ from flask import request
 from flask.views import MethodView
 
 from wms.api.base import Blueprint
+from wms.api.devices.schemas import PrintJobSchema
 from wms.api.idempotency import idempotent
 from wms.api.receiving import schemas as s
 from wms.api.schemas import MovementResultSchema, one_page
 from wms.api.security import current_user
-from wms.services import import_files, receiving
+from wms.services import import_files, print_queue, receiving
 from wms.services.receiving_import import import_purchase_orders
 
 blp = Blueprint("receiving", __name__, url_prefix="/api/v1",
@@ -189,6 +190,18 @@ class Putaway(MethodView):
         """Move a received lot from receiving to a bin (scan the label, then the bin)."""
         return receiving.put_away(current_user(), lot_code=data["lot"], bin_code=data["bin"],
                                   item_code=data["item"], quantity=data["quantity"])
+
+
+@blp.route("/lots/<string:code>/label/print")
+class LotLabelPrint(MethodView):
+    @idempotent
+    @blp.arguments(s.LotLabelPrintSchema)
+    @blp.response(202, PrintJobSchema)
+    def post(self, body, code):
+        """Queue the lot's label (GTIN, lot, expiry, item, receipt date) for a station's printer."""
+        job = receiving.print_lot_label(current_user(), code, body["station"], body["copies"], body["item"])
+        print_queue.deliver(job.station)
+        return job
 
 
 @blp.route("/supplier-quality/<int:supplier_id>")

@@ -295,6 +295,14 @@ class PutawaySuggestionSchema(Schema):
     reason = fields.Str()
 
 
+class LotLabelPrintSchema(Schema):
+    """Print a lot's label at a station; the label is made from the lot's own data."""
+
+    station = fields.Str(required=True, validate=validate.Length(min=1, max=32))
+    copies = fields.Int(load_default=1, strict=True, validate=validate.Range(min=1, max=10))
+    item = Code(load_default=None, metadata={"description": "The item, when several items have lots of this code"})
+
+
 class PutawayInSchema(Schema):
     lot = Code(required=True, metadata={"description": "The scanned lot label"})
     bin = Code(required=True, metadata={"description": "The scanned bin"})

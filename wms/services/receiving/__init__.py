@@ -34,6 +34,7 @@ from wms.services.receiving.inspection import (
     sampling_rules,
     supplier_history,
 )
+from wms.services.receiving.labels import find_lot, lot_label_data, print_lot_label
 from wms.services.receiving.posting import UnpostedReceipt, post_receipt, unposted_receipts
 from wms.services.receiving.putaway import BinSuggestion, put_away, suggest_bin
 from wms.services.receiving.quality import ItemQuality, QualityTotals, SupplierQuality, supplier_quality
@@ -51,8 +52,9 @@ from wms.services.receiving.receipts import (
 __all__ = [
     "BinSuggestion", "DocumentToReceive", "ItemQuality", "LineToReceive", "QualityTotals", "ScannedItem",
     "SupplierQuality", "UnpostedReceipt", "classify_return", "create_document", "decode_signature",
-    "get_document", "get_receipt", "item_codes", "list_documents", "open_document", "open_documents",
-    "parse_item_scan", "post_receipt", "put_away", "receive_line", "record_inspection", "remove_receipt_line",
-    "sampling_rules", "set_document_status", "start_receipt", "submit_receipt", "suggest_bin",
-    "supplier_history", "supplier_quality", "unposted_receipts",
+    "find_lot", "get_document", "get_receipt", "item_codes", "list_documents", "lot_label_data",
+    "open_document", "open_documents", "parse_item_scan", "post_receipt", "print_lot_label", "put_away",
+    "receive_line", "record_inspection", "remove_receipt_line", "sampling_rules", "set_document_status",
+    "start_receipt", "submit_receipt", "suggest_bin", "supplier_history", "supplier_quality",
+    "unposted_receipts",
 ]
