@@ -32,7 +32,7 @@ export default {
   task: true,
   async render(app, params) {
     const number = params[0];
-    const document = await findDocument(number);
+    const doc = await findDocument(number);
     const progress = await progressOf(number);
     let receipt = null;
     if (progress.receiptId) {
@@ -48,9 +48,9 @@ export default {
     waiting.forEach((r) => { queuedBySku[r.meta.sku] = (queuedBySku[r.meta.sku] || 0) + r.body.quantity; });
 
     app.title(t("receipt.title_of", {number: number}));
-    app.main.appendChild(h("p", null, h("span.tag", null, t("kind." + document.kind)), " ",
-      h("strong", null, document.party_name || ""), " ", h("span.muted", null, document.party_code || "")));
-    const lines = h("ul.list", {id: "doc-lines"}, document.lines.map((line) => {
+    app.main.appendChild(h("p", null, h("span.tag", null, t("kind." + doc.kind)), " ",
+      h("strong", null, doc.party_name || ""), " ", h("span.muted", null, doc.party_code || "")));
+    const lines = h("ul.list", {id: "doc-lines"}, doc.lines.map((line) => {
       const queued = queuedBySku[line.sku] || 0;
       return h("li.card" + (line.remaining - queued <= 0 ? ".done" : ""), {dataset: {sku: line.sku}},
         h("strong", null, line.sku), " ", line.item_name,
@@ -146,7 +146,7 @@ export default {
       waiting.length ? h("p.muted", null, t("receipt.waiting_for_network", {n: waiting.length})) : null));
 
     app.scan((code) => {
-      const line = document.lines.filter((l) => (l.codes || [l.sku]).indexOf(code) >= 0)[0] || null;
+      const line = doc.lines.filter((l) => (l.codes || [l.sku]).indexOf(code) >= 0)[0] || null;
       if (pending && pending.code === code) {
         pending.quantity = (intValue("quantity") || pending.quantity) + 1;
         drawPanel();

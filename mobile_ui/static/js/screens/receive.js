@@ -23,11 +23,11 @@ export async function openDocuments() {
 export async function findDocument(number) {
   const kept = ((await cached("docs:open")) || []).filter((d) => d.number === number)[0];
   try {
-    const document = await get("/inbound-documents/by-number/" + encodeURIComponent(number));
+    const found = await get("/inbound-documents/by-number/" + encodeURIComponent(number));
     const documents = ((await cached("docs:open")) || []).filter((d) => d.number !== number);
-    if (document.status === "open") documents.push(document);
+    if (found.status === "open") documents.push(found);
     await keep("docs:open", documents);
-    return document;
+    return found;
   } catch (e) {
     if (e instanceof Offline && kept) return kept;
     throw e;
