@@ -9,7 +9,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run test test-postgres setup setup-dev system-deps browser-deps bench bench-pda clean
+.PHONY: run test test-postgres setup setup-dev system-deps browser-deps bench bench-pda ui-vendor clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -54,6 +54,16 @@ bench: setup-dev
 
 bench-pda: setup-dev
 	$(BIN)/python bench/bench_pda.py
+
+# The PDA app's vendored front-end packages, from the npm registry (mobile_ui/package.json);
+# the copies in mobile_ui/static/vendor are committed, so `make run` needs no npm.
+ui-vendor:
+	cd mobile_ui && npm ci --no-audit --no-fund
+	sed '/sourceMappingURL/d' mobile_ui/node_modules/signature_pad/dist/signature_pad.min.js \
+	  > mobile_ui/static/vendor/signature_pad.js
+	{ echo "signature_pad $$(node -p "require('./mobile_ui/node_modules/signature_pad/package.json').version")" \
+	  "(npm registry), MIT License"; echo; cat mobile_ui/node_modules/signature_pad/LICENSE*; } \
+	  > mobile_ui/static/vendor/signature_pad.LICENSE.txt
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .hypothesis *.egg-info
