@@ -139,3 +139,17 @@ def test_r4_damaged_packaging_is_a_full_inspection_with_its_reason_code(api):
 def test_r5_supplier_quality_gives_the_reason_code(api, world):
     body = api.as_("supervisor").get(f"{BASE}/supplier-quality/{world.supplier_id}").get_json()
     assert (body["reason_code"], body["reason_params"]) == ("no_history", {})
+
+
+def test_putaway_screen_gets_the_item_the_quantity_waiting_the_owner_and_the_bin_in_one_call(api, app, world):
+    from tests.factories import stock_in
+
+    with app.app_context():
+        stock_in(world, "SKU-1", 6, "RCV-01", lot="LOT-PUT-1")
+    response = api.as_("receiver").get(f"{BASE}/putaway/suggestion", query_string={"lot": "LOT-PUT-1"})
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json() == {
+        "lot": "LOT-PUT-1", "item_id": world.items["SKU-1"], "sku": "SKU-1", "item_name": "保温杯 500ml",
+        "quantity": 6, "from_location": "RCV-01", "owner_code": "OWN", "owner_name": "OWN", "owner_kind": "own",
+        "bin": "A-01-01", "reason": response.get_json()["reason"]}
+    assert response.get_json()["reason"]

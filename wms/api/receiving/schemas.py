@@ -288,10 +288,18 @@ class PutawayArgsSchema(Schema):
 
 
 class PutawaySuggestionSchema(Schema):
+    """The put-away screen in one call: the lot's item, what waits in receiving, its owner, the bin."""
+
     lot = fields.Str()
-    quantity = fields.Int()
-    from_location = fields.Str()
-    bin = fields.Str()
+    item_id = fields.Int()
+    sku = fields.Str()
+    item_name = fields.Str()
+    quantity = fields.Int(metadata={"description": "Units of the lot waiting in receiving (not reserved)"})
+    from_location = fields.Str(metadata={"description": "The receiving location they wait in"})
+    owner_code = fields.Str()
+    owner_name = fields.Str()
+    owner_kind = fields.Str(validate=validate.OneOf(["own", "consignor"]))
+    bin = fields.Str(metadata={"description": "The suggested bin"})
     reason = fields.Str()
 
 

@@ -18,7 +18,7 @@ from wms.domain.putaway import BinCandidate, choose_bin
 from wms.domain.receiving import storage_location_type
 from wms.errors import InvalidInput, LotRequired, NothingToPutAway, UnknownLocation
 from wms.extensions import db
-from wms.models import Location, Lot, MovementKind, Owner, StockQuant
+from wms.models import Item, Location, Lot, MovementKind, Owner, StockQuant
 from wms.models.users import User
 from wms.services.stock import MovementResult, Place, StockChange, post_movement, resolve_item_id
 from wms.services.uow import run_in_transaction
@@ -28,21 +28,29 @@ quants = StockQuant.__table__
 
 @dataclass(frozen=True)
 class BinSuggestion:
-    """Where to put a lot waiting in receiving, and why that bin."""
+    """Where to put a lot waiting in receiving, and why that bin; with the item and owner to show."""
 
     lot: str
     quantity: int
     from_location: str
     bin: str
     reason: str
+    item_id: int
+    sku: str
+    item_name: str
+    owner_code: str
+    owner_name: str
+    owner_kind: str
 
 
 def _waiting_in_receiving(lot_code: str, item_code: str | None):
     stmt = (
         sa.select(quants.c.item_id, quants.c.lot_id, quants.c.owner_id, quants.c.location_id,
                   (quants.c.quantity - quants.c.reserved).label("free"), Location.code.label("location_code"),
-                  Location.warehouse_id, Owner.kind.label("owner_kind"))
+                  Location.warehouse_id, Owner.kind.label("owner_kind"), Owner.code.label("owner_code"),
+                  Owner.name.label("owner_name"), Item.sku, Item.name.label("item_name"))
         .join(Lot, Lot.id == quants.c.lot_id)
+        .join(Item, Item.id == quants.c.item_id)
         .join(Location, Location.id == quants.c.location_id)
         .join(Owner, Owner.id == quants.c.owner_id)
         .where(Lot.code == lot_code.strip(), Location.type == LocationType.RECEIVING.value,
@@ -68,7 +76,9 @@ def suggest_bin(actor: User, lot_code: str, item_code: str | None = None) -> Bin
     if choice is None:
         raise UnknownLocation(f"The warehouse has no {bin_type.value} bin.")
     return BinSuggestion(lot=lot_code, quantity=waiting.free, from_location=waiting.location_code,
-                         bin=choice.bin, reason=choice.reason)
+                         bin=choice.bin, reason=choice.reason, item_id=waiting.item_id, sku=waiting.sku,
+                         item_name=waiting.item_name, owner_code=waiting.owner_code,
+                         owner_name=waiting.owner_name, owner_kind=waiting.owner_kind)
 
 
 def _candidates(waiting, bin_type: LocationType) -> list[BinCandidate]:
