@@ -2,7 +2,7 @@
 
 import {h} from "../dom.js";
 import {t, loadLanguage, currentLanguage, LANGUAGES} from "../i18n.js";
-import {request, Offline} from "../api.js";
+import {request, Offline, flush} from "../api.js";
 import {signal, refused} from "../feedback.js";
 import {keep} from "../store.js";
 
@@ -35,6 +35,7 @@ export default {
         }
         signal("ok", t("login.welcome", {name: session.user.display_name || session.user.username}));
         app.go("#/home");
+        flush();
       } catch (e) {
         if (e instanceof Offline) signal("warn", t("login.offline"), {code: "offline"});
         else refused(e.body);
