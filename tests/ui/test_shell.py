@@ -58,10 +58,11 @@ def test_the_manifest_scripts_and_service_worker_named_by_the_page_answer_200(pd
     assert len(manifests) == 1, manifests
     assert scripts, "the page loads no script"
     # The service worker the page registered, as the browser knows it.
-    worker = page.evaluate("""async () => {
-        const registration = await navigator.serviceWorker.ready;
-        return (registration.active || registration.waiting || registration.installing).scriptURL;
-    }""")
+    worker = page.wait_for_function("""async () => {
+        const registration = await navigator.serviceWorker.getRegistration();
+        const worker = registration && (registration.active || registration.waiting || registration.installing);
+        return worker ? worker.scriptURL : false;
+    }""", polling=200).json_value()
     for url in [*manifests, *scripts, worker]:
         assert url.startswith(ui_server.base), url
         answer = requests.get(url, timeout=30)
