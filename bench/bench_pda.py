@@ -223,7 +223,10 @@ def main() -> None:
                 workable = [t for t in tasks if t.get("status") == "open" and not t.get("holds")]
                 right = workable[0]["location"] if workable else bins[0]
                 wrong = next(b for b in bins if b not in {t["location"] for t in tasks})
+                checks: list = []  # the scans' check calls, to tell the round trip from the rest
+                page.on("requestfinished", lambda request: "/check?" in request.url and checks.append(request))
                 scans, silent = scans_on_pick_screen(page, wave, right, wrong, options.scans, options.pause)
+                round_trips = [r.timing["responseEnd"] for r in checks if r.timing.get("responseEnd", -1) >= 0]
                 browser_version = browser.version
                 browser.close()
         finally:
@@ -233,10 +236,11 @@ def main() -> None:
                 print(f"ledger after the run: verify exit code {verified.returncode}")
             drop()
 
-    report(options, browser_version, wave, right, wrong, loads, scans, silent, unthrottled, throttled)
+    report(options, browser_version, wave, right, wrong, loads, scans, silent, unthrottled, throttled, round_trips)
 
 
-def report(options, browser_version, wave, right, wrong, loads, scans, silent, unthrottled, throttled) -> None:
+def report(options, browser_version, wave, right, wrong, loads, scans, silent, unthrottled, throttled,
+           round_trips) -> None:
     first = loads[0]
     kbs = [load["bytes"] / 1024 for load in loads]
     ttis = [load["tti_ms"] for load in loads]
@@ -276,6 +280,10 @@ def report(options, browser_version, wave, right, wrong, loads, scans, silent, u
         if of_kind:
             print(f"  {kind} scans: p50 {percentile(of_kind, 50):.0f} ms, p95 {percentile(of_kind, 95):.0f} ms, "
                   f"max {max(of_kind):.0f} ms")
+    if round_trips:
+        print(f"  of which the check call's round trip ({len(round_trips)} calls, request sent to answer read): "
+              f"p50 {percentile(round_trips, 50):.0f} ms, p95 {percentile(round_trips, 95):.0f} ms, "
+              f"max {max(round_trips):.0f} ms")
     print(f"scans: {kinds['ok']} ok, {kinds['warn']} warn, {kinds['error']} error, {silent} without feedback in 5 s"
           f" ({', '.join(f'{label}: {n}' for label, n in codes.most_common())})")
 
