@@ -23,7 +23,7 @@ from PIL import Image
 import mobile_ui
 from wms import create_app
 from wms.domain.permissions import Role
-from wms.domain.receiving import DocumentKind, ReceiptLineState
+from wms.domain.receiving import DocumentKind, ReceiptLineState, WaitingFor
 from wms.domain.sampling import Packaging
 from wms.domain.shipping import CountResolution, WaveStatus
 
@@ -105,7 +105,7 @@ def test_every_string_a_script_shows_is_in_the_catalogue():
     ("wave_state.", [s.value for s in WaveStatus]),
     ("role.", [r.value for r in Role]),
     ("language.", list(mobile_ui.LANGUAGES)),
-    ("waiting_for.", ["submission", "inspection", "posting"]),
+    ("waiting_for.", [w.value for w in WaitingFor]),
     ("pick.step_", ["bin", "item", "count"]),
     ("count.step_", ["bin", "item", "count"]),
     ("pick.count_difference_", [r.value for r in CountResolution] + ["recorded"]),

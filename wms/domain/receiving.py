@@ -195,11 +195,32 @@ def lot_code(receipt_number: str, line_no: int, batch: str | None) -> str:
     return batch or f"{receipt_number}-{line_no:04d}"
 
 
-def waiting_for(receipt_status: str, inspection_pending: bool) -> str:
+class WaitingFor(StrEnum):
+    """R8: what an unposted receipt waits for, as a code screens and reports word themselves."""
+
+    SUBMISSION = "submission"
+    INSPECTION = "inspection"
+    POSTING = "posting"
+
+
+#: The English words of each, as the API has always said them.
+WAITING_FOR_WORDS = {
+    WaitingFor.SUBMISSION: "signature and submission",
+    WaitingFor.INSPECTION: "inspection",
+    WaitingFor.POSTING: "posting by the ledger clerk",
+}
+
+
+def waiting_for_code(receipt_status: str, inspection_pending: bool) -> WaitingFor:
     """R8: what an unposted receipt waits for before the day can close."""
     if receipt_status == ReceiptStatus.DRAFT:
-        return "signature and submission"
-    return "inspection" if inspection_pending else "posting by the ledger clerk"
+        return WaitingFor.SUBMISSION
+    return WaitingFor.INSPECTION if inspection_pending else WaitingFor.POSTING
+
+
+def waiting_for(receipt_status: str, inspection_pending: bool) -> str:
+    """R8: what an unposted receipt waits for, in English words."""
+    return WAITING_FOR_WORDS[waiting_for_code(receipt_status, inspection_pending)]
 
 
 def defect_rate_percent(defects: int, units_inspected: int) -> str | None:

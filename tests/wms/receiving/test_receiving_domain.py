@@ -8,6 +8,7 @@ from wms.domain.locations import LocationType
 from wms.domain.putaway import EMPTIEST, HOLDS_ITEM, BinCandidate, BinChoice, choose_bin
 from wms.domain.receiving import (
     ReceiptLineState,
+    WaitingFor,
     check_handover,
     check_parties,
     check_signature,
@@ -17,6 +18,7 @@ from wms.domain.receiving import (
     receiving_location_type,
     storage_location_type,
     waiting_for,
+    waiting_for_code,
 )
 from wms.domain.sampling import DocumentKind, Outcome, add_inspection_round, classify_returned_units
 from wms.errors import HandoverIncomplete, InspectionInvalid, InvalidInput
@@ -107,6 +109,9 @@ def test_r8_an_unposted_receipt_says_what_it_waits_for():
     assert waiting_for("draft", False) == "signature and submission"
     assert waiting_for("submitted", True) == "inspection"
     assert waiting_for("submitted", False) == "posting by the ledger clerk"
+    assert waiting_for_code("draft", True) is WaitingFor.SUBMISSION
+    assert waiting_for_code("submitted", True) is WaitingFor.INSPECTION
+    assert waiting_for_code("submitted", False) is WaitingFor.POSTING
 
 
 def test_r5_defect_rates_are_shown_to_two_decimals_without_floats():

@@ -6,7 +6,7 @@ from flask_smorest.fields import Upload
 from marshmallow import Schema, fields, validate
 
 from wms.api.schemas import Code, Quantity, ScannedCode
-from wms.domain.receiving import DocumentStatus, ReceiptLineState, ReceiptStatus
+from wms.domain.receiving import DocumentStatus, ReceiptLineState, ReceiptStatus, WaitingFor
 from wms.domain.sampling import DocumentKind, InspectionKind, InspectionState, Outcome, Packaging, ReasonCode
 
 PACKAGING = [p.value for p in Packaging]
@@ -279,7 +279,8 @@ class UnpostedReceiptSchema(Schema):
     delivery_note = fields.Str(allow_none=True)
     document_number = fields.Str()
     document_kind = fields.Str(validate=one_of(DocumentKind))
-    waiting_for = fields.Str()
+    waiting_for = fields.Str(metadata={"description": "In English; show waiting_for_code in the user's words"})
+    waiting_for_code = fields.Str(validate=one_of(WaitingFor))
 
 
 class PutawayArgsSchema(Schema):

@@ -29,6 +29,7 @@ from wms.domain.receiving import (
     receipt_line_state,
     step,
     waiting_for,
+    waiting_for_code,
 )
 from wms.domain.sampling import DocumentKind, Outcome
 from wms.errors import InspectionPending
@@ -159,6 +160,7 @@ class UnpostedReceipt:
     document_number: str
     document_kind: str
     waiting_for: str
+    waiting_for_code: str
 
 
 def unposted_receipts(actor: User, day: date | None = None, *,
@@ -185,6 +187,7 @@ def unposted_receipts(actor: User, day: date | None = None, *,
         stmt = stmt.where(InboundDocument.warehouse_id == warehouse_id)
     return [
         UnpostedReceipt(row.id, row.number, row.status, row.created_at, row.delivery_note, row.document_number,
-                        row.document_kind, waiting_for(row.status, row.inspection_pending))
+                        row.document_kind, waiting_for(row.status, row.inspection_pending),
+                        waiting_for_code(row.status, row.inspection_pending).value)
         for row in db.session.execute(stmt)
     ]
