@@ -84,5 +84,9 @@ export function hintFor(code) {
 /* A sampling reason (R5) in plain words: {reason_code, reason_params, reason}. */
 export function reasonText(code, params, fallback) {
   const text = server.reasons && server.reasons[code];
-  return text ? fill(text, params || {}) : (fallback || "");
+  if (!text) return fallback || "";
+  const words = Object.assign({}, params || {});
+  // A packaging state is a code in the reason's facts: say it in the user's words.
+  if (words.packaging && ui["packaging." + words.packaging] !== undefined) words.packaging = ui["packaging." + words.packaging];
+  return fill(text, words);
 }
