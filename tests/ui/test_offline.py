@@ -247,6 +247,8 @@ def test_a_refusal_after_replay_is_shown_kept_until_dismissed_and_later_actions_
     refused_action = ui["action.receive_line"].format(sku=skus[0], n=45, number=number)
     assert refused_action in shown["text"], shown
     assert page.is_visible("#message a[href='#/queue']"), "the message leads to the outbox"
+    wait_ready(page, "receipt")
+    page.wait_for_selector("#doc-lines li[data-sku]")
     shot(page, f"offline-refused-message-{locale}")
     assert _received(ui_server, number) == {skus[0]: 10, skus[1]: 8}, "the later line went through"
 
@@ -263,6 +265,8 @@ def test_a_refusal_after_replay_is_shown_kept_until_dismissed_and_later_actions_
     card.locator("button").click()
     expect(page.locator("#refused li")).to_have_count(0)
     expect(page.locator("#queue")).to_be_hidden()
+    expect(page.locator("main p.big")).to_have_count(1)  # redrawn once, not once per outbox event
+    expect(page.locator("main p.big")).to_have_text(ui["queue.nothing_waiting"])
     assert _received(ui_server, number) == {skus[0]: 10, skus[1]: 8}
     assert js_errors(page) == []
 

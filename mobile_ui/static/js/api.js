@@ -67,7 +67,13 @@ export const get = (path) => request("GET", path);
 
 const listeners = [];
 let flushing = false;
+let flushAgain = false;  // asked for while a flush ran: what was queued meanwhile goes next
 let retryTimer = null;
+
+/* Not a refusal but "not now": the call in flight under the same key, or too many calls. */
+function later(e) {
+  return e instanceof Offline || (e instanceof ApiError && (e.body.code === "idempotency_in_flight" || e.status === 429));
+}
 
 export function onOutbox(fn) { listeners.push(fn); }
 
@@ -106,7 +112,7 @@ export async function act(method, path, body, options) {
       if (action.localId) await idb.put("results", {localId: action.localId, data: data});
       return {done: true, data: data};
     } catch (e) {
-      if (!(e instanceof Offline) && !(e instanceof ApiError && e.body.code === "idempotency_in_flight")) throw e;
+      if (!later(e)) throw e;
     }
   }
   await idb.add("outbox", action);
@@ -145,8 +151,9 @@ export function scheduleFlush(ms) {
 
 /* Send what waits, oldest first; stops at the first action the network cannot carry. */
 export async function flush() {
-  if (flushing) return;
+  if (flushing) { flushAgain = true; return; }
   flushing = true;
+  flushAgain = false;
   try {
     const rows = (await idb.all("outbox")).filter((r) => r.status === "queued").sort((a, b) => a.seq - b.seq);
     for (const action of rows) {
@@ -167,7 +174,7 @@ export async function flush() {
         await idb.remove("outbox", action.seq);
         await notify({replayed: action, data: data});
       } catch (e) {
-        if (e instanceof Offline || (e instanceof ApiError && e.body.code === "idempotency_in_flight")) {
+        if (later(e)) {
           scheduleFlush(3000);
           return;
         }
@@ -176,7 +183,7 @@ export async function flush() {
           return;
         }
         action.status = "refused";
-        action.error = e.body;
+        action.error = (e && e.body) || {code: "unknown", errors: {}};
         await idb.put("outbox", action);
         await notify({refused: action});
       }
@@ -185,6 +192,7 @@ export async function flush() {
     flushing = false;
   }
   await notify();
+  if (flushAgain) scheduleFlush(0);
 }
 
 window.addEventListener("online", () => scheduleFlush(200));
