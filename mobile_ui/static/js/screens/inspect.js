@@ -8,6 +8,18 @@ import {h, fill, stepper, intValue} from "../dom.js";
 import {t, reasonText} from "../i18n.js";
 import {act, get} from "../api.js";
 import {signal} from "../feedback.js";
+import {refocus} from "../scan.js";
+import {findDocument} from "./receive.js";
+
+/* Every code that scans to each item of the receipt's document (GTINs, barcodes, SKU). */
+async function codesByItem(receipt) {
+  const codes = {};
+  try {
+    const doc = await findDocument(receipt.document_number);
+    doc.lines.forEach((line) => { codes[line.item_id] = line.codes || [line.sku]; });
+  } catch (e) { /* no network: the SKU still scans */ }
+  return codes;
+}
 
 function outcomeTag(line) {
   const state = line.state;
@@ -87,6 +99,7 @@ export default {
         else signal("ok", t("inspect.recorded", {remaining: ins.remaining_units}));
         if (ins.outcome !== "pending") selected = (pendingLines()[0] || {}).id || null;
         draw();
+        refocus();
       } catch (e) { app.failed(e); }
     };
 
@@ -116,8 +129,10 @@ export default {
 
     selected = (pendingLines()[0] || {}).id || null;
     draw();
+    const codes = await codesByItem(receipt);
+    const scansTo = (line, code) => line.sku === code || (codes[line.item_id] || []).indexOf(code) >= 0;
     app.scan((code) => {
-      const line = receipt.lines.filter((l) => l.sku === code)[0];
+      const line = receipt.lines.filter((l) => scansTo(l, code))[0];
       if (!line) { signal("error", t("inspect.not_on_receipt", {code: code}), {code: "item_not_on_document"}); return; }
       selected = line.id;
       draw();

@@ -62,6 +62,13 @@ export default {
     // The entry panel for the scanned item: count, packaging, batch, expiry.
     let pending = null;
     const panel = h("div.card.current", {id: "entry", hidden: true});
+    // What was typed in the panel survives a redraw (choosing the packaging redraws it).
+    const keepTyped = () => {
+      if (!pending) return;
+      pending.quantity = intValue("quantity") || pending.quantity;
+      pending.batch = ((document.getElementById("batch") || {}).value || "").trim();
+      pending.expiry = (document.getElementById("expiry") || {}).value || "";
+    };
     const drawPanel = () => {
       panel.hidden = !pending;
       if (!pending) return;
@@ -74,11 +81,13 @@ export default {
         h("label", null, t("receipt.packaging")),
         h("div.grid3", {id: "packaging"}, PACKAGING.map((p) => h("button", {type: "button",
           class: pending.packaging === p ? "chosen" : "", dataset: {packaging: p},
-          onclick: () => { pending.quantity = intValue("quantity") || 1; pending.packaging = p; drawPanel(); }},
+          onclick: () => { keepTyped(); pending.packaging = p; drawPanel(); }},
         t("packaging." + p)))),
         pending.packaging !== "intact" ? h("p.notice.warn", null, t("receipt.packaging_not_intact")) : null,
         h("label", {htmlFor: "batch"}, t("receipt.batch")),
         h("input", {id: "batch", type: "text", value: pending.batch || ""}),
+        h("label", {htmlFor: "expiry"}, t("receipt.expiry")),
+        h("input", {id: "expiry", type: "date", value: pending.expiry || ""}),
         h("div.footer-actions", null,
           h("button.primary", {type: "button", id: "add-line", onclick: () => addPending(true)}, t("receipt.add")),
           h("button", {type: "button", onclick: () => { pending = null; drawPanel(); }}, t("common.cancel"))));
@@ -104,13 +113,13 @@ export default {
     /* Send the entry; redraw afterwards unless another item is being entered already. */
     const addPending = async (redraw) => {
       if (!pending) return;
+      keepTyped();
       const entry = pending;
-      entry.quantity = intValue("quantity") || entry.quantity;
-      const batch = (document.getElementById("batch") || {}).value;
       pending = null;
       drawPanel();
       const body = {code: entry.code, quantity: entry.quantity, packaging: entry.packaging};
-      if (batch) body.batch = batch.trim();
+      if (entry.batch) body.batch = entry.batch;
+      if (entry.expiry) body.expiry_date = entry.expiry;
       const sku = entry.line ? entry.line.sku : entry.code;
       try {
         const rid = await ensureReceipt();
@@ -148,7 +157,8 @@ export default {
     app.scan((code) => {
       const line = doc.lines.filter((l) => (l.codes || [l.sku]).indexOf(code) >= 0)[0] || null;
       if (pending && pending.code === code) {
-        pending.quantity = (intValue("quantity") || pending.quantity) + 1;
+        keepTyped();
+        pending.quantity += 1;
         drawPanel();
         signal("ok", t("receipt.plus_one", {n: pending.quantity}));
         return;
