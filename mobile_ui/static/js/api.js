@@ -41,17 +41,27 @@ function headers(method, key, json) {
 }
 
 /* One HTTP call; throws Offline when no answer came back, ApiError for a refusal. */
+/* A call that has had no answer for this long is given up as lost: a change is then
+ * queued with its key, and its replay gets the first answer if it did arrive. */
+const ANSWER_TIMEOUT_MS = 15000;
+const UPLOAD_TIMEOUT_MS = 45000;
+
 export async function request(method, path, body, key) {
   let response;
   const isForm = typeof FormData !== "undefined" && body instanceof FormData;
+  const abort = typeof AbortController !== "undefined" ? new AbortController() : null;
+  const timer = abort ? setTimeout(() => abort.abort(), isForm ? UPLOAD_TIMEOUT_MS : ANSWER_TIMEOUT_MS) : null;
   try {
     response = await fetch("/api/v1" + path, {
       method: method, credentials: "same-origin", cache: "no-store",
       headers: headers(method, key, body !== undefined && !isForm),
       body: body === undefined ? undefined : (isForm ? body : JSON.stringify(body)),
+      signal: abort ? abort.signal : undefined,
     });
   } catch (e) {
     throw new Offline(String(e));
+  } finally {
+    if (timer) clearTimeout(timer);
   }
   if (response.status === 204) return null;
   let data = null;
@@ -94,8 +104,18 @@ export const resultOf = (localId) => idb.get("results", localId).then((row) => (
 export const dismiss = (seq) => idb.remove("outbox", seq).then(() => notify());
 
 /* The user acted: send now, or keep it to send later. Resolves to
- * {done: true, data} or {queued: true}; rejects with ApiError when refused now. */
-export async function act(method, path, body, options) {
+ * {done: true, data} or {queued: true}; rejects with ApiError when refused now.
+ * Actions take turns: one sent at once has its answer (or is queued) before the next is
+ * looked at, so two actions never reach the service in another order than they were made. */
+let turn = Promise.resolve();
+
+export function act(method, path, body, options) {
+  const run = turn.then(() => actNow(method, path, body, options));
+  turn = run.catch(() => undefined);
+  return run;
+}
+
+async function actNow(method, path, body, options) {
   const opts = options || {};
   const action = {
     key: newKey(), method: method, path: path, body: body, label: opts.label || "",
@@ -109,7 +129,7 @@ export async function act(method, path, body, options) {
     try {
       if (!resolved) throw new Offline("waits for an earlier action");
       const data = await request(method, resolved[0], resolved[1], action.key);
-      if (action.localId) await idb.put("results", {localId: action.localId, data: data});
+      if (action.localId) await idb.put("results", {localId: action.localId, data: data, at: Date.now()});
       return {done: true, data: data};
     } catch (e) {
       if (!later(e)) throw e;
@@ -170,7 +190,7 @@ export async function flush() {
       }
       try {
         const data = await request(action.method, path, body, action.key);
-        if (action.localId) await idb.put("results", {localId: action.localId, data: data});
+        if (action.localId) await idb.put("results", {localId: action.localId, data: data, at: Date.now()});
         await idb.remove("outbox", action.seq);
         await notify({replayed: action, data: data});
       } catch (e) {
@@ -196,3 +216,8 @@ export async function flush() {
 }
 
 window.addEventListener("online", () => scheduleFlush(200));
+
+/* Answers are kept for the actions that refer to them; after two days none still waits. */
+const RESULTS_KEPT_MS = 2 * 24 * 3600 * 1000;
+idb.all("results").then((rows) => Promise.all(rows.filter((row) => !row.at || row.at < Date.now() - RESULTS_KEPT_MS)
+  .map((row) => idb.remove("results", row.localId)))).catch(() => undefined);

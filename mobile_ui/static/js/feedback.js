@@ -71,7 +71,13 @@ export function signal(kind, text, options) {
   show(kind, text, opts.hint, opts.code);
 }
 
+let shownAt = -Infinity;
+
+/* How long ago the message bar was last filled (ms). */
+export function messageAge() { return performance.now() - shownAt; }
+
 export function show(kind, text, hint, code) {
+  if (text) shownAt = performance.now();
   const bar = document.getElementById("message");
   bar.hidden = !text;
   bar.dataset.kind = kind;

@@ -9,7 +9,7 @@ import {h, clear} from "./dom.js";
 import {t, loadLanguage, currentLanguage} from "./i18n.js";
 import {get, flush, onOutbox, ApiError, Offline} from "./api.js";
 import {setScanHandler, startScanning, refocus} from "./scan.js";
-import {unlockSound, clearMessage, signal, refused} from "./feedback.js";
+import {unlockSound, clearMessage, messageAge, signal, refused} from "./feedback.js";
 import {keep, cached} from "./store.js";
 
 window.wmsApp = window.wmsApp || {};
@@ -27,6 +27,7 @@ function versionOfPage() {
   return match ? match[1] : "";
 }
 
+const MESSAGE_KEPT_MS = 2500;
 let wakeLock = null;
 let current = null;
 
@@ -110,7 +111,11 @@ async function route() {
 function showOutbox(state) {
   const badge = document.getElementById("queue");
   const count = document.getElementById("queue-count");
+  // The number waiting, and beside it (red badge) how many were refused after a replay.
   count.textContent = String(state.queued);
+  const refusedCount = document.getElementById("refused-count");
+  refusedCount.hidden = state.refused.length === 0;
+  refusedCount.textContent = " !" + state.refused.length;
   badge.hidden = state.queued === 0 && state.refused.length === 0;
   badge.classList.toggle("refused", state.refused.length > 0);
   badge.title = t("queue.badge", {queued: state.queued, refused: state.refused.length});
@@ -127,8 +132,11 @@ function showOutbox(state) {
 }
 
 function showNetwork() {
-  document.getElementById("net").dataset.online = String(navigator.onLine !== false);
-  document.getElementById("net").title = navigator.onLine !== false ? t("net.online") : t("net.offline");
+  const online = navigator.onLine !== false;
+  const sign = document.getElementById("net");
+  sign.dataset.online = String(online);
+  sign.textContent = online ? "" : t("net.offline");
+  sign.title = online ? t("net.online") : t("net.offline");
 }
 
 async function start() {
@@ -144,7 +152,8 @@ async function start() {
   window.addEventListener("offline", showNetwork);
   showNetwork();
   document.getElementById("back").addEventListener("click", () => history.back());
-  window.addEventListener("hashchange", () => { clearMessage(); route(); });
+  // A message just given (say "saved offline" as the screen moves on) stays on the next screen.
+  window.addEventListener("hashchange", () => { if (messageAge() > MESSAGE_KEPT_MS) clearMessage(); route(); });
   await route();
   flush();
   if ("serviceWorker" in navigator) {
