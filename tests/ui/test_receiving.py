@@ -254,6 +254,7 @@ def test_a_purchase_order_is_received_inspected_posted_and_put_away(pda, ui_serv
         assert_chinese(rejected_text, "the rejection")
         assert_chinese(page.text_content("main"), "the inspection screen")
     page.wait_for_selector("#all-decided")
+    line_card(page, damaged_id).scroll_into_view_if_needed()
     shot(page, f"inspect-rejected-{locale}")
 
     receipt = ok(ui_server.as_("receiver").get(f"/api/v1/receipts/{receipt_id}"))
