@@ -33,7 +33,8 @@ function planText(ins) {
 
 function lineCard(line, selected, onSelect) {
   const ins = line.inspection;
-  return h("li.card" + (selected ? ".current" : "") + (ins && ins.outcome !== "pending" ? ".done" : ""),
+  return h("li.card" + (selected ? ".current" : "") + (ins && ins.outcome === "accepted" ? ".done" : "") +
+    (ins && ins.outcome === "rejected" ? ".rejected" : ""),
     {dataset: {line: String(line.id), sku: line.sku}, onclick: onSelect},
     h("div.row", null, h("strong", null, line.sku + " \u00d7 " + line.quantity), outcomeTag(line)),
     h("div.muted", null, line.item_name),
