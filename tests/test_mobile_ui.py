@@ -23,6 +23,7 @@ from PIL import Image
 import mobile_ui
 from wms import create_app
 from wms.domain.permissions import Role
+from wms.domain.putaway import PutawayReason
 from wms.domain.receiving import DocumentKind, ReceiptLineState, WaitingFor
 from wms.domain.sampling import Packaging
 from wms.domain.shipping import CountResolution, WaveStatus
@@ -93,7 +94,7 @@ def test_every_string_a_script_shows_is_in_the_catalogue():
     missing = sorted(key for key in static if key not in en)
     assert not missing, f"keys used but not in the catalogue: {missing}"
     expected_prefixes = {"kind.", "packaging.", "line_state.", "wave_state.", "role.", "language.", "waiting_for.",
-                         "pick.step_", "count.step_", "pick.count_difference_"}
+                         "pick.step_", "count.step_", "pick.count_difference_", "putaway_reason."}
     new = prefixes - expected_prefixes
     assert not new, f"a new dynamic key prefix needs its values checked here: {new}"
 
@@ -106,6 +107,7 @@ def test_every_string_a_script_shows_is_in_the_catalogue():
     ("role.", [r.value for r in Role]),
     ("language.", list(mobile_ui.LANGUAGES)),
     ("waiting_for.", [w.value for w in WaitingFor]),
+    ("putaway_reason.", [r.value for r in PutawayReason]),
     ("pick.step_", ["bin", "item", "count"]),
     ("count.step_", ["bin", "item", "count"]),
     ("pick.count_difference_", [r.value for r in CountResolution] + ["recorded"]),

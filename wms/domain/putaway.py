@@ -10,6 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from enum import StrEnum
+
+
+class PutawayReason(StrEnum):
+    """Why a bin was chosen, as a code screens word in their language."""
+
+    HOLDS_ITEM = "holds_item"
+    EMPTIEST = "emptiest"
+
 
 HOLDS_ITEM = "already holds this item"
 EMPTIEST = "emptiest bin, nearest first"
@@ -31,6 +40,7 @@ class BinChoice:
 
     bin: str
     reason: str
+    reason_code: PutawayReason
 
 
 def bin_rank(candidate: BinCandidate) -> tuple:
@@ -45,4 +55,6 @@ def choose_bin(candidates: Iterable[BinCandidate]) -> BinChoice | None:
     best = min(candidates, key=bin_rank, default=None)
     if best is None:
         return None
-    return BinChoice(best.code, HOLDS_ITEM if best.holds_item else EMPTIEST)
+    if best.holds_item:
+        return BinChoice(best.code, HOLDS_ITEM, PutawayReason.HOLDS_ITEM)
+    return BinChoice(best.code, EMPTIEST, PutawayReason.EMPTIEST)

@@ -151,5 +151,5 @@ def test_putaway_screen_gets_the_item_the_quantity_waiting_the_owner_and_the_bin
     assert response.get_json() == {
         "lot": "LOT-PUT-1", "item_id": world.items["SKU-1"], "sku": "SKU-1", "item_name": "保温杯 500ml",
         "quantity": 6, "from_location": "RCV-01", "owner_code": "OWN", "owner_name": "OWN", "owner_kind": "own",
-        "bin": "A-01-01", "reason": response.get_json()["reason"]}
+        "bin": "A-01-01", "reason": response.get_json()["reason"], "reason_code": "emptiest"}
     assert response.get_json()["reason"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from wms.domain.locations import LocationType
-from wms.domain.putaway import EMPTIEST, HOLDS_ITEM, BinCandidate, BinChoice, choose_bin
+from wms.domain.putaway import EMPTIEST, HOLDS_ITEM, BinCandidate, BinChoice, PutawayReason, choose_bin
 from wms.domain.receiving import (
     ReceiptLineState,
     WaitingFor,
@@ -50,13 +50,13 @@ def test_r6_every_returned_unit_is_classified_exactly_once(resellable, damaged, 
 def test_putaway_prefers_the_nearest_bin_already_holding_the_item():
     choice = choose_bin([BinCandidate("A-01-01", 1, 0, False), BinCandidate("C-09-09", 90, 500, True),
                          BinCandidate("B-01-01", 20, 40, True)])
-    assert choice == BinChoice("B-01-01", HOLDS_ITEM)
+    assert choice == BinChoice("B-01-01", HOLDS_ITEM, PutawayReason.HOLDS_ITEM)
 
 
 def test_putaway_else_takes_the_emptiest_bin_nearest_first():
     choice = choose_bin([BinCandidate("A-01-01", 1, 50, False), BinCandidate("A-01-03", 3, 0, False),
                          BinCandidate("A-01-02", 2, 0, False)])
-    assert choice == BinChoice("A-01-02", EMPTIEST)
+    assert choice == BinChoice("A-01-02", EMPTIEST, PutawayReason.EMPTIEST)
     assert choose_bin([]) is None
 
 

@@ -6,6 +6,7 @@ from flask_smorest.fields import Upload
 from marshmallow import Schema, fields, validate
 
 from wms.api.schemas import Code, Quantity, ScannedCode
+from wms.domain.putaway import PutawayReason
 from wms.domain.receiving import DocumentStatus, ReceiptLineState, ReceiptStatus, WaitingFor
 from wms.domain.sampling import DocumentKind, InspectionKind, InspectionState, Outcome, Packaging, ReasonCode
 
@@ -301,7 +302,8 @@ class PutawaySuggestionSchema(Schema):
     owner_name = fields.Str()
     owner_kind = fields.Str(validate=validate.OneOf(["own", "consignor"]))
     bin = fields.Str(metadata={"description": "The suggested bin"})
-    reason = fields.Str()
+    reason = fields.Str(metadata={"description": "In English; show reason_code in the user's words"})
+    reason_code = fields.Str(validate=one_of(PutawayReason))
 
 
 class LotLabelPrintSchema(Schema):

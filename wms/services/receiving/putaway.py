@@ -35,6 +35,7 @@ class BinSuggestion:
     from_location: str
     bin: str
     reason: str
+    reason_code: str
     item_id: int
     sku: str
     item_name: str
@@ -76,7 +77,8 @@ def suggest_bin(actor: User, lot_code: str, item_code: str | None = None) -> Bin
     if choice is None:
         raise UnknownLocation(f"The warehouse has no {bin_type.value} bin.")
     return BinSuggestion(lot=lot_code, quantity=waiting.free, from_location=waiting.location_code,
-                         bin=choice.bin, reason=choice.reason, item_id=waiting.item_id, sku=waiting.sku,
+                         bin=choice.bin, reason=choice.reason,
+                         reason_code=choice.reason_code.value, item_id=waiting.item_id, sku=waiting.sku,
                          item_name=waiting.item_name, owner_code=waiting.owner_code,
                          owner_name=waiting.owner_name, owner_kind=waiting.owner_kind)
 

@@ -3,7 +3,7 @@
  * queue). The bin choice and R7's own-or-consignment check are the service's. */
 
 import {h, fill} from "../dom.js";
-import {t, currentLanguage} from "../i18n.js";
+import {t} from "../i18n.js";
 import {act, get, Offline} from "../api.js";
 import {signal} from "../feedback.js";
 import {keep, cached} from "../store.js";
@@ -40,8 +40,7 @@ export default {
             h("dt", null, t("putaway.from")), h("dd", null, suggestion.from_location))),
         h("div.card.current", null, h("div.step", null, t("putaway.go_to_bin")),
           h("p.huge", {id: "suggested-bin"}, suggestion.bin),
-          // The service words the reason in English only (it has no code to translate yet).
-          currentLanguage() === "en" && suggestion.reason ? h("p.muted", null, suggestion.reason) : null),
+          suggestion.reason_code ? h("p.muted", {class: "reason"}, t("putaway_reason." + suggestion.reason_code)) : null),
         h("p.notice", null, t("putaway.scan_bin")),
         h("details", {id: "label"}, h("summary", null, t("putaway.print_label")), h("div.stack", {id: "stations"})));
       stations().then((list) => {
