@@ -1,5 +1,6 @@
 """SQLAlchemy models, one module per business area; importing this registers them all."""
 
+from wms.models.couriers import Courier, Waybill
 from wms.models.idempotency import IdempotencyRecord
 from wms.models.masterdata import Customer, Item, ItemBarcode, Location, Owner, Supplier, Warehouse
 from wms.models.receiving import InboundDocument, InboundLine, Inspection, Receipt, ReceiptLine
@@ -31,4 +32,5 @@ __all__ = [
     "PickTask", "ReleaseNotice", "SalesOrder", "SalesOrderLine", "ShippingCounter", "ShippingStep",
     "VerifyScan", "Wave",
     "PrintJob", "Station",
+    "Courier", "Waybill",
 ]
