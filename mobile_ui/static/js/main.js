@@ -113,9 +113,10 @@ function showOutbox(state) {
   const count = document.getElementById("queue-count");
   // The number waiting, and beside it (red badge) how many were refused after a replay.
   count.textContent = String(state.queued);
+  count.hidden = state.queued === 0 && state.refused.length > 0;
   const refusedCount = document.getElementById("refused-count");
   refusedCount.hidden = state.refused.length === 0;
-  refusedCount.textContent = " !" + state.refused.length;
+  refusedCount.textContent = (count.hidden ? "" : " ") + "!" + state.refused.length;
   badge.hidden = state.queued === 0 && state.refused.length === 0;
   badge.classList.toggle("refused", state.refused.length > 0);
   badge.title = t("queue.badge", {queued: state.queued, refused: state.refused.length});
