@@ -55,6 +55,71 @@ class ShippingLabel:
     order: str = ""
 
 
+#: Waybill (电子面单) sizes in millimetres: the two rolls couriers issue.
+WAYBILL_SIZES = {"100x150": (100, 150), "100x180": (100, 180)}
+
+
+@dataclass(frozen=True)
+class WaybillLabel:
+    """An electronic waybill (电子面单): courier, tracking barcode, sorting code, recipient and
+    sender as given (already masked), the order number; ``size`` is one of WAYBILL_SIZES."""
+
+    courier: str
+    tracking: str
+    recipient_name: str
+    recipient_phone: str
+    recipient_address: str
+    sender_name: str = ""
+    sender_phone: str = ""
+    sender_address: str = ""
+    sorting_code: str = ""
+    order: str = ""
+    size: str = "100x150"
+
+    @property
+    def mm(self) -> tuple[int, int]:
+        """Width and height in millimetres (LabelError for a size couriers do not issue)."""
+        if self.size not in WAYBILL_SIZES:
+            raise LabelError(f"waybill size must be one of {sorted(WAYBILL_SIZES)}")
+        return WAYBILL_SIZES[self.size]
+
+
+@dataclass(frozen=True)
+class ManifestRow:
+    """One parcel on a handover manifest, the recipient as given (already masked)."""
+
+    tracking: str
+    order: str
+    recipient: str
+    weight: str
+
+
+@dataclass(frozen=True)
+class ManifestList:
+    """A handover manifest (交接单) printed as a list: number, courier, parcels, totals."""
+
+    number: str
+    courier: str
+    rows: tuple[ManifestRow, ...]
+    total_weight: str = ""
+    driver: str = ""
+
+
+def wrap(text: str, width: int) -> list[str]:
+    """Split ``text`` into lines of at most ``width`` columns (a CJK character is two)."""
+    lines, line, used = [], "", 0
+    for char in text:
+        cols = 1 if char.isascii() else 2
+        if used + cols > width and line:
+            lines.append(line)
+            line, used = "", 0
+        line += char
+        used += cols
+    if line:
+        lines.append(line)
+    return lines or [""]
+
+
 def validate_lot_label(label: LotLabel) -> None:
     """Raise LabelError unless the GTIN check digit and lot characters are valid."""
     if not (label.gtin.isascii() and label.gtin.isdigit() and len(label.gtin) == 14):

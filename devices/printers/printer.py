@@ -129,7 +129,8 @@ class ZplPrinter(LabelPrinter):
 
     kind = "printer:zpl"
     language = "zpl"
-    builders = {"lot": zpl.lot_label, "bin": zpl.bin_label, "shipping": zpl.shipping_label}
+    builders = {"lot": zpl.lot_label, "bin": zpl.bin_label, "shipping": zpl.shipping_label,
+                "manifest": zpl.manifest_list}
 
     def make_framer(self) -> Framer:
         """``~HS`` strings are framed by STX and ETX."""
@@ -154,7 +155,8 @@ class TsplPrinter(LabelPrinter):
 
     kind = "printer:tspl"
     language = "tspl"
-    builders = {"lot": tspl.lot_label, "bin": tspl.bin_label, "shipping": tspl.shipping_label}
+    builders = {"lot": tspl.lot_label, "bin": tspl.bin_label, "shipping": tspl.shipping_label,
+                "manifest": tspl.manifest_list}
 
     def make_framer(self) -> Framer:
         """``ESC !?`` replies with a single byte."""

@@ -1,5 +1,7 @@
 """TSPL label builders (TSC and most Chinese desktop printers); jobs are GBK bytes.
 
+Lot, bin and shipping labels, waybills (电子面单) and handover manifest lists.
+
 Chinese text uses the built-in Simplified Chinese font ``TSS24.BF2`` and is sent
 GBK-encoded; Latin text uses built-in font ``3``. Lines end with CR LF.
 """
@@ -10,9 +12,12 @@ from ..errors import LabelError
 from .labels import (
     BinLabel,
     LotLabel,
+    ManifestList,
     ShippingLabel,
+    WaybillLabel,
     validate_code128_text,
     validate_lot_label,
+    wrap,
 )
 
 STATUS_COMMAND = b"\x1b!?"
@@ -38,6 +43,7 @@ class TsplLabel:
 
     def __init__(self, *, dpi: int = 203, width_mm: float = 100, height_mm: float = 60, gap_mm: float = 2):
         self.dots_per_mm = dpi / 25.4
+        self.width = round(width_mm * self.dots_per_mm)
         self.lines = [
             f"SIZE {width_mm:g} mm,{height_mm:g} mm",
             f"GAP {gap_mm:g} mm,0 mm",
@@ -54,12 +60,22 @@ class TsplLabel:
         font = ("TSS24.BF2" if large else "TSS16.BF2") if not text.isascii() else ("4" if large else "3")
         self.lines.append(f"TEXT {self.mm(x_mm)},{self.mm(y_mm)},{quote(font)},0,1,1,{quote(text)}")
 
-    def barcode(self, x_mm: float, y_mm: float, height_mm: float, data: str, *, kind: str = "128") -> None:
-        """Add a linear barcode with human-readable text under it."""
+    def barcode(self, x_mm: float, y_mm: float, height_mm: float, data: str, *, kind: str = "128",
+                narrow: int = 2, wide: int = 4) -> None:
+        """Add a linear barcode with human-readable text under it (``narrow``: module in dots)."""
         self.lines.append(
             f"BARCODE {self.mm(x_mm)},{self.mm(y_mm)},{quote(kind)},{self.mm(height_mm)},"
-            f"1,0,2,4,{quote(data)}"
+            f"1,0,{narrow},{wide},{quote(data)}"
         )
+
+    def rule(self, y_mm: float, thickness_mm: float = 0.5) -> None:
+        """Add a horizontal line across the label (``BAR``)."""
+        self.lines.append(f"BAR 0,{self.mm(y_mm)},{self.width},{max(1, self.mm(thickness_mm))}")
+
+    def box(self, x_mm: float, y_mm: float, x_end_mm: float, y_end_mm: float, thickness_mm: float = 0.5) -> None:
+        """Add a rectangle (``BOX``)."""
+        self.lines.append(f"BOX {self.mm(x_mm)},{self.mm(y_mm)},{self.mm(x_end_mm)},{self.mm(y_end_mm)},"
+                          f"{max(1, self.mm(thickness_mm))}")
 
     def build(self, copies: int = 1) -> bytes:
         """Return the job as GBK bytes ending with PRINT."""
@@ -94,7 +110,59 @@ def bin_label(label: BinLabel, **options) -> bytes:
     return t.build()
 
 
-def shipping_label(label: ShippingLabel, **options) -> bytes:
+def shipping_label(label: ShippingLabel | WaybillLabel, **options) -> bytes:
+    """The parcel's label: the waybill layout when the order has a waybill, else the plain one."""
+    if isinstance(label, WaybillLabel):
+        return waybill_label(label, **options)
+    return plain_shipping_label(label, **options)
+
+
+def waybill_label(label: WaybillLabel, **options) -> bytes:
+    """Electronic waybill (电子面单), 100x150 or 100x180 mm: courier, sorting code, tracking
+    Code 128, recipient and sender as given (already masked), order number; the 180 mm roll
+    adds the recipient's stub with the tracking barcode again."""
+    validate_code128_text(label.tracking, "tracking number")
+    width, height = label.mm
+    t = TsplLabel(**{**options, "width_mm": width, "height_mm": height})
+    t.box(1, 1, width - 1, height - 1)
+    t.text(4, 3, label.courier, large=True)
+    if label.sorting_code:
+        t.text(4, 11, label.sorting_code, large=True)
+    t.rule(22)
+    t.barcode(6, 25, 20, label.tracking, narrow=3, wide=6)
+    t.rule(52)
+    t.text(4, 55, f"收 {label.recipient_name}  {label.recipient_phone}", large=True)
+    for n, line in enumerate(wrap(label.recipient_address, 44)[:3]):
+        t.text(9, 62 + 6 * n, line)
+    t.rule(82)
+    t.text(4, 85, f"寄 {label.sender_name}  {label.sender_phone}")
+    for n, line in enumerate(wrap(label.sender_address, 44)[:2]):
+        t.text(9, 91 + 5 * n, line)
+    t.rule(103)
+    if label.order:
+        t.text(4, 106, f"订单 {label.order}")
+    if height >= 180:
+        t.rule(150)
+        t.text(4, 153, f"{label.courier}  {label.tracking}")
+        t.barcode(6, 159, 12, label.tracking)
+        t.text(4, 175.5, f"收 {label.recipient_name}  {label.recipient_phone}")
+    return t.build()
+
+
+def manifest_list(manifest: ManifestList, **options) -> bytes:
+    """A handover manifest (交接单) as a list: one line per parcel, the recipient as given."""
+    t = TsplLabel(**{"height_mm": 40 + 6 * len(manifest.rows), **options})
+    t.text(4, 3, f"交接单 {manifest.number}", large=True)
+    t.text(4, 11, f"{manifest.courier}  {len(manifest.rows)}件  {manifest.total_weight}")
+    t.rule(17)
+    for n, row in enumerate(manifest.rows):
+        t.text(4, 19 + 6 * n, f"{n + 1:>3} {row.tracking}  {row.order}  {row.recipient}  {row.weight}")
+    t.rule(20 + 6 * len(manifest.rows))
+    t.text(4, 23 + 6 * len(manifest.rows), f"司机 {manifest.driver}")
+    return t.build()
+
+
+def plain_shipping_label(label: ShippingLabel, **options) -> bytes:
     """Shipping label: carrier, tracking Code 128, recipient as given."""
     validate_code128_text(label.tracking, "tracking number")
     t = TsplLabel(**options)

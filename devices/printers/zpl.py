@@ -1,4 +1,5 @@
-"""ZPL II label builders: lot (GS1-128), bin and shipping labels, with Chinese text.
+"""ZPL II label builders: lot (GS1-128), bin and shipping labels, waybills (电子面单) and
+handover manifest lists, with Chinese text.
 
 Text that is not ASCII is printed with a CJK font assigned by ``^CW1`` (``^CI28``
 makes the field data UTF-8). Field data is escaped with ``^FH`` so ``^``, ``~`` and
@@ -11,10 +12,13 @@ from ..errors import LabelError
 from .labels import (
     BinLabel,
     LotLabel,
+    ManifestList,
     ShippingLabel,
+    WaybillLabel,
     code128_modules,
     validate_code128_text,
     validate_lot_label,
+    wrap,
 )
 
 DEFAULT_CJK_FONT = "E:SIMSUN.TTF"
@@ -79,6 +83,11 @@ class ZplLabel:
         h = self.mm(height_mm)
         self.body.append(f"^FO{self.mm(x_mm)},{self.mm(y_mm)}^BY{module}^BCN,{h},Y,N,N,{mode}^FD{data}^FS")
 
+    def rule(self, y_mm: float, thickness_mm: float = 0.5) -> None:
+        """Add a horizontal line across the label (a box of one thickness)."""
+        t = max(1, self.mm(thickness_mm))
+        self.body.append(f"^FO0,{self.mm(y_mm)}^GB{self.width},{t},{t}^FS")
+
     def build(self) -> bytes:
         """Return the whole label as UTF-8 bytes."""
         head = ["^XA", "^CI28", f"^PW{self.width}", f"^LL{self.height}"]
@@ -113,7 +122,7 @@ def bin_label(label: BinLabel, **options) -> bytes:
     return z.build()
 
 
-def shipping_label(label: ShippingLabel, **options) -> bytes:
+def plain_shipping_label(label: ShippingLabel, **options) -> bytes:
     """Shipping label: carrier, tracking Code 128, recipient name/phone/address as given."""
     validate_code128_text(label.tracking, "tracking number")
     z = ZplLabel(**options)
@@ -123,4 +132,56 @@ def shipping_label(label: ShippingLabel, **options) -> bytes:
     z.text(4, 39, 4, label.recipient_address)
     if label.order:
         z.text(4, 46, 3, f"ORDER {label.order}")
+    return z.build()
+
+
+def shipping_label(label: ShippingLabel | WaybillLabel, **options) -> bytes:
+    """The parcel's label: the waybill layout when the order has a waybill, else the plain one."""
+    if isinstance(label, WaybillLabel):
+        return waybill_label(label, **options)
+    return plain_shipping_label(label, **options)
+
+
+def waybill_label(label: WaybillLabel, **options) -> bytes:
+    """Electronic waybill (电子面单), 100x150 or 100x180 mm: courier, sorting code, tracking
+    Code 128, recipient and sender as given (already masked), order number; the 180 mm roll
+    adds the recipient's stub with the tracking barcode again."""
+    validate_code128_text(label.tracking, "tracking number")
+    width, height = label.mm
+    z = ZplLabel(**{**options, "width_mm": width, "height_mm": height})
+    z.text(4, 3, 6, label.courier)
+    if label.sorting_code:
+        z.text(4, 11, 9, label.sorting_code)
+    z.rule(22)
+    z.code128(6, 25, 20, label.tracking)
+    z.rule(52)
+    z.text(4, 55, 5, f"收 {label.recipient_name}  {label.recipient_phone}")
+    for n, line in enumerate(wrap(label.recipient_address, 40)[:3]):
+        z.text(9, 62 + 6 * n, 4, line)
+    z.rule(82)
+    z.text(4, 85, 4, f"寄 {label.sender_name}  {label.sender_phone}")
+    for n, line in enumerate(wrap(label.sender_address, 44)[:2]):
+        z.text(9, 91 + 5 * n, 3.5, line)
+    z.rule(103)
+    if label.order:
+        z.text(4, 106, 4, f"订单 {label.order}")
+    if height >= 180:
+        z.rule(150)
+        z.text(4, 153, 4, f"{label.courier}  {label.tracking}")
+        z.code128(6, 159, 12, label.tracking)
+        z.text(4, 175.5, 3.5, f"收 {label.recipient_name}  {label.recipient_phone}")
+    return z.build()
+
+
+def manifest_list(manifest: ManifestList, **options) -> bytes:
+    """A handover manifest (交接单) as a list: one line per parcel, the recipient as given."""
+    height = 40 + 6 * len(manifest.rows)
+    z = ZplLabel(**{"height_mm": height, **options})
+    z.text(4, 3, 6, f"交接单 {manifest.number}")
+    z.text(4, 11, 4, f"{manifest.courier}  {len(manifest.rows)}件  {manifest.total_weight}")
+    z.rule(17)
+    for n, row in enumerate(manifest.rows):
+        z.text(4, 19 + 6 * n, 3.5, f"{n + 1:>3} {row.tracking}  {row.order}  {row.recipient}  {row.weight}")
+    z.rule(20 + 6 * len(manifest.rows))
+    z.text(4, 23 + 6 * len(manifest.rows), 4, f"司机 {manifest.driver}")
     return z.build()
