@@ -6,7 +6,7 @@
  * order's tasks. Offline, scans cannot be checked and counts wait in the outbox. */
 
 import {h, fill, intValue} from "../dom.js";
-import {t} from "../i18n.js";
+import {t, hintFor} from "../i18n.js";
 import {act, get, Offline, ApiError, outboxRows} from "../api.js";
 import {keep, cached} from "../store.js";
 import {signal, refused} from "../feedback.js";
@@ -91,10 +91,28 @@ export default {
       h("button.primary", {type: "button", id: "confirm-count", onclick: () => confirm(task, "short")}, t("pick.confirm_count")),
       h("button.danger", {type: "button", id: "report-damaged", onclick: () => confirm(task, "damaged")}, t("pick.report_damaged")));
 
+    /* The holds stopping this task's order now (the service names the orders each stops),
+     * asked for with the scan's check: a hold issued while this screen is open stops the
+     * order at its next scan. Null when they cannot be asked for (offline). */
+    const holdsNow = async (task) => {
+      try {
+        data.holds = await get("/shipping/holds/mine?wave=" + encodeURIComponent(wave));
+      } catch (e) {
+        return null;
+      }
+      return data.holds.filter((hold) => (hold.affected_orders || []).indexOf(task.order_number) >= 0);
+    };
+
+    const stopped = (task, holds) => {
+      signal("error", t("pick.order_held", {order: task.order_number, reason: holds.map((x) => x.reason).join("; ")}),
+        {code: "order_on_hold", hint: hintFor("order_on_hold")});
+      reload();
+    };
+
     const check = async (task, query) => {
+      const holding = holdsNow(task);
       try {
         await get("/shipping/tasks/" + task.task_id + "/check?" + query);
-        return true;
       } catch (e) {
         if (e instanceof Offline) { signal("warn", t("pick.not_checked_offline"), {code: "offline"}); return true; }
         if (e instanceof ApiError) {
@@ -104,6 +122,9 @@ export default {
         }
         throw e;
       }
+      const held = await holding;
+      if (held && held.length) { stopped(task, held); return false; }
+      return true;
     };
 
     const reload = async () => {
