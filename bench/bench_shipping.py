@@ -171,7 +171,7 @@ def run(url: str, lots: int, alloc_lines: int, ship_lines: int, bins: int) -> No
               lambda: shipping.verify_scans(users["shipper"], "SHIP-1", scans))
         result, ship_seconds = timed(
             f"confirm the {ship_lines:,}-line shipment (ship + deduct, S2 steps 3-4)",
-            lambda: shipping.ship_order(users["shipper"], "SHIP-1", carrier="SF", tracking_number="SF-BENCH-1",
+            lambda: shipping.ship_order(users["shipper"], "SHIP-1", carrier="SF", tracking_number="SF0000000080001",
                                         reading=WeightReading.entered("12.5", "kg", utcnow()),
                                         shipper_signature="bench", carrier_signature="bench"),
         )

@@ -10,6 +10,7 @@ from wms.domain.barcodes import with_check_digit
 from wms.domain.permissions import Role
 from wms.extensions import db
 from wms.models import Customer, Item, ItemBarcode, Location, Owner, Supplier, User, Warehouse
+from wms.services.couriers import write_presets
 from wms.services.stock import Place, StockChange, get_or_create_lot, post_movement
 from wms.services.uow import transaction
 
@@ -86,6 +87,7 @@ def build_world() -> World:
         db.session.add_all([supplier, customer])
         db.session.flush()
         world.supplier_id, world.customer_id = supplier.id, customer.id
+        write_presets()  # the preset couriers: a parcel leaves with a courier's code
     return world
 
 

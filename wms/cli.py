@@ -15,6 +15,9 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(demo_command)
     app.cli.add_command(user_group)
     app.cli.add_command(ledger_group)
+    from wms.couriers_cli import couriers_group
+
+    app.cli.add_command(couriers_group)
     try:
         from devices.cli import devices_cli
     except ImportError:
@@ -155,6 +158,7 @@ class WmsGroup(FlaskGroup):
         "db": ("flask_migrate.cli:db", "Perform database migrations."),
         "devices": ("devices.cli:devices_cli", "Barcode scanners, scales and label printers."),
         "print-queue": ("wms.print_queue_cli:print_queue_group", "Label print jobs: list, send failed ones again."),
+        "couriers": ("wms.couriers_cli:couriers_group", "Couriers: create the presets, list them."),
     }
 
     def __init__(self, **kwargs) -> None:

@@ -16,9 +16,14 @@ ENVIRONMENT_KEYS = {
     "WMS_SQLITE_BUSY_TIMEOUT_MS": "SQLITE_BUSY_TIMEOUT_MS",
     "WMS_WAREHOUSE_TIMEZONE": "WAREHOUSE_TIMEZONE",
     "WMS_SESSION_COOKIE_SECURE": "SESSION_COOKIE_SECURE",
+    "WMS_KDNIAO_URL": "KDNIAO_URL",
+    "WMS_KDNIAO_EBUSINESS_ID": "KDNIAO_EBUSINESS_ID",
+    "WMS_KDNIAO_APP_KEY": "KDNIAO_APP_KEY",
+    "WMS_WAYBILL_TIMEOUT_SECONDS": "WAYBILL_TIMEOUT_SECONDS",
 }
 
-INTEGER_KEYS = {"TOKEN_MAX_AGE", "LOGIN_MAX_FAILURES", "LOGIN_WINDOW_SECONDS", "SQLITE_BUSY_TIMEOUT_MS"}
+INTEGER_KEYS = {"TOKEN_MAX_AGE", "LOGIN_MAX_FAILURES", "LOGIN_WINDOW_SECONDS", "SQLITE_BUSY_TIMEOUT_MS",
+                "WAYBILL_TIMEOUT_SECONDS"}
 BOOLEAN_KEYS = {"SESSION_COOKIE_SECURE"}
 _TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off"}
 
@@ -73,6 +78,13 @@ class Defaults:
     JSON_MAX_DEPTH = 32
     # Retry-After of a 503 while the database is unreachable or busy.
     RETRY_AFTER_SECONDS = 5
+    # Electronic waybills (wms.services.waybills): how long a provider may take to answer,
+    # the Retry-After when it did not, and the Kdniao account (EBusinessID, AppKey).
+    WAYBILL_TIMEOUT_SECONDS = 10
+    WAYBILL_RETRY_AFTER_SECONDS = 30
+    KDNIAO_URL = "https://api.kdniao.com/api/EOrderService"
+    KDNIAO_EBUSINESS_ID = None
+    KDNIAO_APP_KEY = None
 
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_HTTPONLY = True

@@ -357,6 +357,44 @@ class TrackingNumberTaken(DomainError):
     code, status, message = "tracking_number_taken", 409, "This carrier's tracking number is already used."
 
 
+# --- couriers and electronic waybills -----------------------------------------------
+
+
+class UnknownCourier(DomainError):
+    code, status, message = "unknown_courier", 422, "No active courier has this code."
+
+
+class CourierNotFound(DomainError):
+    code, status, message = "courier_not_found", 404, "No courier has this code."
+
+
+class TrackingNumberInvalid(DomainError):
+    code, status, message = "tracking_number_invalid", 422, "The tracking number does not fit the courier's pattern."
+
+
+class WaybillMismatch(DomainError):
+    """The ship step was given a courier or tracking number other than the order's waybill."""
+
+    code, status, message = "waybill_mismatch", 409, "The order's electronic waybill has another courier or number."
+
+
+class WaybillNotFound(DomainError):
+    code, status, message = "waybill_not_found", 404, "The order has no electronic waybill yet."
+
+
+class WaybillProviderUnavailable(DomainError):
+    """The waybill provider did not answer in time or could not be reached; nothing was written."""
+
+    code, status = "waybill_provider_unavailable", 503
+    message = "The waybill provider is not reachable right now; nothing was written. Try again shortly."
+
+
+class WaybillProviderRefused(DomainError):
+    """The waybill provider answered with a refusal (its reason is passed on); nothing was written."""
+
+    code, status, message = "waybill_provider_refused", 422, "The waybill provider refused to issue a waybill."
+
+
 class HoldNotFound(DomainError):
     code, status, message = "hold_not_found", 404, "No hold notice has this number."
 

@@ -81,7 +81,7 @@ def test_shipping_scenario_from_import_to_ledger(api, app, world):
     # A hold notice arrives before the handover: the parcel stays (S4) ...
     hold = supervisor.post(f"{BASE}/holds", key="hold-1", json={
         "scope": "customer", "customer_code": "CUS-1", "reason": "客户来电要求改地址"}).get_json()
-    handover = {"carrier": "顺丰", "tracking_number": "SF1234567890", "weight": "2.345", "weight_unit": "kg",
+    handover = {"carrier": "SF", "tracking_number": "SF1234567890123", "weight": "2.345", "weight_unit": "kg",
                 "weight_source": "scale", "shipper_signature": "发货员-王", "carrier_signature": "快递员-李"}
     refused = shipper.post(f"{BASE}/orders/{number}/ship", json=handover, key="ship-1")
     assert (refused.status_code, refused.get_json()["code"]) == (409, "order_on_hold")
@@ -99,7 +99,7 @@ def test_shipping_scenario_from_import_to_ledger(api, app, world):
         ("count", "picker"), ("verify", "shipper"), ("ship", "shipper"), ("deduct", "shipper")]
     label = shipper.get(f"{BASE}/orders/{number}/label").get_json()
     assert (label["tracking_number"], label["recipient_name"], label["weight"]["kg"]) == (
-        "SF1234567890", "张**", "2.345")
+        "SF1234567890123", "张**", "2.345")
 
     # The ledger: every unit left its bin for the customer against the document.
     entries = api.as_("admin").get("/api/v1/ledger?kind=ship&document_id=" + number).get_json()

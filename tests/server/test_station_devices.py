@@ -83,7 +83,7 @@ def test_a_stock_move_goes_through_while_a_station_weighs_and_prints_a_parcel(se
                 "quantity": 1, "lot": mover["lot_code"], "owner": "OWN"}
 
         answer: dict = {}
-        handover = {"carrier": "SF", "tracking_number": f"SF{uuid.uuid4().hex[:10]}", "station": code,
+        handover = {"carrier": "SF", "tracking_number": f"SF{uuid.uuid4().int % 10**13:013d}", "station": code,
                     "shipper_signature": "王", "carrier_signature": "李"}
         shipper = served.as_("shipper")
         ship = threading.Thread(target=lambda: answer.update(

@@ -11,6 +11,7 @@ from wms.api.error_codes import document_errors
 def register_api(app: Flask) -> None:
     """Register every API blueprint and the docs page's static files."""
     from wms.api.auth.routes import blp as auth_blp
+    from wms.api.couriers.routes import blp as couriers_blp
     from wms.api.devices.routes import blp as devices_blp
     from wms.api.ledger.routes import blp as ledger_blp
     from wms.api.masterdata.routes import blp as masterdata_blp
@@ -22,7 +23,7 @@ def register_api(app: Flask) -> None:
 
     api = WmsApi(app)
     blueprints = [system_blp, auth_blp, users_blp, masterdata_blp, stock_blp, ledger_blp, receiving_blp,
-                  devices_blp, shipping_blp]
+                  devices_blp, shipping_blp, couriers_blp]
     for blueprint in blueprints:
         api.register_blueprint(blueprint)
     document_errors(app, api.spec)

@@ -75,7 +75,7 @@ def _ship(demo, number: str) -> None:
     scans = [shipping.Scan(t.sku, t.quantity, t.lot)
              for t in shipping.order_view(demo.admin, number).tasks if t.status == "counted"]
     shipping.verify_scans(shipper, number, scans)
-    shipping.ship_order(shipper, number, carrier="顺丰速运", tracking_number="SF1400000000001",
+    shipping.ship_order(shipper, number, carrier="SF", tracking_number="SF1400000000001",
                         reading=WeightReading.entered("0.860", "kg", utcnow()), shipper_signature=shipper.display_name,
                         carrier_signature="顺丰揽件员")
 

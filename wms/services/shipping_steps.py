@@ -74,6 +74,7 @@ from wms.models import (
 )
 from wms.models.stock import MovementKind, StockQuant
 from wms.models.types import utcnow
+from wms.services.couriers import handover_courier
 from wms.services.print_queue import PrintJobView, job_view, queue_label
 from wms.services.shipping_allocation import allocate_lines
 from wms.services.shipping_common import (
@@ -421,7 +422,8 @@ class ShipResult:
 
 
 def ship_order(
-    actor: User, number: str, *, carrier: str, tracking_number: str, reading: WeightReading | Exception | None,
+    actor: User, number: str, *, carrier: str | None = None, tracking_number: str | None = None,
+    reading: WeightReading | Exception | None,
     shipper_signature: str, carrier_signature: str, label_station: str | None = None,
 ) -> ShipResult:
     """S2 steps 3 and 4: hand over with both signatures, and deduct, atomically.
@@ -435,9 +437,7 @@ def ship_order(
     ``print_queue.deliver`` after the commit).
     """
     require(actor.role, Permission.SHIP)
-    carrier, tracking_number = carrier.strip(), tracking_number.strip()
-    for field, value in (("carrier", carrier), ("tracking_number", tracking_number),
-                         ("shipper_signature", shipper_signature), ("carrier_signature", carrier_signature)):
+    for field, value in (("shipper_signature", shipper_signature), ("carrier_signature", carrier_signature)):
         if not value or not value.strip():
             raise InvalidInput(f"The handover needs {field.replace('_', ' ')}.", field=field)
 
@@ -450,6 +450,9 @@ def ship_order(
             raise InvalidWeight("Give the parcel's weight or the packing station whose scale weighs it.")
         order = find_order(number, lock=True)
         pass_hold_gate()
+    # The courier is master data: an active courier's code and a number fitting its pattern,
+    # or the order's electronic waybill (omitted values are the waybill's).
+    carrier, tracking_number = handover_courier(number, carrier, tracking_number)
         check_valid_for_shipping(order.status, holds_covering(order))
         check_exchange(order)
         check_step_allowed(order.stage, Step.SHIP)

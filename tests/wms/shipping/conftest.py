@@ -73,7 +73,7 @@ class Outbound:
         reading = overrides.pop("reading", None) or WeightReading.entered(
             weight.get("weight", "1.250"), weight.get("weight_unit", "kg"), utcnow(),
             weight.get("weight_source", "scale"))
-        handover = dict(carrier="SF", tracking_number=f"SF{next(_tracking):010d}", reading=reading,
+        handover = dict(carrier="SF", tracking_number=f"SF{next(_tracking):013d}", reading=reading,
                         shipper_signature="发货员王", carrier_signature="顺丰李")
         handover.update(overrides)
         return shipping.ship_order(self.actor("shipper"), number, **handover)

@@ -45,7 +45,7 @@ def _to_verify(api, number):
         assert response.status_code == 200, response.get_json()
 
 
-HANDOVER = {"carrier": "SF", "tracking_number": "SF100", "weight": "1.2", "weight_unit": "kg",
+HANDOVER = {"carrier": "SF", "tracking_number": "SF0000000000100", "weight": "1.2", "weight_unit": "kg",
             "weight_source": "scale", "shipper_signature": "王", "carrier_signature": "李"}
 
 
@@ -177,7 +177,7 @@ def test_s2_ship_weighs_the_parcel_on_the_station_scale_and_prints_its_label(api
         # the label was queued with the shipment and sent to the station's printer after the commit
         assert (body["label_job"]["state"], body["label_job"]["document_number"]) == ("queued", number)
         job = printer.wait_for_jobs(1, timeout=5)[0]
-        assert b"SF100" in job and b"13800138000" not in job  # tracking printed, phone masked
+        assert b"SF0000000000100" in job and b"13800138000" not in job  # tracking printed, phone masked
         state = api.as_("shipper").get(f"/api/v1/print-jobs/{body['label_job']['id']}").get_json()
         assert (state["state"], state["attempts"], state["error_code"]) == ("printed", 1, None)
         label = api.as_("shipper").get(f"{BASE}/orders/{number}/label").get_json()

@@ -69,7 +69,7 @@ def test_another_handhelds_write_goes_through_while_a_station_weighs_and_prints(
                 weighing.set()
                 reading = stations.weigh_parcel(shipper, "PACK-9")
                 result = shipping.ship_order(
-                    shipper, "SO-1", carrier="SF", tracking_number="SF-SLOW-1", reading=reading,
+                    shipper, "SO-1", carrier="SF", tracking_number="SF0000000090001", reading=reading,
                     shipper_signature="王", carrier_signature="李", label_station="PACK-9")
                 shipped.set()
                 outcome["printed"] = print_queue.deliver("PACK-9")

@@ -269,8 +269,10 @@ class VerifyResultSchema(Schema):
 class ShipSchema(Schema):
     """Steps 3 and 4: handover with both signatures; the ledger is reduced with it."""
 
-    carrier = Text(64, required=True)
-    tracking_number = Text(64, required=True)
+    carrier = Text(64, load_default=None, metadata={
+        "description": "An active courier's code (GET /couriers); leave out when the order has a waybill"})
+    tracking_number = Text(64, load_default=None, metadata={
+        "description": "Fits the courier's pattern; leave out when the order has a waybill"})
     # At most 100,000 in any unit: 100 t in kg still fits the grams column.
     weight = fields.Decimal(load_default=None, allow_nan=False, validate=magnitude_at_most(100_000),
                             metadata={"description": "In weight_unit; leave out to weigh on the station's scale"})

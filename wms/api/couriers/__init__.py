@@ -1,0 +1,1 @@
+"""Couriers as master data, and the electronic waybills of shipping orders."""
