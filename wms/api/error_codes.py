@@ -155,7 +155,6 @@ OPERATION_ERRORS: dict[str, tuple[str, ...]] = {
         "unknown_location", "waybill_mismatch",
     ),
     "shipping.OrderLabel GET": ("order_not_found", "order_state_invalid"),
-    "receiving.LotLabelPrint POST": (
     "couriers.Couriers GET": (),
     "couriers.Couriers POST": ("already_exists", "invalid_input", "tracking_number_invalid"),
     "couriers.Courier GET": ("courier_not_found",),
@@ -165,6 +164,7 @@ OPERATION_ERRORS: dict[str, tuple[str, ...]] = {
         "invalid_input", "order_not_found", "order_state_invalid", "tracking_number_invalid",
         "unknown_courier", "waybill_mismatch", "waybill_provider_refused", "waybill_provider_unavailable",
     ),
+    "receiving.LotLabelPrint POST": (
         "lot_required", "print_job_not_found", "station_device_missing", "station_inactive",
         "station_not_found", "unknown_barcode", "unknown_lot",
     ),

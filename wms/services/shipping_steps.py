@@ -440,6 +440,9 @@ def ship_order(
     for field, value in (("shipper_signature", shipper_signature), ("carrier_signature", carrier_signature)):
         if not value or not value.strip():
             raise InvalidInput(f"The handover needs {field.replace('_', ' ')}.", field=field)
+    # The courier is master data: an active courier's code and a number fitting its pattern,
+    # or the order's electronic waybill (omitted values are the waybill's).
+    carrier, tracking_number = handover_courier(number, carrier, tracking_number)
 
     def use_case() -> ShipResult:
         # Refused inside the transaction, after its Idempotency-Key is claimed: a retry of a
@@ -450,9 +453,6 @@ def ship_order(
             raise InvalidWeight("Give the parcel's weight or the packing station whose scale weighs it.")
         order = find_order(number, lock=True)
         pass_hold_gate()
-    # The courier is master data: an active courier's code and a number fitting its pattern,
-    # or the order's electronic waybill (omitted values are the waybill's).
-    carrier, tracking_number = handover_courier(number, carrier, tracking_number)
         check_valid_for_shipping(order.status, holds_covering(order))
         check_exchange(order)
         check_step_allowed(order.stage, Step.SHIP)
