@@ -92,9 +92,10 @@ def new_order(ui_server, sku: str, quantity: int = 1) -> str:
     return number
 
 
-def pickable_orders(ui_server, n: int) -> list[dict]:
+def pickable_orders(ui_server, n: int, *, lots: bool = False) -> list[dict]:
     """``n`` approved and allocated orders of one unit each, each picked from a bin of its own
-    that holds one lot of the item and at least MIN_BOOK units: ``{number, task, book}``.
+    that holds one lot of the item and at least MIN_BOOK units: ``{number, task, book}``;
+    with ``lots``, of lot-tracked items (whose count needs the lot scanned).
 
     One lot in the bin: counting the whole bin counts the task's book. A candidate whose
     book would show on the screen anyway (in a code, a date, an id) is passed over."""
@@ -104,7 +105,7 @@ def pickable_orders(ui_server, n: int) -> list[dict]:
         by_bin.setdefault((row["location_code"], row["sku"]), []).append(row)
     free: dict[str, int] = {}
     for (_, sku), rows in by_bin.items():
-        if sku not in tracked and len(rows) == 1 and rows[0]["available"] >= MIN_BOOK:
+        if (sku in tracked) == lots and len(rows) == 1 and rows[0]["available"] >= MIN_BOOK:
             free[sku] = free.get(sku, 0) + 1
     found, bins = [], set()
     for sku in sorted(free, key=lambda s: (-free[s], s)):
@@ -378,4 +379,25 @@ def test_damaged_units_found_are_recorded_as_damaged(pda, ui_server):
               if c["location"] == task["location"] and c["sku"] == task["sku"]]
     assert len(opened) == 1 and opened[0]["reason"].startswith(f"Damaged units on {order['number']}"), opened
     assert task_status(ui_server, order["number"], task["task_id"]) == "exception"
+    assert js_errors(page) == []
+
+
+def test_a_lot_tracked_item_is_counted_with_its_lot_scanned_when_the_service_asks_for_it(pda, ui_server):
+    [order] = pickable_orders(ui_server, 1, lots=True)
+    task, book = order["task"], order["book"]
+    page, picker = handheld(pda, ui_server, "zh-CN")
+    wave = new_wave(ui_server, [order], picker)["number"]
+    words = catalogue(ui_server, "zh-CN")
+    open_wave(page, wave, "zh-CN")
+    heard = pick_one(page, task, book)
+    assert heard["kind"] == "warn" and heard["code"] == "lot_required", message(page)
+    page.wait_for_selector(f"#task .card.current[data-task='{task['task_id']}'][data-step=lot]")
+    assert message(page)["text"] == words["pick.scan_lot"].format(lot=task["lot"])
+    shot(page, "pick-lot-zh-CN")
+    assert task_status(ui_server, order["number"], task["task_id"]) == "open"
+
+    heard = scan(page, task["lot"])
+    assert heard["kind"] == "ok", message(page)
+    page.wait_for_selector("#wave-done")
+    assert task_status(ui_server, order["number"], task["task_id"]) == "counted"
     assert js_errors(page) == []

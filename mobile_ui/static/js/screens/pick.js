@@ -69,8 +69,10 @@ export default {
           h("p.huge", {id: "bin"}, task.location),
           h("p", null, h("strong", null, task.sku), " ", task.item_name),
           h("p.muted", null, t("pick.lot", {lot: task.lot}) + (task.expiry_date ? " \u00b7 " + t("pick.expiry", {date: task.expiry_date}) : "")),
-          h("p.big", null, t("pick.take", {n: task.quantity}), " ", h("span.muted", null, t("pick.order", {order: task.order_number}))),
-          step === "count" ? countForm(task) : h("p.notice", null, step === "bin" ? t("pick.scan_bin") : t("pick.scan_item"))));
+          h("p.big", null, t("pick.take", {n: task.quantity})),
+          h("p.muted", null, t("pick.order", {order: task.order_number})),
+          step === "count" ? countForm(task)
+            : h("p.notice", null, step === "bin" ? t("pick.scan_bin") : step === "lot" ? t("pick.scan_lot", {lot: task.lot}) : t("pick.scan_item"))));
       }
       fill(rest, data.tasks.filter((x) => x !== task).map((x) => {
         const reasons = holdReasons(x);
@@ -127,17 +129,31 @@ export default {
       return true;
     };
 
+    /* The pick list names open tasks only: those done since stay in the list, ticked off,
+     * and the progress counts them. */
     const reload = async () => {
-      try { data = await load(wave); } catch (e) { /* keep what we have */ }
+      try {
+        const fresh = await load(wave);
+        const open = new Set(fresh.tasks.map((x) => x.task_id));
+        const gone = data.tasks.filter((x) => !open.has(x.task_id))
+          .map((x) => Object.assign({}, x, {status: x.status === "open" ? "closed" : x.status}));
+        fresh.tasks = gone.concat(fresh.tasks);
+        data = fresh;
+      } catch (e) { /* keep what we have */ }
       step = "bin";
       scanned = {};
       draw();
     };
 
-    const confirm = async (task, reason) => {
-      const counted = intValue("counted");
+    /* A lot-tracked item's count needs its lot: the service asks for it (lot_required),
+     * the picker scans it and the count made is sent again with it. */
+    let awaitingLot = null;
+
+    const confirm = async (task, reason, count) => {
+      const counted = count === undefined ? intValue("counted") : count;
       if (counted === null) { signal("error", t("pick.enter_count"), {code: "count_missing"}); return; }
       const body = {location: scanned.location, item: scanned.item, counted_quantity: counted};
+      if (scanned.lot) body.lot = scanned.lot;
       if (reason === "damaged") body.reason = "damaged";
       try {
         const result = await act("POST", "/shipping/tasks/" + task.task_id + "/count", body,
@@ -157,6 +173,13 @@ export default {
         else signal("warn", t("pick.count_difference_" + (answer.resolution || "recorded")), {code: "count_difference"});
         await reload();
       } catch (e) {
+        if (e instanceof ApiError && e.body.code === "lot_required" && !scanned.lot) {
+          awaitingLot = {reason: reason, counted: counted};
+          step = "lot";
+          draw();
+          signal("warn", t("pick.scan_lot", {lot: task.lot}), {code: "lot_required"});
+          return;
+        }
         if (e instanceof ApiError) {
           refused(e.body);
           if (["order_on_hold", "pick_task_closed", "order_cancelled"].indexOf(e.body.code) >= 0) await reload();
@@ -185,6 +208,18 @@ export default {
           draw();
           const field = document.getElementById("counted");
           if (field) field.focus();
+        }
+      } else if (step === "lot") {
+        if (await check(task, "location=" + encodeURIComponent(scanned.location) + "&item=" + encodeURIComponent(scanned.item)
+            + "&lot=" + encodeURIComponent(code))) {
+          scanned.lot = code;
+          const pending = awaitingLot;
+          awaitingLot = null;
+          step = "count";
+          draw();
+          const field = document.getElementById("counted");
+          if (field) field.value = String(pending.counted);
+          await confirm(task, pending.reason, pending.counted);
         }
       } else {
         signal("warn", t("pick.enter_count_first"), {code: "count_missing"});
