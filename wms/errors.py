@@ -443,6 +443,35 @@ class OrderImportRejected(DomainError):
     code, status, message = "order_import_rejected", 422, "The order file has bad rows; nothing was imported."
 
 
+class ParcelWeightMismatch(DomainError):
+    """The parcel weighs more or less than its units and packaging should, beyond the tolerance."""
+
+    code, status = "parcel_weight_mismatch", 409
+    message = "The parcel's weight is outside the tolerance of its expected weight."
+
+
+class PackagingNotFound(DomainError):
+    code, status, message = "packaging_not_found", 404, "No packaging type has this code."
+
+
+class ManifestNotFound(DomainError):
+    code, status, message = "manifest_not_found", 404, "No handover manifest has this number."
+
+
+class ManifestWrongCourier(DomainError):
+    code, status, message = "manifest_wrong_courier", 409, "This parcel goes with another courier."
+
+
+class ParcelAlreadyOnManifest(DomainError):
+    code, status, message = "parcel_already_on_manifest", 409, "This parcel is already on a handover manifest."
+
+
+class ParcelNotShipped(DomainError):
+    """A tracking number no shipped parcel carries: not shipped yet, or unknown."""
+
+    code, status, message = "parcel_not_shipped", 409, "No shipped parcel has this tracking number."
+
+
 # --- stations and devices -------------------------------------------------------------
 
 

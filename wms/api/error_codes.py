@@ -153,6 +153,7 @@ OPERATION_ERRORS: dict[str, tuple[str, ...]] = {
         "print_job_not_found", "station_device_missing", "station_inactive", "station_not_found",
         "step_out_of_order", "tracking_number_invalid", "tracking_number_taken", "unknown_courier",
         "unknown_location", "waybill_mismatch",
+        "packaging_not_found", "parcel_weight_mismatch",
     ),
     "shipping.OrderLabel GET": ("order_not_found", "order_state_invalid"),
     "couriers.Couriers GET": (),
@@ -209,12 +210,31 @@ OPERATION_ERRORS: dict[str, tuple[str, ...]] = {
         "order_state_invalid",
     ),
     "shipping.OpenDocuments GET": (),
+    "shipping.OrderWeightOverride POST": (
+        "invalid_input", "order_already_shipped", "order_cancelled", "order_not_approved", "order_not_found",
+        "order_on_hold",
+    ),
+    "shipping.Manifests POST": ("invalid_reference",),
+    "shipping.ManifestResource GET": ("manifest_not_found",),
+    "shipping.ManifestParcels POST": (
+        "illegal_transition", "invalid_input", "manifest_not_found", "manifest_wrong_courier",
+        "parcel_already_on_manifest", "parcel_not_shipped",
+    ),
+    "shipping.ManifestClose POST": (
+        "handover_incomplete", "illegal_transition", "invalid_input", "manifest_not_found",
+    ),
+    "shipping.ManifestExport GET": ("invalid_input", "manifest_not_found"),
+    "shipping.ManifestPrint POST": (
+        "manifest_not_found", "print_job_not_found", "station_device_missing", "station_inactive",
+        "station_not_found",
+    ),
 }
 
 #: Operations that talk to a station's scale or printer: the devices' codes too.
 DEVICE_OPERATIONS = frozenset({
     "devices.StationScale GET", "devices.StationLabels POST", "devices.StationHealth GET",
     "shipping.OrderShip POST", "shipping.OrderLabelPrint POST", "receiving.LotLabelPrint POST",
+    "shipping.ManifestPrint POST",
 })
 #: The camera decoder's codes (POST /devices/decode) and those a station's devices answer.
 _DECODER_PREFIXES = ("decode", "gs1", "image", "not_an_image")

@@ -20,6 +20,7 @@ class LabelKind(StrEnum):
     LOT = "lot"
     BIN = "bin"
     SHIPPING = "shipping"
+    MANIFEST = "manifest"  # a handover manifest's list of parcels
 
 
 class PrintJobState(StrEnum):

@@ -3,6 +3,7 @@
 from wms.models.couriers import Courier, Waybill
 from wms.models.idempotency import IdempotencyRecord
 from wms.models.masterdata import Customer, Item, ItemBarcode, Location, Owner, Supplier, Warehouse
+from wms.models.parcels import PackagingType, ParcelWeightOverride, ShippingManifest, ShippingManifestParcel
 from wms.models.receiving import InboundDocument, InboundLine, Inspection, Receipt, ReceiptLine
 from wms.models.shipping import (
     CountException,
@@ -31,6 +32,7 @@ __all__ = [
     "CountException", "CycleCountTask", "ExchangeNotice", "Handover", "HoldNotice",
     "PickTask", "ReleaseNotice", "SalesOrder", "SalesOrderLine", "ShippingCounter", "ShippingStep",
     "VerifyScan", "Wave",
+    "PackagingType", "ParcelWeightOverride", "ShippingManifest", "ShippingManifestParcel",
     "PrintJob", "Station",
     "Courier", "Waybill",
 ]

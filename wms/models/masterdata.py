@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -19,6 +20,16 @@ class Warehouse(db.Model):
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     code: so.Mapped[str] = so.mapped_column(sa.String(32), unique=True)
     name: so.Mapped[str] = so.mapped_column(sa.String(200))
+    # The parcel's weight check: the tare when no packaging is named, and the tolerance
+    # (a percentage of the expected weight, never less than the minimum).
+    default_tare_grams: so.Mapped[int] = so.mapped_column(default=0, server_default="0")
+    weight_tolerance_percent: so.Mapped[Decimal] = so.mapped_column(
+        sa.Numeric(5, 2), default=Decimal(5), server_default="5")
+    weight_tolerance_min_grams: so.Mapped[int] = so.mapped_column(default=50, server_default="50")
+    # The sender printed on waybills (masked like the recipient).
+    sender_name: so.Mapped[str | None] = so.mapped_column(sa.String(100), default=None)
+    sender_phone: so.Mapped[str | None] = so.mapped_column(sa.String(40), default=None)
+    sender_address: so.Mapped[str | None] = so.mapped_column(sa.String(400), default=None)
 
 
 class Location(db.Model):
@@ -59,6 +70,8 @@ class Item(db.Model):
     # FEFO (first expired, first out) instead of FIFO, only where expiry is tracked.
     fefo: so.Mapped[bool] = so.mapped_column(default=False)
     weight_grams: so.Mapped[int | None] = so.mapped_column(default=None)
+    # The weight check's tolerance per unit of this item, instead of the warehouse's percentage.
+    weight_tolerance_grams: so.Mapped[int | None] = so.mapped_column(default=None)
     active: so.Mapped[bool] = so.mapped_column(default=True)
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
 

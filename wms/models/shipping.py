@@ -197,6 +197,14 @@ class Handover(db.Model):
     shipped_by: so.Mapped[int] = so.mapped_column(sa.ForeignKey("user.id"))
     shipped_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow, index=True)
     movement_id: so.Mapped[str | None] = so.mapped_column(sa.String(32), default=None)
+    # The weight check (wms.domain.shipping.check_parcel_weight): the packaging, what the
+    # parcel should weigh and within what, the outcome, and a supervisor's override.
+    packaging_code: so.Mapped[str | None] = so.mapped_column(sa.String(32), default=None)
+    expected_weight_grams: so.Mapped[int | None] = so.mapped_column(default=None)
+    weight_tolerance_grams: so.Mapped[int | None] = so.mapped_column(default=None)
+    weight_check: so.Mapped[str | None] = so.mapped_column(sa.String(16), default=None)
+    weight_override_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("parcel_weight_override.id"), default=None)
 
     __table_args__ = (
         sa.UniqueConstraint("carrier", "tracking_number"),

@@ -39,7 +39,7 @@ from wms.models.types import utcnow
 
 #: The counter row that doubles as the S4 gate between hold notices and shipping.
 HOLD_GATE = "hold"
-NUMBER_PREFIXES = {"hold": "HOLD", "release": "REL", "exchange": "EXN", "wave": "W"}
+NUMBER_PREFIXES = {"hold": "HOLD", "release": "REL", "exchange": "EXN", "wave": "W", "manifest": "MF"}
 
 
 def find_order(number: str, *, lock: bool = False) -> SalesOrder:

@@ -1,11 +1,17 @@
 """Shipping labels: the label's data (recipient masked once, by the domain's rules) and
 printing it through a station's print queue.
+
+An order with an electronic waybill prints the waybill layout (电子面单, 100x150 mm or the
+courier's ``label_size`` setting ``100x180``): the courier's name, the sorting code, and
+the warehouse's sender masked by the same rules as the recipient.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+
+import sqlalchemy as sa
 
 from wms.domain.permissions import Permission, require_any
 from wms.domain.printing import LabelKind
@@ -19,10 +25,14 @@ from wms.domain.shipping import (
 from wms.errors import (
     OrderStateInvalid,
 )
+from wms.extensions import db
 from wms.models import (
+    Courier,
     Handover,
     SalesOrder,
     User,
+    Warehouse,
+    Waybill,
 )
 from wms.services.print_queue import PrintJobView
 from wms.services.shipping_common import (
@@ -56,12 +66,37 @@ class ShippingLabelData:
     shipped_at: datetime
 
 
+#: The waybill roll when the courier's settings name none.
+DEFAULT_WAYBILL_SIZE = "100x150"
+
+
 def label_data(order: SalesOrder, handover: Handover) -> dict[str, str]:
-    """The shipping label's printed fields, the recipient masked by the domain's one rule."""
-    return {
+    """The shipping label's printed fields, the recipient masked by the domain's one rule;
+    with the order's waybill, the waybill's fields too (the sender masked the same way)."""
+    data = {
         "tracking": handover.tracking_number, "carrier": handover.carrier, "order": order.number,
         "recipient_name": mask_name(order.recipient_name), "recipient_phone": mask_phone(order.recipient_phone),
         "recipient_address": mask_address(order.recipient_address),
+    }
+    return data | waybill_data(order, handover.tracking_number)
+
+
+def waybill_data(order: SalesOrder, tracking_number: str) -> dict[str, str]:
+    """The waybill layout's fields when the order's waybill carries this tracking number, else none."""
+    row = db.session.execute(
+        sa.select(Waybill.sorting_code, Courier.name_zh, Courier.waybill_settings)
+        .join(Courier, Courier.id == Waybill.courier_id)
+        .where(Waybill.order_id == order.id, Waybill.tracking_number == tracking_number)
+    ).first()
+    if row is None:
+        return {}
+    sorting_code, courier_name, settings = row
+    warehouse = db.session.get(Warehouse, order.warehouse_id)
+    return {
+        "waybill_size": (settings or {}).get("label_size") or DEFAULT_WAYBILL_SIZE,
+        "courier_name": courier_name, "sorting_code": sorting_code or "",
+        "sender_name": mask_name(warehouse.sender_name or warehouse.name),
+        "sender_phone": mask_phone(warehouse.sender_phone), "sender_address": mask_address(warehouse.sender_address),
     }
 
 

@@ -75,6 +75,7 @@ from wms.models import (
 from wms.models.stock import MovementKind, StockQuant
 from wms.models.types import utcnow
 from wms.services.couriers import handover_courier
+from wms.services.parcel_weight import record_on_handover, weigh_against_order
 from wms.services.print_queue import PrintJobView, job_view, queue_label
 from wms.services.shipping_allocation import allocate_lines
 from wms.services.shipping_common import (
@@ -419,12 +420,19 @@ class ShipResult:
     weighed_at: datetime
     station: str | None
     label_job: PrintJobView | None = None
+    # the weight check: passed, overridden (by a supervisor) or unchecked (an item has no weight)
+    weight_check: str | None = None
+    expected_weight_grams: int | None = None
+    weight_tolerance_grams: int | None = None
+    packaging: str | None = None
+    weight_override_id: int | None = None
 
 
 def ship_order(
     actor: User, number: str, *, carrier: str | None = None, tracking_number: str | None = None,
     reading: WeightReading | Exception | None,
     shipper_signature: str, carrier_signature: str, label_station: str | None = None,
+    packaging: str | None = None,
 ) -> ShipResult:
     """S2 steps 3 and 4: hand over with both signatures, and deduct, atomically.
 
@@ -434,7 +442,9 @@ def ship_order(
     read here; a failed reading is passed as its error and raised here), the ledger is
     decremented from the reservations and, with a ``label_station`` that has a printer, the
     parcel's label is queued for it (sent by
-    ``print_queue.deliver`` after the commit).
+    ``print_queue.deliver`` after the commit). The measured weight is checked against the
+    order's units and the ``packaging``'s tare (``parcel_weight``); outside the tolerance,
+    without a supervisor's override, it is refused and nothing is written.
     """
     require(actor.role, Permission.SHIP)
     for field, value in (("shipper_signature", shipper_signature), ("carrier_signature", carrier_signature)):
@@ -462,6 +472,7 @@ def ship_order(
         ).first()
         if used:
             raise TrackingNumberTaken(carrier=carrier, tracking_number=tracking_number)
+        weighing = weigh_against_order(order, reading.grams, packaging)
         now = utcnow()
         record_step(order, Step.SHIP, actor, detail=f"{carrier} {tracking_number}")
         handover = Handover(
@@ -469,6 +480,7 @@ def ship_order(
             weight_source=WeightSource(reading.source).value, shipper_signature=shipper_signature.strip(),
             carrier_signature=carrier_signature.strip(), shipped_by=actor.id, shipped_at=now,
         )
+        record_on_handover(handover, weighing)
         db.session.add(handover)
         movement = post_movement(actor, MovementKind.SHIP, _ship_changes(order),
                                  document_type=DocumentType.SALES_ORDER, document_id=order.number)
@@ -480,7 +492,10 @@ def ship_order(
             change_exchange_notice(db.session.get(ExchangeNotice, order.exchange_notice_id), ExchangeAction.USE)
         db.session.flush()
         result = ShipResult(order.number, order.status, order.stage, movement.movement_id, now, reading.grams,
-                            handover.weight_source, reading.read_at, reading.station)
+                            handover.weight_source, reading.read_at, reading.station,
+                            weight_check=weighing.check.value, expected_weight_grams=weighing.expected.grams,
+                            weight_tolerance_grams=weighing.expected.tolerance_grams,
+                            packaging=weighing.packaging_code, weight_override_id=weighing.override_id)
         if label_station is not None:
             station = find_station(label_station)
             if station.printer_url is not None:

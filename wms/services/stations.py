@@ -21,7 +21,7 @@ from flask import current_app
 
 from devices import create_device
 from devices.errors import DecodeError, DeviceConfigError, LabelError
-from devices.printers.labels import BinLabel, LotLabel, ShippingLabel
+from devices.printers.labels import BinLabel, LotLabel, ManifestList, ManifestRow, ShippingLabel, WaybillLabel
 from devices.registry import validate_options
 from devices.scanners.camera import decode_image
 from devices.transports import split_url
@@ -287,6 +287,22 @@ def build_label(label: str, data: dict[str, Any]):
             )
         if label == LabelKind.BIN:
             return BinLabel(location=data["location"], zone=data.get("zone", ""))
+        if label == LabelKind.SHIPPING and data.get("waybill_size"):
+            return WaybillLabel(
+                courier=data.get("courier_name") or data.get("carrier", ""), tracking=data["tracking"],
+                recipient_name=data.get("recipient_name", ""), recipient_phone=data.get("recipient_phone", ""),
+                recipient_address=data.get("recipient_address", ""), sender_name=data.get("sender_name", ""),
+                sender_phone=data.get("sender_phone", ""), sender_address=data.get("sender_address", ""),
+                sorting_code=data.get("sorting_code") or "", order=data.get("order", ""),
+                size=data["waybill_size"],
+            )
+        if label == LabelKind.MANIFEST:
+            return ManifestList(
+                number=data["number"], courier=data.get("courier", ""), total_weight=data.get("total_weight", ""),
+                driver=data.get("driver_name") or "",
+                rows=tuple(ManifestRow(r["tracking"], r.get("order", ""), r.get("recipient", ""), r.get("weight", ""))
+                           for r in data["parcels"]),
+            )
         if label == LabelKind.SHIPPING:
             return ShippingLabel(
                 tracking=data["tracking"], carrier=data.get("carrier", ""),

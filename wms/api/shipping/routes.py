@@ -6,7 +6,7 @@ Every change is a POST with ``@idempotent`` outermost: a PDA on flaky Wi-Fi may 
 
 from __future__ import annotations
 
-from flask import request
+from flask import Response, request
 from flask.views import MethodView
 
 from devices.errors import DeviceError
@@ -22,12 +22,14 @@ from wms.models.types import utcnow
 from wms.services import (
     idempotency,
     import_files,
+    parcel_weight,
     print_queue,
     shipping,
     shipping_allocation,
     shipping_exchange,
     shipping_holds,
     shipping_import,
+    shipping_manifests,
     stations,
 )
 
@@ -387,3 +389,81 @@ class OpenDocuments(MethodView):
     def get(self, args):
         """Rule S7: shipping documents of the day still open, for the end-of-day report."""
         return shipping.open_shipping_documents(current_user(), args["day"] or shipping.warehouse_today())
+
+
+# --- the parcel's weight check and handover manifests (交接单) ---------------------------
+
+
+@blp.route("/orders/<string:number>/weight-override")
+class OrderWeightOverride(MethodView):
+    @idempotent
+    @blp.arguments(s.WeightOverrideSchema)
+    @blp.response(201, s.WeightOverrideViewSchema)
+    def post(self, data, number):
+        """A supervisor accepts the measured weight at this order's next ship step, saying why."""
+        return parcel_weight.override_weight(current_user(), number, data["reason"])
+
+
+@blp.route("/manifests")
+class Manifests(MethodView):
+    @idempotent
+    @blp.arguments(s.ManifestCreateSchema)
+    @blp.response(201, s.ManifestSchema)
+    def post(self, data):
+        """Open a handover manifest (MF-000001) for a courier's pickup."""
+        return shipping_manifests.open_manifest(current_user(), data["courier"])
+
+
+@blp.route("/manifests/<string:number>")
+class ManifestResource(MethodView):
+    @blp.response(200, s.ManifestSchema)
+    def get(self, number):
+        """One manifest with its parcels (recipients masked)."""
+        return shipping_manifests.manifest_view(current_user(), number)
+
+
+@blp.route("/manifests/<string:number>/parcels")
+class ManifestParcels(MethodView):
+    @idempotent
+    @blp.arguments(s.ManifestParcelAddSchema)
+    @blp.response(200, s.ManifestSchema)
+    def post(self, data, number):
+        """Put a shipped parcel of the manifest's courier on it, by tracking number."""
+        return shipping_manifests.add_parcel(current_user(), number, data["tracking_number"])
+
+
+@blp.route("/manifests/<string:number>/close")
+class ManifestClose(MethodView):
+    @idempotent
+    @blp.arguments(s.ManifestCloseSchema)
+    @blp.response(200, s.ManifestSchema)
+    def post(self, data, number):
+        """The driver takes the batch: driver and shipper sign once for all its parcels."""
+        return shipping_manifests.close_manifest(current_user(), number, **data)
+
+
+@blp.route("/manifests/<string:number>/export")
+class ManifestExport(MethodView):
+    @blp.arguments(s.ManifestExportArgsSchema, location="query")
+    @blp.doc(responses={"200": {"description": "The manifest as CSV (UTF-8 with BOM) or XLSX, personal "
+                                               "data masked", "content": {
+        "text/csv": {"schema": {"type": "string"}},
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {
+            "schema": {"type": "string", "format": "binary"}}}}})
+    def get(self, args, number):
+        """The manifest as a file (``?format=csv|xlsx``), recipients masked."""
+        body, media_type, filename = shipping_manifests.export_manifest(current_user(), number, args["format"])
+        return Response(body, status=200, content_type=media_type,
+                        headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@blp.route("/manifests/<string:number>/print")
+class ManifestPrint(MethodView):
+    @idempotent
+    @blp.arguments(s.ManifestPrintSchema)
+    @blp.response(202, PrintJobSchema)
+    def post(self, data, number):
+        """Queue the manifest's list for a station's printer; it is sent after the commit."""
+        job = shipping_manifests.print_manifest(current_user(), number, data["station"])
+        print_queue.deliver(job.station)
+        return job

@@ -14,12 +14,14 @@ from wms.domain.shipping import (
     CycleCountStatus,
     ExchangeStatus,
     HoldScope,
+    ManifestStatus,
     OrderKind,
     OrderStatus,
     PickTaskStatus,
     Stage,
     Step,
     WaveStatus,
+    WeightCheck,
     WeightSource,
 )
 
@@ -283,6 +285,8 @@ class ShipSchema(Schema):
                                                   "weight is given, its printer prints the label"})
     shipper_signature = Text(200, required=True)
     carrier_signature = Text(200, required=True)
+    packaging = fields.Str(load_default=None, validate=validate.Length(min=1, max=32), metadata={
+        "description": "Packaging type code: its tare counts in the weight check (else the warehouse's default)"})
 
 
 class LabelPrintSchema(Schema):
@@ -305,6 +309,12 @@ class ShipResultSchema(Schema):
     label_job = fields.Nested(PrintJobSchema, allow_none=True, metadata={
         "description": "The label queued for the station's printer: sent after the commit; "
                        "GET /print-jobs/<id> tells whether it printed"})
+    weight_check = fields.Str(allow_none=True, validate=one_of(WeightCheck), metadata={
+        "description": "passed, overridden (a supervisor accepted the weight) or unchecked (an item has no weight)"})
+    expected_weight_grams = fields.Int(allow_none=True)
+    weight_tolerance_grams = fields.Int(allow_none=True)
+    packaging = fields.Str(allow_none=True)
+    weight_override_id = fields.Int(allow_none=True)
 
 
 class ParcelWeightSchema(Schema):
@@ -444,3 +454,71 @@ class BlindCountResultSchema(Schema):
     difference_found = fields.Bool()
 
 
+
+
+# --- the parcel's weight check and handover manifests ------------------------------------
+
+
+class WeightOverrideSchema(Schema):
+    """A supervisor accepts the measured weight at the order's next ship step."""
+
+    reason = Text(400, required=True)
+
+
+class WeightOverrideViewSchema(Schema):
+    id = fields.Int()
+    order_number = fields.Str()
+    reason = fields.Str()
+    approved_by = fields.Str()
+    approved_at = fields.DateTime()
+
+
+class ManifestCreateSchema(Schema):
+    courier = Code(required=True, metadata={"description": "Courier code, e.g. SF"})
+
+
+class ManifestParcelAddSchema(Schema):
+    tracking_number = Text(64, required=True)
+
+
+class ManifestCloseSchema(Schema):
+    """The driver and the shipper sign once for the whole batch (base64 PNG, like a receipt's)."""
+
+    driver_name = Text(100, required=True)
+    driver_signature = fields.Str(required=True, validate=validate.Length(min=1, max=200_000))
+    shipper_signature = fields.Str(required=True, validate=validate.Length(min=1, max=200_000))
+
+
+class ManifestParcelSchema(Schema):
+    """A parcel on a manifest; the recipient is masked."""
+
+    tracking_number = fields.Str()
+    order_number = fields.Str()
+    recipient_name = fields.Str()
+    recipient_phone = fields.Str()
+    recipient_address = fields.Str()
+    weight_grams = fields.Int()
+    shipped_at = fields.DateTime()
+    added_at = fields.DateTime()
+
+
+class ManifestSchema(Schema):
+    number = fields.Str()
+    courier = fields.Str()
+    status = fields.Str(validate=one_of(ManifestStatus))
+    created_by = fields.Str()
+    created_at = fields.DateTime()
+    driver_name = fields.Str(allow_none=True)
+    closed_by = fields.Str(allow_none=True)
+    closed_at = fields.DateTime(allow_none=True)
+    parcel_count = fields.Int()
+    total_weight_grams = fields.Int()
+    parcels = fields.List(fields.Nested(ManifestParcelSchema))
+
+
+class ManifestExportArgsSchema(Schema):
+    format = fields.Str(load_default="csv", validate=validate.OneOf(["csv", "xlsx"]))
+
+
+class ManifestPrintSchema(Schema):
+    station = fields.Str(required=True, validate=validate.Length(min=1, max=32))
