@@ -247,7 +247,7 @@ def test_a_picker_picks_a_wave_counting_each_whole_bin_blind(pda, ui_server, loc
     page.wait_for_selector("#task [data-step=count] #counted")
     whole = page.text_content("#whole-bin")
     assert whole == words["pick.count_whole_bin"].format(bin=first["location"], sku=first["sku"],
-                                                         n=first["quantity"])
+                                                         lot=first["lot"], n=first["quantity"])
     assert page.text_content("#task .step") == words["pick.step_count"]
     assert_blind(page, book[first["task_id"]])
     shot(page, f"pick-count-{locale}")

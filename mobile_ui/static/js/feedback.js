@@ -71,13 +71,17 @@ export function signal(kind, text, options) {
   show(kind, text, opts.hint, opts.code);
 }
 
-let shownAt = -Infinity;
+let navigations = 0;
 
-/* How long ago the message bar was last filled (ms). */
-export function messageAge() { return performance.now() - shownAt; }
+/* The screen changes: a message given just before ("saved offline" as the screen moves
+ * on) is kept on the next screen; one the user has already seen a screen with goes. */
+export function onNavigate() {
+  navigations += 1;
+  if (navigations > 1) show("ok", "");
+}
 
 export function show(kind, text, hint, code) {
-  if (text) shownAt = performance.now();
+  if (text) navigations = 0;
   const bar = document.getElementById("message");
   bar.hidden = !text;
   bar.dataset.kind = kind;

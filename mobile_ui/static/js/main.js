@@ -9,7 +9,7 @@ import {h, clear} from "./dom.js";
 import {t, loadLanguage, currentLanguage} from "./i18n.js";
 import {get, flush, onOutbox, ApiError, Offline} from "./api.js";
 import {setScanHandler, startScanning, refocus} from "./scan.js";
-import {unlockSound, clearMessage, messageAge, signal, refused} from "./feedback.js";
+import {unlockSound, onNavigate, signal, refused} from "./feedback.js";
 import {keep, cached} from "./store.js";
 
 window.wmsApp = window.wmsApp || {};
@@ -27,7 +27,6 @@ function versionOfPage() {
   return match ? match[1] : "";
 }
 
-const MESSAGE_KEPT_MS = 2500;
 let wakeLock = null;
 let current = null;
 
@@ -90,7 +89,14 @@ async function route() {
   if (!window.wmsApp.user && name !== "login") name = "login";
   window.wmsApp.ready = false;
   document.getElementById("screen").dataset.ready = "false";
-  const module = await import("./screens/" + ROUTES[name] + ".js");
+  let module;
+  try {
+    module = await import("./screens/" + ROUTES[name] + ".js");
+  } catch (e) {
+    // Not loaded before and no network: say so and stay where the user was.
+    signal("warn", t("net.offline_now"), {code: "offline"});
+    return;
+  }
   const screen = module.default;
   current = screen;
   app.main = document.getElementById("screen");
@@ -153,10 +159,14 @@ async function start() {
   window.addEventListener("offline", showNetwork);
   showNetwork();
   document.getElementById("back").addEventListener("click", () => history.back());
-  // A message just given (say "saved offline" as the screen moves on) stays on the next screen.
-  window.addEventListener("hashchange", () => { if (messageAge() > MESSAGE_KEPT_MS) clearMessage(); route(); });
+  window.addEventListener("hashchange", () => { onNavigate(); route(); });
   await route();
   flush();
+  // Every screen's code, loaded once the first screen is up, so that moving to a screen
+  // works offline even before the service worker has cached the app.
+  setTimeout(() => {
+    Object.keys(ROUTES).forEach((name) => { import("./screens/" + ROUTES[name] + ".js").catch(() => undefined); });
+  }, 1500);
   if ("serviceWorker" in navigator) {
     navigator.serviceWorker.register("/sw.js", {scope: "/"}).catch(() => undefined);
   }

@@ -33,7 +33,6 @@ export default {
         if (session.user.language && session.user.language !== currentLanguage()) {
           await loadLanguage(session.user.language);
         }
-        signal("ok", t("login.welcome", {name: session.user.display_name || session.user.username}));
         app.go("#/home");
         flush();
       } catch (e) {

@@ -86,7 +86,7 @@ export default {
     };
 
     const countForm = (task) => h("div.stack", null,
-      h("p.notice.warn", {id: "whole-bin"}, t("pick.count_whole_bin", {bin: task.location, sku: task.sku, n: task.quantity})),
+      h("p.notice.warn", {id: "whole-bin"}, t("pick.count_whole_bin", {bin: task.location, sku: task.sku, lot: task.lot, n: task.quantity})),
       h("label", {htmlFor: "counted"}, t("pick.counted_in_bin")),
       h("input", {id: "counted", type: "number", inputMode: "numeric", min: "0", placeholder: t("pick.count_placeholder"),
         onkeydown: (event) => { if (event.key === "Enter") { event.preventDefault(); confirm(task, "short"); } }}),
