@@ -214,6 +214,8 @@ OPERATION_ERRORS: dict[str, tuple[str, ...]] = {
         "invalid_input", "order_already_shipped", "order_cancelled", "order_not_approved", "order_not_found",
         "order_on_hold",
     ),
+    "shipping.PackagingTypes GET": (),
+    "shipping.OrderExpectedWeight GET": ("order_not_found", "packaging_not_found"),
     "shipping.Manifests POST": ("invalid_reference",),
     "shipping.ManifestResource GET": ("manifest_not_found",),
     "shipping.ManifestParcels POST": (

@@ -28,7 +28,8 @@ from wms.services.uow import transaction
 DEMO_LOGINS = {role.value: f"{role.value}-demo" for role in Role}
 
 #: Modules that add their area's demo documents; each has ``seed_demo(demo)``.
-DEMO_SECTIONS: list[str] = ["wms.demo.receiving", "wms.demo.couriers", "wms.demo.shipping"]
+DEMO_SECTIONS: list[str] = ["wms.demo.receiving", "wms.demo.couriers", "wms.demo.parcels",
+                             "wms.demo.shipping"]
 
 CATEGORIES = [
     # (prefix, name, variants, lot_tracked, expiry_tracked, weight g)

@@ -11,7 +11,9 @@ from wms.extensions import db
 from wms.models import Location, Lot, Owner, StockQuant
 from wms.models.types import utcnow
 from wms.services import shipping
+from wms.services.parcel_weight import expected_weight_of
 from wms.services.shipping_allocation import allocate_order
+from wms.services.shipping_common import find_order
 from wms.services.shipping_holds import issue_hold
 
 OPEN_ORDERS = 8
@@ -75,9 +77,12 @@ def _ship(demo, number: str) -> None:
     scans = [shipping.Scan(t.sku, t.quantity, t.lot)
              for t in shipping.order_view(demo.admin, number).tasks if t.status == "counted"]
     shipping.verify_scans(shipper, number, scans)
+    # The scale shows what the units and a 1号纸箱 should weigh, plus a little (the weight check).
+    expected = expected_weight_of(find_order(number), "BOX-1")[1].grams
+    grams = expected + 12 if expected is not None else 860
     shipping.ship_order(shipper, number, carrier="SF", tracking_number="SF1400000000001",
-                        reading=WeightReading.entered("0.860", "kg", utcnow()), shipper_signature=shipper.display_name,
-                        carrier_signature="顺丰揽件员")
+                        reading=WeightReading.entered(str(grams), "g", utcnow()),
+                        shipper_signature=shipper.display_name, carrier_signature="顺丰揽件员", packaging="BOX-1")
 
 
 def _lot_id(task: shipping.PickTaskRow) -> int:

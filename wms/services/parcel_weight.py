@@ -145,3 +145,37 @@ def override_of(handover: Handover) -> WeightOverrideView | None:
     order = db.session.get(SalesOrder, override.order_id)
     user = db.session.get(User, override.approved_by)
     return WeightOverrideView(override.id, order.number, override.reason, user.username, override.approved_at)
+
+
+@dataclass(frozen=True)
+class PackagingTypeView:
+    """A packaging type the station may choose at the ship step."""
+
+    code: str
+    name: str
+    tare_grams: int
+
+
+def packaging_types(actor: User) -> list[PackagingTypeView]:
+    """The active packaging types, by code."""
+    require(actor.role, Permission.SHIP)
+    return [PackagingTypeView(p.code, p.name, p.tare_grams) for p in db.session.execute(
+        sa.select(PackagingType).where(PackagingType.active).order_by(PackagingType.code)).scalars()]
+
+
+@dataclass(frozen=True)
+class ExpectedWeightView:
+    """What the order's parcel should weigh with this packaging, for the station's screen."""
+
+    number: str
+    packaging: str | None
+    expected_grams: int | None
+    tolerance_grams: int | None
+    unweighed: list[str]
+
+
+def expected_weight(actor: User, number: str, packaging: str | None = None) -> ExpectedWeightView:
+    """The expected weight and tolerance the ship step will check (None when an item has no weight)."""
+    require(actor.role, Permission.SHIP)
+    code, expected = expected_weight_of(find_order(number), packaging)
+    return ExpectedWeightView(number, code, expected.grams, expected.tolerance_grams, list(expected.unweighed))

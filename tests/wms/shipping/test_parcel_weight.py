@@ -191,3 +191,17 @@ def test_the_mismatch_reaches_the_station_as_409_with_the_figures(api, app, worl
     shipped = api.as_("shipper").post(f"{BASE}/orders/SO-1/ship", json=handover)
     assert shipped.status_code == 200, shipped.get_json()
     assert shipped.get_json()["weight_check"] == "overridden"
+
+
+def test_the_station_reads_the_packaging_types_and_the_expected_weight(api, app, world, out):
+    with app.app_context():
+        _weigh_items(world, SKU_1=400)
+        _ready(out, world)
+    shipper = api.as_("shipper")
+    assert shipper.get(f"{BASE}/packaging-types").get_json() == [
+        {"code": "BOX-S", "name": "小号纸箱", "tare_grams": 150}]
+    shown = shipper.get(f"{BASE}/orders/SO-1/expected-weight?packaging=BOX-S").get_json()
+    assert (shown["expected_grams"], shown["tolerance_grams"], shown["unweighed"]) == (950, 48, [])
+    assert shipper.get(f"{BASE}/orders/SO-1/expected-weight").get_json()["expected_grams"] == 850
+    missing = shipper.get(f"{BASE}/orders/SO-1/expected-weight?packaging=CRATE")
+    assert (missing.status_code, missing.get_json()["code"]) == (404, "packaging_not_found")

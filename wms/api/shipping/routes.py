@@ -467,3 +467,20 @@ class ManifestPrint(MethodView):
         job = shipping_manifests.print_manifest(current_user(), number, data["station"])
         print_queue.deliver(job.station)
         return job
+
+
+@blp.route("/packaging-types")
+class PackagingTypes(MethodView):
+    @blp.response(200, s.PackagingTypeSchema(many=True))
+    def get(self):
+        """The packaging types a station chooses at the ship step (code, name, tare)."""
+        return parcel_weight.packaging_types(current_user())
+
+
+@blp.route("/orders/<string:number>/expected-weight")
+class OrderExpectedWeight(MethodView):
+    @blp.arguments(s.ExpectedWeightArgsSchema, location="query")
+    @blp.response(200, s.ExpectedWeightSchema)
+    def get(self, args, number):
+        """What the parcel should weigh with a packaging (or the warehouse's default tare), and within what."""
+        return parcel_weight.expected_weight(current_user(), number, args["packaging"])

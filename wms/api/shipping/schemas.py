@@ -522,3 +522,23 @@ class ManifestExportArgsSchema(Schema):
 
 class ManifestPrintSchema(Schema):
     station = fields.Str(required=True, validate=validate.Length(min=1, max=32))
+
+
+class PackagingTypeSchema(Schema):
+    code = fields.Str()
+    name = fields.Str()
+    tare_grams = fields.Int()
+
+
+class ExpectedWeightArgsSchema(Schema):
+    packaging = fields.Str(load_default=None, validate=validate.Length(min=1, max=32))
+
+
+class ExpectedWeightSchema(Schema):
+    """What the parcel should weigh; null figures when an item has no weight (listed in unweighed)."""
+
+    number = fields.Str()
+    packaging = fields.Str(allow_none=True)
+    expected_grams = fields.Int(allow_none=True)
+    tolerance_grams = fields.Int(allow_none=True)
+    unweighed = fields.List(fields.Str())
