@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate
 
-from wms.domain.couriers import PROVIDERS, pattern_problem
+from wms.domain.couriers import PATTERN_MAX_LENGTH, PROVIDERS, pattern_problem
 
 Text = lambda max_length, **kw: fields.Str(validate=validate.Length(min=1, max=max_length), **kw)  # noqa: E731
 
@@ -21,7 +21,7 @@ class CourierChangeSchema(Schema):
 
     name_zh = Text(100, metadata={"description": "Name in Simplified Chinese, e.g. 顺丰速运"})
     name_en = Text(100, metadata={"description": "Name in English, e.g. SF Express"})
-    tracking_pattern = fields.Str(validate=valid_pattern, metadata={
+    tracking_pattern = fields.Str(validate=[validate.Length(min=1, max=PATTERN_MAX_LENGTH), valid_pattern], metadata={
         "description": "Regular expression a tracking number must match whole, e.g. ^SF\\d{13}$"})
     active = fields.Bool()
     waybill_provider = fields.Str(validate=validate.OneOf(PROVIDERS))
@@ -35,7 +35,8 @@ class CourierCreateSchema(CourierChangeSchema):
     code = fields.Str(required=True, validate=[validate.Length(min=1, max=16), validate.Regexp(r"^[A-Za-z0-9_-]+$")])
     name_zh = Text(100, required=True)
     name_en = Text(100, required=True)
-    tracking_pattern = fields.Str(required=True, validate=valid_pattern)
+    tracking_pattern = fields.Str(required=True, validate=[validate.Length(min=1, max=PATTERN_MAX_LENGTH),
+                                                           valid_pattern])
     active = fields.Bool(load_default=True)
     waybill_provider = fields.Str(load_default="local", validate=validate.OneOf(PROVIDERS))
     waybill_settings = fields.Dict(keys=fields.Str(), load_default=dict)

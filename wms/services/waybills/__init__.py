@@ -25,7 +25,7 @@ from wms.models.users import User
 from wms.services import idempotency
 from wms.services.couriers import usable_courier
 from wms.services.shipping_common import find_order
-from wms.services.uow import run_in_transaction
+from wms.services.uow import in_transaction, run_in_transaction
 from wms.services.waybills.base import IssuedWaybill, WaybillProvider, WaybillRequest
 from wms.services.waybills.kdniao import DEFAULT_URL, KdniaoProvider
 from wms.services.waybills.local import LocalProvider
@@ -95,7 +95,10 @@ def issue_waybill(actor: User, number: str, courier_code: str) -> dict[str, Any]
         provider = provider_for(courier)
         request = _request(order, courier)
     finally:
-        db.session.commit()  # end the reads: no transaction is open while a provider is asked
+        if not in_transaction():
+            db.session.commit()  # end the reads: no transaction is open while a provider is asked
+    if in_transaction() and not provider.in_database:
+        raise RuntimeError("A remote waybill provider is never asked inside a database transaction.")
     issued = None if provider.in_database else provider.issue(request)
 
     def use_case() -> dict[str, Any]:
