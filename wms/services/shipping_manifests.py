@@ -158,8 +158,11 @@ def add_parcel(actor: User, number: str, tracking_number: str) -> ManifestView:
     def use_case() -> ManifestView:
         manifest = _find(number, lock=True)
         MANIFEST.check(manifest.status, ManifestAction.ADD_PARCEL)
+        # The parcel's row lock: two shippers scanning it onto two manifests take turns, and
+        # the second sees it on the first's (the unique key is the last guard).
         handovers = db.session.execute(
             sa.select(Handover).where(Handover.tracking_number == tracking).order_by(Handover.id)
+            .with_for_update().execution_options(populate_existing=True)
         ).scalars().all()
         if not handovers:
             waybill = db.session.execute(

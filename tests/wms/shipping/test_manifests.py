@@ -197,3 +197,43 @@ def test_the_manifest_over_http_with_its_refusals_export_and_print(api, app, wor
     assert (shown["parcel_count"], shown["driver_name"], shown["closed_by"]) == (1, "刘师傅", "shipper")
     assert "driver_signature" not in shown
     assert shipper.get(f"{BASE}/manifests/MF-000404").status_code == 404
+
+
+def test_a_parcel_scanned_onto_several_manifests_at_once_lands_on_one(app, world):
+    """Real threads on the real database: one manifest gets the parcel, the others are refused."""
+    import threading
+
+    from tests.wms.shipping.conftest import Outbound
+
+    shippers = 6
+    with app.app_context():
+        out = Outbound(world)
+        with transaction():
+            if db.session.execute(sa.select(Courier.id).where(Courier.code == "SF")).first() is None:
+                db.session.add(Courier(code="SF", name_zh="顺丰速运", name_en="SF", tracking_pattern=r"^.+$"))
+        tracking = _shipped(out, world, "SO-1")
+        numbers = [manifests.open_manifest(_shipper(out), "SF").number for _ in range(shippers)]
+        db.session.remove()
+    start = threading.Barrier(shippers, timeout=60)
+    outcomes: list[str] = []
+
+    def shipper(number: str) -> None:
+        with app.app_context():
+            user = world.user("shipper")
+            db.session.close()
+            start.wait()
+            try:
+                manifests.add_parcel(user, number, tracking)
+                outcomes.append("added")
+            except ParcelAlreadyOnManifest:
+                outcomes.append("refused")
+            except Exception as exc:  # noqa: BLE001 - reported below, fails the test
+                outcomes.append(repr(exc))
+            db.session.remove()
+
+    threads = [threading.Thread(target=shipper, args=(n,)) for n in numbers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert sorted(outcomes) == ["added"] + ["refused"] * (shippers - 1), outcomes
