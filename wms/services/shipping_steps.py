@@ -18,7 +18,7 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from wms.domain.locations import LocationType
-from wms.domain.permissions import Permission, require
+from wms.domain.permissions import Permission, permissions_of, require
 from wms.domain.printing import LabelKind
 from wms.domain.shipping import (
     COUNT_NOTE_MAX,
@@ -109,7 +109,7 @@ class CountResult:
 
     task_id: int
     status: str
-    book_quantity: int
+    book_quantity: int | None  # None for a counter who may not adjust stock: the count is blind
     counted_quantity: int
     count_complete: bool = False
     stage: str = ""
@@ -165,6 +165,8 @@ def confirm_count(
         result.count_complete = _finish_count_if_done(order, actor)
         result.stage = order.stage
         wave_after_count(order)
+        if Permission.STOCK_ADJUST not in permissions_of(actor.role):
+            result.book_quantity = None  # the count is blind (R8): a picker's answer never tells the book
         return result
 
     return run_in_transaction(use_case)

@@ -104,6 +104,16 @@ def test_s2_a_count_difference_is_short_by_default(api, app, world):
         "Count difference on SO-H1")
 
 
+def test_r8_a_pickers_count_answer_never_tells_the_book_quantity(api, app, world):
+    task = _task(api, app, world)
+    body = _count(api, task["task_id"], location="A-01-01", item="SKU-1", lot="LOT-H1",
+                  counted_quantity=4).get_json()
+    assert (body["book_quantity"], body["counted_quantity"]) == (None, 4)
+    assert body["status"] == "exception"  # a difference was found: the service knows the book
+    seen = api.as_("supervisor").get(f"{BASE}/cycle-counts").get_json()[0]
+    assert "book 10" in seen["reason"]
+
+
 @pytest.mark.parametrize("body", [{"reason": "lost"}, {"note": "x" * 201}])
 def test_s2_an_unknown_reason_or_a_long_note_is_refused_and_counts_nothing(api, app, world, body):
     task = _task(api, app, world)

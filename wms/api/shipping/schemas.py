@@ -238,7 +238,8 @@ class ScanCheckSchema(Schema):
 class PickCountResultSchema(Schema):
     task_id = fields.Int()
     status = fields.Str()
-    book_quantity = fields.Int()
+    book_quantity = fields.Int(allow_none=True, metadata={
+        "description": "Only for callers who may adjust stock; null for a picker: the count is blind (R8)"})
     counted_quantity = fields.Int()
     count_exception_id = fields.Int(allow_none=True, metadata={"description": "Set when the count differs"})
     resolution = fields.Str(allow_none=True, metadata={"description": "reallocated or held, after a difference"})
