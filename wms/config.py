@@ -54,6 +54,9 @@ class Defaults:
     PASSWORD_HASH_METHOD = "scrypt"
     # The warehouse's day for same-day clearing (R8, S7) and the end-of-day report.
     WAREHOUSE_TIMEZONE = "Asia/Shanghai"
+    # S4: a release notice lifts its hold only when confirmed by a user other than the
+    # one who wrote it (four eyes); False lets the writer confirm their own.
+    HOLD_RELEASE_SECOND_PERSON = True
     # synchronous=FULL survives power loss without losing committed scans (SQLite: WAL
     # with synchronous=NORMAL may lose the last transactions on power loss).
     SQLITE_SYNCHRONOUS = "FULL"

@@ -415,6 +415,13 @@ class ReleaseAlreadyConfirmed(DomainError):
     code, status, message = "release_already_confirmed", 409, "The release notice is already confirmed."
 
 
+class ReleaseNeedsSecondPerson(DomainError):
+    """Rule S4: the writer of a release notice may not confirm it; another user does."""
+
+    code, status, message = "release_needs_second_person", 409, \
+        "A release notice is confirmed by someone other than its writer."
+
+
 class ExchangeNoticeNotFound(DomainError):
     code, status, message = "exchange_notice_not_found", 404, "No exchange notice has this number."
 

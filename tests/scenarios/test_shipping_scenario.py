@@ -85,10 +85,12 @@ def test_shipping_scenario_from_import_to_ledger(api, app, world):
                 "weight_source": "scale", "shipper_signature": "发货员-王", "carrier_signature": "快递员-李"}
     refused = shipper.post(f"{BASE}/orders/{number}/ship", json=handover, key="ship-1")
     assert (refused.status_code, refused.get_json()["code"]) == (409, "order_on_hold")
-    # ... until a release referencing it is written and confirmed.
+    # ... until a release referencing it is written and confirmed by a second person (S4).
     release = supervisor.post(f"{BASE}/releases", json={"hold": hold["number"], "reason": "地址已确认"},
                               key="release-1").get_json()
-    assert supervisor.post(f"{BASE}/releases/{release['number']}/confirm", key="confirm-1").status_code == 200
+    own = supervisor.post(f"{BASE}/releases/{release['number']}/confirm", key="confirm-0")
+    assert (own.status_code, own.get_json()["code"]) == (409, "release_needs_second_person")
+    assert api.as_("admin").post(f"{BASE}/releases/{release['number']}/confirm", key="confirm-1").status_code == 200
 
     # Ship and deduct in one transaction (S2 steps 3 and 4).
     shipped = shipper.post(f"{BASE}/orders/{number}/ship", json=handover, key="ship-2")

@@ -199,7 +199,8 @@ OPERATION_ERRORS: dict[str, tuple[str, ...]] = {
     "shipping.Holds POST": ("hold_scope_invalid", "not_found", "order_not_found", "unknown_barcode"),
     "shipping.MyHolds GET": (),
     "shipping.Releases POST": ("hold_not_active", "hold_not_found", "hold_scope_invalid"),
-    "shipping.ReleaseConfirm POST": ("hold_not_active", "release_already_confirmed", "release_not_found"),
+    "shipping.ReleaseConfirm POST": ("hold_not_active", "release_already_confirmed", "release_needs_second_person",
+                                     "release_not_found"),
     "shipping.ExchangeNotices POST": (
         "exchange_original_not_shipped", "exchange_quantity_exceeded", "invalid_input", "not_found",
         "order_not_found", "order_number_taken", "unknown_barcode",

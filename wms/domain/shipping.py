@@ -286,6 +286,12 @@ def release_state(confirmed_at) -> ReleaseState:
     return ReleaseState.WRITTEN if confirmed_at is None else ReleaseState.CONFIRMED
 
 
+def may_confirm_release(writer_id: int, confirmer_id: int, *, second_person: bool) -> bool:
+    """S4: a release notice is confirmed by someone other than its writer (when the
+    warehouse asks for a second person, ``HOLD_RELEASE_SECOND_PERSON``)."""
+    return not second_person or writer_id != confirmer_id
+
+
 class ExchangeStatus(StrEnum):
     """An exchange notice (S6): issued, used by its shipment, or withdrawn."""
 

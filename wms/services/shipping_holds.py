@@ -4,7 +4,9 @@ A hold is a numbered document with issuer, reason and scope. It takes effect whe
 transaction commits; issuing bumps the ``hold`` counter row, which every ship
 transaction reads ``FOR SHARE`` before checking holds, so the two serialize on
 PostgreSQL (and SQLite runs one writer at a time anyway). A hold is lifted only by a
-release notice that references it, once that release is confirmed.
+release notice that references it, once that release is confirmed, and (four eyes,
+``HOLD_RELEASE_SECOND_PERSON``, on by default) confirmed by a user other than the one
+who wrote it.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask import current_app
 
 from wms.domain.permissions import Permission, require, require_any
 from wms.domain.shipping import (
@@ -27,6 +30,7 @@ from wms.domain.shipping import (
     ReleaseAction,
     hold_applies,
     hold_state,
+    may_confirm_release,
     release_state,
 )
 from wms.errors import (
@@ -35,6 +39,7 @@ from wms.errors import (
     HoldScopeInvalid,
     NotFound,
     ReleaseAlreadyConfirmed,
+    ReleaseNeedsSecondPerson,
     ReleaseNotFound,
 )
 from wms.extensions import db
@@ -120,8 +125,12 @@ def write_release(actor: User, *, hold_number: str, reason: str) -> ReleaseView:
 
 
 def confirm_release(actor: User, release_number: str) -> ReleaseView:
-    """Confirm a release notice: exactly the hold it references is lifted (S4)."""
+    """Confirm a release notice: exactly the hold it references is lifted (S4).
+
+    With ``HOLD_RELEASE_SECOND_PERSON`` the notice's writer is refused
+    (``release_needs_second_person``): another user with the right confirms it."""
     require(actor.role, Permission.HOLD_RELEASE)
+    second_person = bool(current_app.config.get("HOLD_RELEASE_SECOND_PERSON", True))
 
     def use_case() -> ReleaseView:
         release = db.session.execute(
@@ -134,6 +143,9 @@ def confirm_release(actor: User, release_number: str) -> ReleaseView:
         if not RELEASE.allows(state, ReleaseAction.CONFIRM):
             raise ReleaseAlreadyConfirmed(number=release.number, state=state.value,
                                           expected=RELEASE.states_allowing(ReleaseAction.CONFIRM))
+        if not may_confirm_release(release.issued_by, actor.id, second_person=second_person):
+            writer = db.session.get(User, release.issued_by)
+            raise ReleaseNeedsSecondPerson(number=release.number, written_by=writer.username if writer else "")
         hold = db.session.execute(
             sa.select(HoldNotice).where(HoldNotice.id == release.hold_id)
             .with_for_update().execution_options(populate_existing=True)
@@ -173,6 +185,7 @@ class HoldView:
     item_sku: str | None
     release_numbers: list[str]
     affected_orders: list[str]
+    releases: list[ReleaseView]
 
 
 def list_holds(actor: User, *, active_only: bool = True) -> list[HoldView]:
@@ -202,12 +215,17 @@ class ReleaseView:
     reason: str
     issued_at: datetime
     confirmed_at: datetime | None
+    issued_by: str = ""
+    confirmed_by: str | None = None
 
 
 def release_view(release: ReleaseNotice) -> ReleaseView:
-    """A release notice with the number of the hold it references."""
+    """A release notice with the number of the hold it references, its writer and confirmer."""
     hold = db.session.get(HoldNotice, release.hold_id)
-    return ReleaseView(release.number, hold.number, release.reason, release.issued_at, release.confirmed_at)
+    writer = db.session.get(User, release.issued_by)
+    confirmer = db.session.get(User, release.confirmed_by) if release.confirmed_by else None
+    return ReleaseView(release.number, hold.number, release.reason, release.issued_at, release.confirmed_at,
+                       writer.username if writer else "", confirmer.username if confirmer else None)
 
 
 def holds_for_picker(actor: User, wave_number: str | None = None) -> list[HoldView]:
@@ -246,7 +264,7 @@ def _view(hold: HoldNotice, orders: list[SalesOrder]) -> HoldView:
     ]
     issuer = db.session.get(User, hold.issued_by)
     releases = db.session.execute(
-        sa.select(ReleaseNotice.number).where(ReleaseNotice.hold_id == hold.id).order_by(ReleaseNotice.id)
+        sa.select(ReleaseNotice).where(ReleaseNotice.hold_id == hold.id).order_by(ReleaseNotice.id)
     ).scalars().all()
     order = db.session.get(SalesOrder, hold.order_id) if hold.order_id else None
     customer = db.session.get(Customer, hold.customer_id) if hold.customer_id else None
@@ -256,5 +274,6 @@ def _view(hold: HoldNotice, orders: list[SalesOrder]) -> HoldView:
         issued_by=issuer.username if issuer else "", issued_at=hold.issued_at, active=hold.active,
         released_at=hold.released_at, order_number=order.number if order else None,
         customer_code=customer.code if customer else None, item_sku=item.sku if item else None,
-        release_numbers=list(releases), affected_orders=sorted(affected),
+        release_numbers=[r.number for r in releases], affected_orders=sorted(affected),
+        releases=[release_view(r) for r in releases],
     )

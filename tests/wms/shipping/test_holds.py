@@ -94,8 +94,9 @@ def test_s4_a_confirmed_release_referencing_the_hold_resumes_shipping(out, world
     number = _hold(out, order_number="SO-1")
     release = write_release(out.actor("supervisor"), hold_number=number, reason="payment received")
     assert release.hold == number and release.confirmed_at is None
-    confirmed = confirm_release(out.actor("supervisor"), release.number)
+    confirmed = confirm_release(out.actor("admin"), release.number)  # a second person (S4)
     assert confirmed.confirmed_at is not None
+    assert (confirmed.issued_by, confirmed.confirmed_by) == ("supervisor", "admin")
     assert out.ship("SO-1").status == "shipped"
     [held] = list_holds(out.actor("supervisor"), active_only=False)
     assert (held.active, held.release_numbers) == (False, [release.number])

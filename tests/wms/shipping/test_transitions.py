@@ -206,7 +206,7 @@ def test_an_illegal_step_of_a_cycle_count_is_refused(out, world, state, action):
 def test_s4_an_illegal_step_of_a_hold_is_refused(out, world, state, action):
     hold = issue_hold(out.actor("supervisor"), scope="all", reason="盘点")
     release = write_release(out.actor("supervisor"), hold_number=hold.number, reason="done")
-    confirm_release(out.actor("supervisor"), release.number)
+    confirm_release(out.actor("admin"), release.number)
     with pytest.raises(HoldNotActive) as refused:
         write_release(out.actor("supervisor"), hold_number=hold.number, reason="again")
     assert (refused.value.details["state"], refused.value.details["expected"]) == (
@@ -217,7 +217,7 @@ def test_s4_an_illegal_step_of_a_hold_is_refused(out, world, state, action):
 def test_s4_an_illegal_step_of_a_release_notice_is_refused(out, world, state, action):
     hold = issue_hold(out.actor("supervisor"), scope="all", reason="盘点")
     release = write_release(out.actor("supervisor"), hold_number=hold.number, reason="done")
-    confirm_release(out.actor("supervisor"), release.number)
+    confirm_release(out.actor("admin"), release.number)
     with pytest.raises(ReleaseAlreadyConfirmed) as refused:
         confirm_release(out.actor("supervisor"), release.number)
     assert (refused.value.details["state"], refused.value.details["expected"]) == (

@@ -362,6 +362,8 @@ class HoldSchema(Schema):
     item_sku = fields.Str(allow_none=True)
     release_numbers = fields.List(fields.Str())
     affected_orders = fields.List(fields.Str())
+    releases = fields.List(fields.Nested(lambda: ReleaseSchema()), metadata={
+        "description": "Release notices referencing the hold, written and confirmed"})
 
 
 class HoldListArgsSchema(Schema):
@@ -383,6 +385,9 @@ class ReleaseSchema(Schema):
     reason = fields.Str()
     issued_at = fields.DateTime()
     confirmed_at = fields.DateTime(allow_none=True)
+    issued_by = fields.Str(metadata={"description": "User name of the writer"})
+    confirmed_by = fields.Str(allow_none=True,
+                              metadata={"description": "User name of the confirmer (S4: a second person)"})
 
 
 # --- exchanges (S6), same-day clearing (S7), cycle counts ---------------------------------
