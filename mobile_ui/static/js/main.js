@@ -19,6 +19,7 @@ const ROUTES = {
   login: "login", home: "home", settings: "settings", queue: "queue",
   receive: "receive", receipt: "receipt", inspect: "inspect", handover: "handover", post: "post",
   putaway: "putaway", waves: "waves", pick: "pick", counts: "counts", count: "count",
+  holds: "holds", approvals: "approvals", differences: "differences", stations: "stations",
 };
 
 function versionOfPage() {

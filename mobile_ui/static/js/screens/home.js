@@ -9,6 +9,10 @@ const TILES = [
   {hash: "#/post", label: "home.post", permission: "receipt.post"},
   {hash: "#/waves", label: "home.pick", permission: "pick"},
   {hash: "#/counts", label: "home.counts", permission: "pick"},
+  {hash: "#/holds", label: "home.holds", permission: "hold.issue"},
+  {hash: "#/approvals", label: "home.approvals", permission: "outbound.approve"},
+  {hash: "#/differences", label: "home.differences", permission: "stock.adjust"},
+  {hash: "#/stations", label: "home.stations", permission: "station.manage"},
   {hash: "#/queue", label: "home.queue", permission: null},
   {hash: "#/settings", label: "home.settings", permission: null},
 ];
