@@ -19,6 +19,7 @@ const ROUTES = {
   login: "login", home: "home", settings: "settings", queue: "queue",
   receive: "receive", receipt: "receipt", inspect: "inspect", handover: "handover", post: "post",
   putaway: "putaway", waves: "waves", pick: "pick", counts: "counts", count: "count",
+  pack: "pack", manifest: "manifest",
   holds: "holds", approvals: "approvals", differences: "differences", stations: "stations",
 };
 
@@ -150,8 +151,11 @@ function showNetwork() {
 async function start() {
   unlockSound();
   startScanning();
-  await loadLanguage(currentLanguage());
-  window.wmsApp.user = await whoAmI();
+  // The catalogues, the user and the first screen's code are fetched side by side.
+  const first = (location.hash || "#/home").replace(/^#\/?/, "").split("/")[0];
+  if (ROUTES[first]) import("./screens/" + ROUTES[first] + ".js").catch(() => undefined);
+  const both = await Promise.all([loadLanguage(currentLanguage()), whoAmI()]);
+  window.wmsApp.user = both[1];
   if (window.wmsApp.user && window.wmsApp.user.language && window.wmsApp.user.language !== currentLanguage()) {
     await loadLanguage(window.wmsApp.user.language);
   }
