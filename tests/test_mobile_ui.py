@@ -205,3 +205,12 @@ def test_the_ui_catalogue_is_served(client):
     for language in mobile_ui.LANGUAGES:
         answer = client.get(f"/app/i18n/{language}.json")
         assert answer.status_code == 200 and answer.get_json() == catalogue(language)
+
+
+def test_every_route_has_its_screen_module():
+    source = (STATIC / "js" / "main.js").read_text(encoding="utf-8")
+    table = re.search(r"const ROUTES = \{(.*?)\};", source, re.DOTALL).group(1)
+    modules = set(re.findall(r':\s*"([a-z_]+)"', table))
+    assert {"login", "home", "receive", "pick", "counts"} <= modules
+    missing = sorted(m for m in modules if not (STATIC / "js" / "screens" / f"{m}.js").is_file())
+    assert not missing, f"routes without a screen: {missing}"
