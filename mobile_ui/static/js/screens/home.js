@@ -9,6 +9,8 @@ const TILES = [
   {hash: "#/post", label: "home.post", permission: "receipt.post"},
   {hash: "#/waves", label: "home.pick", permission: "pick"},
   {hash: "#/counts", label: "home.counts", permission: "pick"},
+  {hash: "#/pack", label: "home.pack", permission: "ship"},
+  {hash: "#/manifest", label: "home.manifest", permission: "ship"},
   {hash: "#/holds", label: "home.holds", permission: "hold.issue"},
   {hash: "#/approvals", label: "home.approvals", permission: "outbound.approve"},
   {hash: "#/differences", label: "home.differences", permission: "stock.adjust"},
