@@ -224,6 +224,16 @@ def sign(page, selector: str) -> None:
     page.mouse.up()
 
 
+def shipped_with(ui_server, courier: str) -> str:
+    """A parcel shipped over the API with ``courier``'s waybill (weighed by hand): its tracking number."""
+    order = picked_order(ui_server, verified=True)
+    waybill = post(ui_server, "shipper", f"/shipping/orders/{order['number']}/waybill", {"courier": courier})
+    post(ui_server, "shipper", f"/shipping/orders/{order['number']}/ship", {
+        "weight": expected(ui_server, order["number"])["expected_grams"], "weight_unit": "g",
+        "weight_source": "manual", "shipper_signature": "王", "carrier_signature": "李"})
+    return waybill["tracking_number"]
+
+
 def order_of(ui_server, number: str) -> dict:
     return got(ui_server, "supervisor", f"/shipping/orders/{number}")
 
@@ -297,6 +307,8 @@ def test_s2_a_parcel_is_verified_weighed_shipped_labelled_and_handed_over_on_a_m
     twice = scan(page, tracking)
     assert (twice["kind"], twice["code"]) == ("error", "parcel_already_on_manifest"), message(page)
     assert manifest in message(page)["text"]
+    other_courier = scan(page, shipped_with(ui_server, "ZTO"))
+    assert (other_courier["kind"], other_courier["code"]) == ("error", "manifest_wrong_courier"), message(page)
     unknown = scan(page, f"SF{uuid.uuid4().int % 10**13:013d}")
     assert unknown["code"] == "parcel_not_shipped", message(page)
     shot(page, f"manifest-open-{size}")
@@ -311,6 +323,8 @@ def test_s2_a_parcel_is_verified_weighed_shipped_labelled_and_handed_over_on_a_m
     assert [p["tracking_number"] for p in closed["parcels"]] == [tracking]
     exported = page.request.get(page.get_attribute("#export-csv", "href"))
     assert exported.status == 200 and tracking in exported.body().decode("utf-8-sig")
+    workbook = page.request.get(page.get_attribute("#export-xlsx", "href"))
+    assert workbook.status == 200 and workbook.body()[:2] == b"PK"  # an XLSX is a zip
     page.fill("#print-station", station.code)
     page.click("#print-manifest")
     page.wait_for_selector("#manifest-print [data-state=printed]")

@@ -37,6 +37,11 @@ function grams(reading) {
   return null;
 }
 
+/* Why the printer did not print, in the user's words (the printer's own text stays below it). */
+function printerError(job) {
+  return job.error_code ? errorText({code: job.error_code, errors: {}, message: job.error}) : (job.error || "");
+}
+
 export function courierName(courier) {
   if (!courier) return "";
   return currentLanguage() === "en" ? courier.name_en : courier.name_zh;
@@ -116,7 +121,8 @@ export default {
       root.dataset.order = s.order.number;
       root.dataset.step = s.step;
       const total = s.lines.reduce((n, l) => n + l.quantity, 0);
-      const remaining = s.remaining === null ? total - s.lines.reduce((n, l) => n + l.scanned, 0) : s.remaining;
+      const remaining = s.step !== "verify" ? 0
+        : s.remaining === null ? total - s.lines.reduce((n, l) => n + l.scanned, 0) : s.remaining;
       fill(left,
         h("div.step", null, t("pack.step_verify")),
         h("p.big", {id: "pack-order-number"}, s.order.number),
@@ -217,7 +223,8 @@ export default {
         h("div.step", null, t("pack.step_label")),
         s.job ? h("div.card", {id: "label-job", dataset: {job: String(s.job.id), state: s.job.state}},
           jobTag(s.job), " ", t("pack.label_job", {id: s.job.id}),
-          s.job.state === "failed" ? h("p.muted", null, s.job.error || s.job.error_code || "") : null,
+          s.job.state === "failed" ? h("p", {id: "label-error"}, printerError(s.job)) : null,
+          s.job.state === "failed" && s.job.error ? h("p.muted.tech", null, s.job.error) : null,
           s.job.state === "failed" ? h("button", {type: "button", id: "retry-label", onclick: retryLabel}, t("pack.retry_label")) : null)
           : h("p.muted", {id: "label-job"}, t("pack.no_label")),
         h("div.footer-actions", null,
@@ -433,7 +440,7 @@ export default {
         if (alive() && parcel === s) drawLabel();
       }
       if (alive() && parcel === s && parcel.job && parcel.job.state === "failed") {
-        signal("error", t("pack.label_failed", {error: parcel.job.error || parcel.job.error_code || ""}), {code: "print_failed"});
+        signal("error", t("pack.label_failed", {error: printerError(parcel.job)}), {code: "print_failed"});
       } else if (alive() && parcel === s && parcel.job && parcel.job.state === "printed") {
         signal("ok", t("pack.label_printed"));
       }
