@@ -160,7 +160,8 @@ def go(page, hash_: str, name: str) -> None:
 
 
 def numbers_in_screen(page) -> list[str]:
-    """Every number in the screen's DOM: its text, its fields' values and its attributes."""
+    """Every number standing on its own in the screen's DOM (its text, its fields' values and
+    its attributes): a figure, not a digit run inside a code such as a lot 20261101-36-1."""
     return page.evaluate(r"""() => {
         const main = document.querySelector('main'), parts = [main.textContent];
         main.querySelectorAll('*').forEach((el) => {
@@ -168,7 +169,7 @@ def numbers_in_screen(page) -> list[str]:
             if (el.value !== undefined) parts.push(String(el.value));
         });
         parts.push(document.getElementById('message').textContent);
-        return parts.join(' ').match(/\d+/g) || [];
+        return parts.join(' ').match(/(?<![\w.\-\/])\d+(?![\w.\-\/])/g) || [];
     }""")
 
 
