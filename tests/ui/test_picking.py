@@ -161,11 +161,14 @@ def go(page, hash_: str, name: str) -> None:
 
 def numbers_in_screen(page) -> list[str]:
     """Every number standing on its own in the screen's DOM (its text, its fields' values and
-    its attributes): a figure, not a digit run inside a code such as a lot 20261101-36-1."""
+    its attributes but record ids): a figure, not a digit run inside a code such as a lot
+    20261101-36-1, nor a task's id."""
     return page.evaluate(r"""() => {
+        const IDS = ['data-task', 'data-count', 'data-line', 'data-order', 'data-wave'];
         const main = document.querySelector('main'), parts = [main.textContent];
         main.querySelectorAll('*').forEach((el) => {
-            for (const a of el.attributes) parts.push(a.value);
+            // Record ids (a task's id is no quantity) are skipped; every other attribute counts.
+            for (const a of el.attributes) if (IDS.indexOf(a.name) < 0) parts.push(a.value);
             if (el.value !== undefined) parts.push(String(el.value));
         });
         parts.push(document.getElementById('message').textContent);
