@@ -197,7 +197,7 @@ class Handover(db.Model):
     shipped_by: so.Mapped[int] = so.mapped_column(sa.ForeignKey("user.id"))
     shipped_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow, index=True)
     movement_id: so.Mapped[str | None] = so.mapped_column(sa.String(32), default=None)
-    # The weight check (wms.domain.shipping.check_parcel_weight): the packaging, what the
+    # The weight check (wms.domain.parcel_weight.check_parcel_weight): the packaging, what the
     # parcel should weigh and within what, the outcome, and a supervisor's override.
     packaging_code: so.Mapped[str | None] = so.mapped_column(sa.String(32), default=None)
     expected_weight_grams: so.Mapped[int | None] = so.mapped_column(default=None)

@@ -1,6 +1,6 @@
 """The parcel's weight check at the ship step, and the supervisor's override.
 
-The rule is ``wms.domain.shipping`` (``expected_parcel_weight``, ``check_parcel_weight``);
+The rule is ``wms.domain.parcel_weight`` (``expected_parcel_weight``, ``check_parcel_weight``);
 this module feeds it the order's units (item weights and their own tolerances), the
 packaging's tare (a packaging type, else the warehouse's default tare) and the
 warehouse's tolerance. ``weigh_against_order`` runs inside the ship transaction; a
@@ -15,18 +15,17 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from wms.domain.permissions import Permission, require
-from wms.domain.shipping import (
+from wms.domain.parcel_weight import (
     OVERRIDE_REASON_MAX,
     ExpectedWeight,
-    OrderStatus,
     ParcelLine,
     WeightCheck,
     WeightTolerance,
     check_parcel_weight,
-    check_valid_for_shipping,
     expected_parcel_weight,
 )
+from wms.domain.permissions import Permission, require
+from wms.domain.shipping import OrderStatus, check_valid_for_shipping
 from wms.errors import InvalidInput, PackagingNotFound
 from wms.extensions import db
 from wms.models import Handover, Item, PackagingType, ParcelWeightOverride, SalesOrder, SalesOrderLine, User, Warehouse

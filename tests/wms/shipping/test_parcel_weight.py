@@ -13,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.factories import stock_in
-from wms.domain.shipping import (
+from wms.domain.parcel_weight import (
     ExpectedWeight,
     ParcelLine,
     WeightCheck,

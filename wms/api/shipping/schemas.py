@@ -7,6 +7,7 @@ from marshmallow import Schema, fields, validate
 from wms.api.devices.schemas import PrintJobSchema
 from wms.api.guards import magnitude_at_most
 from wms.api.schemas import Code, Quantity
+from wms.domain.parcel_weight import WeightCheck
 from wms.domain.shipping import (
     COUNT_NOTE_MAX,
     WEIGHT_UNITS,
@@ -21,7 +22,6 @@ from wms.domain.shipping import (
     Stage,
     Step,
     WaveStatus,
-    WeightCheck,
     WeightSource,
 )
 
