@@ -3,6 +3,7 @@ and the login screen fits a 360x640 handheld in both languages."""
 
 from __future__ import annotations
 
+import time
 from html.parser import HTMLParser
 from urllib.parse import urljoin
 
@@ -58,11 +59,17 @@ def test_the_manifest_scripts_and_service_worker_named_by_the_page_answer_200(pd
     assert len(manifests) == 1, manifests
     assert scripts, "the page loads no script"
     # The service worker the page registered, as the browser knows it.
-    worker = page.wait_for_function("""async () => {
-        const registration = await navigator.serviceWorker.getRegistration();
-        const worker = registration && (registration.active || registration.waiting || registration.installing);
-        return worker ? worker.scriptURL : false;
-    }""", polling=200).json_value()
+    # (polled from here: wait_for_function takes an async predicate's promise as truthy at once)
+    deadline, worker = time.monotonic() + 15, None
+    while not worker and time.monotonic() < deadline:
+        worker = page.evaluate("""async () => {
+            const registration = await navigator.serviceWorker.getRegistration();
+            const worker = registration && (registration.active || registration.waiting || registration.installing);
+            return worker ? worker.scriptURL : null;
+        }""")
+        if not worker:
+            time.sleep(0.2)
+    assert worker, "the page registered no service worker"
     for url in [*manifests, *scripts, worker]:
         assert url.startswith(ui_server.base), url
         answer = requests.get(url, timeout=30)
