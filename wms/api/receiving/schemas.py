@@ -83,26 +83,13 @@ class InboundLineToReceiveSchema(Schema):
     remaining = fields.Int()
 
 
-class InboundDocumentToReceiveSchema(Schema):
+class InboundDocumentToReceiveSchema(InboundDocumentSchema):
     """An open document as a handheld receives against it (and keeps offline)."""
 
-    id = fields.Int()
-    number = fields.Str()
-    kind = fields.Str(validate=one_of(DocumentKind))
-    status = fields.Str(validate=one_of(DocumentStatus))
-    warehouse_id = fields.Int()
-    supplier_id = fields.Int(allow_none=True)
-    customer_id = fields.Int(allow_none=True)
-    owner_id = fields.Int()
     party_kind = fields.Str(validate=validate.OneOf(["supplier", "customer", "consignor"]),
                             metadata={"description": "Who the goods come from"})
     party_code = fields.Str(allow_none=True)
     party_name = fields.Str(allow_none=True)
-    external_ref = fields.Str(allow_none=True)
-    expected_date = fields.Date(allow_none=True)
-    note = fields.Str(allow_none=True)
-    created_at = fields.DateTime()
-    closed_at = fields.DateTime(allow_none=True)
     lines = fields.List(fields.Nested(InboundLineToReceiveSchema))
 
 
