@@ -17,8 +17,8 @@ from .labels import (
     WaybillLabel,
     validate_code128_text,
     validate_lot_label,
-    wrap,
 )
+from .layouts import draw_manifest, draw_waybill, manifest_height
 
 STATUS_COMMAND = b"\x1b!?"
 # Status byte bits for ESC !? (TSPL programming manual).
@@ -43,6 +43,7 @@ class TsplLabel:
 
     def __init__(self, *, dpi: int = 203, width_mm: float = 100, height_mm: float = 60, gap_mm: float = 2):
         self.dots_per_mm = dpi / 25.4
+        self.width_mm, self.height_mm = width_mm, height_mm
         self.width = round(width_mm * self.dots_per_mm)
         self.lines = [
             f"SIZE {width_mm:g} mm,{height_mm:g} mm",
@@ -67,6 +68,21 @@ class TsplLabel:
             f"BARCODE {self.mm(x_mm)},{self.mm(y_mm)},{quote(kind)},{self.mm(height_mm)},"
             f"1,0,{narrow},{wide},{quote(data)}"
         )
+
+    def write(self, x_mm: float, y_mm: float, size_mm: float, text: str) -> None:
+        """A layout's text (``layouts.Canvas``): the large font from 5 mm up, else the small."""
+        self.text(x_mm, y_mm, text, large=size_mm >= 5)
+
+    def code128(self, x_mm: float, y_mm: float, height_mm: float, data: str, *, main: bool = False) -> None:
+        """A layout's Code 128: the main one with 3-dot modules, others with 2."""
+        if main:
+            self.barcode(x_mm, y_mm, height_mm, data, narrow=3, wide=6)
+        else:
+            self.barcode(x_mm, y_mm, height_mm, data)
+
+    def frame(self) -> None:
+        """A layout's border, 1 mm inside the label's edge."""
+        self.box(1, 1, self.width_mm - 1, self.height_mm - 1)
 
     def rule(self, y_mm: float, thickness_mm: float = 0.5) -> None:
         """Add a horizontal line across the label (``BAR``)."""
@@ -118,47 +134,17 @@ def shipping_label(label: ShippingLabel | WaybillLabel, **options) -> bytes:
 
 
 def waybill_label(label: WaybillLabel, **options) -> bytes:
-    """Electronic waybill (电子面单), 100x150 or 100x180 mm: courier, sorting code, tracking
-    Code 128, recipient and sender as given (already masked), order number; the 180 mm roll
-    adds the recipient's stub with the tracking barcode again."""
-    validate_code128_text(label.tracking, "tracking number")
+    """Electronic waybill (电子面单) in TSPL: the shared layout (``layouts.draw_waybill``)."""
     width, height = label.mm
     t = TsplLabel(**{**options, "width_mm": width, "height_mm": height})
-    t.box(1, 1, width - 1, height - 1)
-    t.text(4, 3, label.courier, large=True)
-    if label.sorting_code:
-        t.text(4, 11, label.sorting_code, large=True)
-    t.rule(22)
-    t.barcode(6, 25, 20, label.tracking, narrow=3, wide=6)
-    t.rule(52)
-    t.text(4, 55, f"收 {label.recipient_name}  {label.recipient_phone}", large=True)
-    for n, line in enumerate(wrap(label.recipient_address, 44)[:3]):
-        t.text(9, 62 + 6 * n, line)
-    t.rule(82)
-    t.text(4, 85, f"寄 {label.sender_name}  {label.sender_phone}")
-    for n, line in enumerate(wrap(label.sender_address, 44)[:2]):
-        t.text(9, 91 + 5 * n, line)
-    t.rule(103)
-    if label.order:
-        t.text(4, 106, f"订单 {label.order}")
-    if height >= 180:
-        t.rule(150)
-        t.text(4, 153, f"{label.courier}  {label.tracking}")
-        t.barcode(6, 159, 12, label.tracking)
-        t.text(4, 175.5, f"收 {label.recipient_name}  {label.recipient_phone}")
+    draw_waybill(t, label)
     return t.build()
 
 
 def manifest_list(manifest: ManifestList, **options) -> bytes:
-    """A handover manifest (交接单) as a list: one line per parcel, the recipient as given."""
-    t = TsplLabel(**{"height_mm": 40 + 6 * len(manifest.rows), **options})
-    t.text(4, 3, f"交接单 {manifest.number}", large=True)
-    t.text(4, 11, f"{manifest.courier}  {len(manifest.rows)}件  {manifest.total_weight}")
-    t.rule(17)
-    for n, row in enumerate(manifest.rows):
-        t.text(4, 19 + 6 * n, f"{n + 1:>3} {row.tracking}  {row.order}  {row.recipient}  {row.weight}")
-    t.rule(20 + 6 * len(manifest.rows))
-    t.text(4, 23 + 6 * len(manifest.rows), f"司机 {manifest.driver}")
+    """A handover manifest (交接单) list in TSPL: the shared layout (``layouts.draw_manifest``)."""
+    t = TsplLabel(**{"height_mm": manifest_height(manifest), **options})
+    draw_manifest(t, manifest)
     return t.build()
 
 

@@ -18,8 +18,8 @@ from .labels import (
     code128_modules,
     validate_code128_text,
     validate_lot_label,
-    wrap,
 )
+from .layouts import draw_manifest, draw_waybill, manifest_height
 
 DEFAULT_CJK_FONT = "E:SIMSUN.TTF"
 STATUS_COMMAND = b"~HS"
@@ -66,9 +66,11 @@ class ZplLabel:
         self.body.append(f"^FO{self.mm(x_mm)},{self.mm(y_mm)}{font}^FH^FD{escape(text)}^FS")
 
     def code128(
-        self, x_mm: float, y_mm: float, height_mm: float, data: str, *, gs1: bool = False, fnc1: int = 0
+        self, x_mm: float, y_mm: float, height_mm: float, data: str, *, gs1: bool = False, fnc1: int = 0,
+        main: bool = False,
     ) -> None:
-        """Add a Code 128 (``gs1``: GS1-128 in mode D, data as ``(AI)value``) that must fit."""
+        """Add a Code 128 (``gs1``: GS1-128 in mode D, data as ``(AI)value``) that must fit; the
+        widest modules that fit are chosen, so a layout's ``main`` changes nothing here."""
         plain = data.replace("(", "").replace(")", "") if gs1 else data
         modules = code128_modules(plain, fnc1_positions=1 + fnc1 if gs1 else 0) + 2 * QUIET_MODULES
         room = self.width - self.mm(x_mm)
@@ -82,6 +84,13 @@ class ZplLabel:
         mode = "D" if gs1 else "N"
         h = self.mm(height_mm)
         self.body.append(f"^FO{self.mm(x_mm)},{self.mm(y_mm)}^BY{module}^BCN,{h},Y,N,N,{mode}^FD{data}^FS")
+
+    def write(self, x_mm: float, y_mm: float, size_mm: float, text: str) -> None:
+        """A layout's text (``layouts.Canvas``): ZPL scales its fonts to any height."""
+        self.text(x_mm, y_mm, size_mm, text)
+
+    def frame(self) -> None:
+        """A layout's border: ZPL waybills are drawn without one."""
 
     def rule(self, y_mm: float, thickness_mm: float = 0.5) -> None:
         """Add a horizontal line across the label (a box of one thickness)."""
@@ -143,45 +152,15 @@ def shipping_label(label: ShippingLabel | WaybillLabel, **options) -> bytes:
 
 
 def waybill_label(label: WaybillLabel, **options) -> bytes:
-    """Electronic waybill (电子面单), 100x150 or 100x180 mm: courier, sorting code, tracking
-    Code 128, recipient and sender as given (already masked), order number; the 180 mm roll
-    adds the recipient's stub with the tracking barcode again."""
-    validate_code128_text(label.tracking, "tracking number")
+    """Electronic waybill (电子面单) in ZPL: the shared layout (``layouts.draw_waybill``)."""
     width, height = label.mm
     z = ZplLabel(**{**options, "width_mm": width, "height_mm": height})
-    z.text(4, 3, 6, label.courier)
-    if label.sorting_code:
-        z.text(4, 11, 9, label.sorting_code)
-    z.rule(22)
-    z.code128(6, 25, 20, label.tracking)
-    z.rule(52)
-    z.text(4, 55, 5, f"收 {label.recipient_name}  {label.recipient_phone}")
-    for n, line in enumerate(wrap(label.recipient_address, 40)[:3]):
-        z.text(9, 62 + 6 * n, 4, line)
-    z.rule(82)
-    z.text(4, 85, 4, f"寄 {label.sender_name}  {label.sender_phone}")
-    for n, line in enumerate(wrap(label.sender_address, 44)[:2]):
-        z.text(9, 91 + 5 * n, 3.5, line)
-    z.rule(103)
-    if label.order:
-        z.text(4, 106, 4, f"订单 {label.order}")
-    if height >= 180:
-        z.rule(150)
-        z.text(4, 153, 4, f"{label.courier}  {label.tracking}")
-        z.code128(6, 159, 12, label.tracking)
-        z.text(4, 175.5, 3.5, f"收 {label.recipient_name}  {label.recipient_phone}")
+    draw_waybill(z, label)
     return z.build()
 
 
 def manifest_list(manifest: ManifestList, **options) -> bytes:
-    """A handover manifest (交接单) as a list: one line per parcel, the recipient as given."""
-    height = 40 + 6 * len(manifest.rows)
-    z = ZplLabel(**{"height_mm": height, **options})
-    z.text(4, 3, 6, f"交接单 {manifest.number}")
-    z.text(4, 11, 4, f"{manifest.courier}  {len(manifest.rows)}件  {manifest.total_weight}")
-    z.rule(17)
-    for n, row in enumerate(manifest.rows):
-        z.text(4, 19 + 6 * n, 3.5, f"{n + 1:>3} {row.tracking}  {row.order}  {row.recipient}  {row.weight}")
-    z.rule(20 + 6 * len(manifest.rows))
-    z.text(4, 23 + 6 * len(manifest.rows), 4, f"司机 {manifest.driver}")
+    """A handover manifest (交接单) list in ZPL: the shared layout (``layouts.draw_manifest``)."""
+    z = ZplLabel(**{"height_mm": manifest_height(manifest), **options})
+    draw_manifest(z, manifest)
     return z.build()
