@@ -137,8 +137,13 @@ def serve_command(host: str, port: int, workers: int, simulators: bool) -> None:
             self.cfg.set("access_log_format", ACCESS_LOG_FORMAT)
 
         def load(self):
-            # Called in each worker after the fork (no preload): its own app and engine.
-            return create_app()
+            # Called in each worker after the fork (no preload): its own app and engine,
+            # and its print watch (a printer back online prints the labels it missed).
+            from wms.services.print_watch import start_print_watch
+
+            app = create_app()
+            start_print_watch(app)
+            return app
 
     click.echo(f"WMS serving on http://{host}:{port}  (API docs: http://{host}:{port}/api/docs)")
     Server().run()

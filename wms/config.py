@@ -20,6 +20,7 @@ ENVIRONMENT_KEYS = {
     "WMS_KDNIAO_EBUSINESS_ID": "KDNIAO_EBUSINESS_ID",
     "WMS_KDNIAO_APP_KEY": "KDNIAO_APP_KEY",
     "WMS_WAYBILL_TIMEOUT_SECONDS": "WAYBILL_TIMEOUT_SECONDS",
+    "WMS_PRINT_QUEUE_WATCH_SECONDS": "PRINT_QUEUE_WATCH_SECONDS",
 }
 
 INTEGER_KEYS = {"TOKEN_MAX_AGE", "LOGIN_MAX_FAILURES", "LOGIN_WINDOW_SECONDS", "SQLITE_BUSY_TIMEOUT_MS",
@@ -61,6 +62,13 @@ class Defaults:
     # with synchronous=NORMAL may lose the last transactions on power loss).
     SQLITE_SYNCHRONOUS = "FULL"
     SQLITE_BUSY_TIMEOUT_MS = 10_000
+    # The print watch (wms.services.print_watch) of each `wms serve` worker: how often it
+    # looks for failed label jobs, and how long it waits before asking a silent printer
+    # again (doubling from the first wait up to the longest). 0 seconds: no watch.
+    PRINT_QUEUE_WATCH_SECONDS = 1.0
+    PRINT_QUEUE_RETRY_FIRST_SECONDS = 1.0
+    PRINT_QUEUE_RETRY_MAX_SECONDS = 8.0
+    PRINT_QUEUE_STALE_QUEUED_SECONDS = 10.0
     # Retries of a whole use case on serialization failure or deadlock (PostgreSQL).
     TRANSACTION_RETRIES = 5
     IDEMPOTENCY_KEY_MAX_LENGTH = 255

@@ -338,6 +338,25 @@ def send_to_printer(code: str, payload: bytes, copies: int) -> None:
             printer.print_label(payload, wait)
 
 
+def printer_answers(code: str) -> bool:
+    """Whether the station's printer answers a status request now (the print watch asks).
+
+    False for a station that is gone, not in use or has no printer. The station is read
+    and the read ended before the printer is asked.
+    """
+    station = db.session.execute(sa.select(Station).where(Station.code == code)).scalar_one_or_none()
+    if station is None or not station.active or station.printer_url is None or station.printer_kind is None:
+        db.session.commit()
+        return False
+    wait = _bounded(None, float((station.printer_options or {}).get("timeout", 2.0)))
+    device = _open(station, "printer", wait)
+    db.session.commit()
+    try:
+        return device.health(wait).ok
+    finally:
+        device.close()
+
+
 def print_label(actor: User, code: str, label: str, data: dict[str, Any], *, copies: int = 1,
                 document: tuple[str, str] | None = None) -> print_queue.PrintJobView:
     """Queue a label for the station's printer (one transaction); ``deliver`` prints it after."""

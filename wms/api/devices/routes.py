@@ -115,10 +115,14 @@ class PrintJobRetry(MethodView):
     @idempotent
     @blp.response(202, s.PrintJobSchema)
     def post(self, job_id):
-        """Send a failed job again (with the station's other pending jobs, oldest first)."""
-        job = print_queue.retry_job(current_user(), job_id)
+        """Send a failed job again (with the station's other pending jobs, oldest first).
+
+        Answers the job as it is after the resend: printed, or failed with the printer's error.
+        """
+        actor = current_user()
+        job = print_queue.retry_job(actor, job_id)
         print_queue.deliver(job.station)
-        return job
+        return print_queue.read_job(actor, job_id)
 
 
 @blp.route("/stations/<string:code>/health")
