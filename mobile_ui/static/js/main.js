@@ -21,6 +21,7 @@ const ROUTES = {
   putaway: "putaway", waves: "waves", pick: "pick", counts: "counts", count: "count",
   pack: "pack", manifest: "manifest",
   holds: "holds", approvals: "approvals", differences: "differences", stations: "stations",
+  report: "report",
 };
 
 function versionOfPage() {

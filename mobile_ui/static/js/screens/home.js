@@ -7,6 +7,7 @@ const TILES = [
   {hash: "#/receive", label: "home.receive", permission: "receipt.receive"},
   {hash: "#/putaway", label: "home.putaway", permission: "putaway"},
   {hash: "#/post", label: "home.post", permission: "receipt.post"},
+  {hash: "#/report", label: "home.report", permission: "report.read"},
   {hash: "#/waves", label: "home.pick", permission: "pick"},
   {hash: "#/counts", label: "home.counts", permission: "pick"},
   {hash: "#/pack", label: "home.pack", permission: "ship"},
