@@ -29,11 +29,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, tzinfo
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from wms.domain.transitions import TransitionTable
 from wms.errors import InvalidInput
@@ -199,10 +198,9 @@ def cycle_days(cycle: str) -> tuple[date, date]:
                        field="cycle", value=cycle)
 
 
-def cycle_bounds(cycle: str, zone: str) -> tuple[datetime, datetime]:
+def cycle_bounds(cycle: str, tz: tzinfo) -> tuple[datetime, datetime]:
     """The cycle as [start, end) instants in the warehouse's time zone."""
     first, after = cycle_days(cycle)
-    tz = ZoneInfo(zone)
     return datetime.combine(first, time(), tz), datetime.combine(after, time(), tz)
 
 

@@ -1,0 +1,103 @@
+"""A claim list (索赔清单) per courier: what we ask the courier to credit, with the
+evidence, as XLSX (and PDF once the report renderer is there).
+
+A claim holds the courier's differences in status ``claimed``, and those of the
+claimable types (``CLAIMABLE_TYPES``: billed but not shipped, billed twice, weight over,
+fee mismatch) still open or explained. The recipient of each parcel is shown masked by
+the one rule (``wms.domain.shipping.mask_*``): the courier needs to find the parcel, not
+to read who it went to.
+"""
+
+from __future__ import annotations
+
+import io
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+
+from wms.domain.permissions import Permission, require
+from wms.domain.reconciliation import CLAIMABLE_TYPES, DifferenceStatus, ReconcileKind
+from wms.domain.shipping import mask_address, mask_name, mask_phone
+from wms.errors import InvalidInput
+from wms.extensions import db
+from wms.models import SalesOrder, User
+from wms.models.reconciliation import ReconciliationDifference
+from wms.services.reconciliation.courier_bills import _courier
+
+FORMATS = ("xlsx",)
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+COLUMNS = (
+    ("id", "编号 No."), ("type", "差异类型 Type"), ("key", "运单号 Tracking number"), ("order_number", "订单号 Order"),
+    ("recipient", "收件人 Recipient"), ("phone", "电话 Phone"), ("address", "地址 Address"),
+    ("our_weight_kg", "我方重量 Our kg"), ("their_weight_kg", "计费重量 Billed kg"),
+    ("our_fee", "应收运费 Our fee"), ("their_fee", "账单运费 Billed fee"), ("amount", "索赔金额 Claim"),
+    ("rows", "账单行 Bill rows"), ("status", "状态 Status"), ("note", "备注 Note"),
+)
+TYPE_NAMES = {
+    "billed_not_shipped": "未发货计费 billed, not shipped", "billed_twice": "重复计费 billed twice",
+    "weight_over": "超重计费 weight over", "fee_mismatch": "运费不符 fee mismatch",
+    "shipped_not_billed": "发货未计费 shipped, not billed",
+}
+
+
+def claim_rows(actor: User, courier: str, cycle: str | None = None) -> list[dict[str, Any]]:
+    """The claim's lines, recipients masked."""
+    require(actor.role, Permission.RECONCILE)
+    code = _courier(courier).code
+    D = ReconciliationDifference
+    stmt = sa.select(D).where(
+        D.kind == ReconcileKind.COURIER.value, D.courier_code == code,
+        sa.or_(D.status == DifferenceStatus.CLAIMED.value,
+               sa.and_(D.type.in_([t.value for t in CLAIMABLE_TYPES]),
+                       D.status.in_([DifferenceStatus.OPEN.value, DifferenceStatus.EXPLAINED.value]))))
+    if cycle:
+        stmt = stmt.where(D.cycle == cycle)
+    rows = db.session.execute(stmt.order_by(D.type, D.match_key)).scalars().all()
+    numbers = {r.order_number for r in rows if r.order_number}
+    recipients = {}
+    for start in range(0, len(numbers), 1000):
+        chunk = list(numbers)[start:start + 1000]
+        for o in db.session.execute(sa.select(SalesOrder.number, SalesOrder.recipient_name, SalesOrder.recipient_phone,
+                                              SalesOrder.recipient_address).where(SalesOrder.number.in_(chunk))):
+            recipients[o.number] = (mask_name(o.recipient_name), mask_phone(o.recipient_phone),
+                                    mask_address(o.recipient_address))
+    out = []
+    for r in rows:
+        evidence = r.evidence or {}
+        name, phone, address = recipients.get(r.order_number or "", ("", "", ""))
+        out.append({
+            "id": r.id, "type": TYPE_NAMES.get(r.type, r.type), "key": r.match_key,
+            "order_number": r.order_number or "", "recipient": name, "phone": phone, "address": address,
+            **{k: evidence.get(k) or "" for k in ("our_weight_kg", "their_weight_kg", "our_fee", "their_fee")},
+            "amount": None if r.amount is None else Decimal(r.amount),
+            "rows": ", ".join(str(n) for n in evidence.get("rows") or []), "status": r.status, "note": r.note or "",
+        })
+    return out
+
+
+def export_claims(actor: User, courier: str, cycle: str | None, fmt: str = "xlsx") -> tuple[bytes, str, str]:
+    """The claim list as a file: (bytes, media type, file name)."""
+    if fmt not in FORMATS:
+        raise InvalidInput("Export as xlsx.", field="format", value=fmt, allowed=list(FORMATS))
+    rows = claim_rows(actor, courier, cycle)
+    code = _courier(courier).code
+    name = f"claims-{code}-{cycle or 'all'}"
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = code
+    total = sum((r["amount"] for r in rows if r["amount"] is not None and r["amount"] > 0), Decimal(0))
+    sheet.append([f"索赔清单 Claim list {code}", cycle or "", f"{len(rows)}", "", "", "", "", "", "", "",
+                  "合计 Total", float(total)])
+    sheet.append([title for _, title in COLUMNS])
+    for cell in sheet[2]:
+        cell.font = Font(bold=True)
+    for r in rows:
+        sheet.append([float(r[k]) if k == "amount" and r[k] is not None else r[k] for k, _ in COLUMNS])
+    sheet.freeze_panes = "A3"
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue(), XLSX, f"{name}.xlsx"
