@@ -9,6 +9,8 @@ stores the plans and decisions, and moves the line's inspection through
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import sqlalchemy as sa
 from flask import current_app
 
@@ -47,14 +49,20 @@ def sampling_rules() -> SamplingRules:
 
 def supplier_history(supplier_id: int) -> list[LotResult]:
     """The decided purchase-order lots of a supplier, oldest first (feeds switching, R5)."""
+    return [result for result, _ in supplier_decisions(supplier_id)]
+
+
+def supplier_decisions(supplier_id: int) -> list[tuple[LotResult, datetime | None]]:
+    """``supplier_history`` with each lot's decision time (the day report dates switching changes)."""
     rows = db.session.execute(
-        sa.select(Inspection.outcome, Inspection.defects)
+        sa.select(Inspection.outcome, Inspection.defects, Inspection.decided_at)
         .where(Inspection.supplier_id == supplier_id,
                Inspection.document_kind == DocumentKind.PURCHASE_ORDER.value,
                Inspection.outcome != Outcome.PENDING.value)
         .order_by(Inspection.decided_at, Inspection.id)
     ).all()
-    return [LotResult(accepted=r.outcome == Outcome.ACCEPTED, expanded=r.defects > 0) for r in rows]
+    return [(LotResult(accepted=r.outcome == Outcome.ACCEPTED, expanded=r.defects > 0), r.decided_at)
+            for r in rows]
 
 
 def plan_inspections(receipt: Receipt) -> None:

@@ -167,7 +167,13 @@ def unposted_receipts(actor: User, day: date | None = None, *,
                       warehouse_id: int | None = None) -> list[UnpostedReceipt]:
     """R8: receipts of a day not yet posted, with what each is waiting for."""
     require_any(actor.role, Permission.RECEIPT_POST, Permission.REPORT_READ)
-    start, end = day_bounds(day or warehouse_today())
+    return unposted_receipts_of_day(day or warehouse_today(), warehouse_id=warehouse_id)
+
+
+def unposted_receipts_of_day(day: date, *, warehouse_id: int | None = None) -> list[UnpostedReceipt]:
+    """R8: the query behind ``unposted_receipts``, for a caller that checked permissions itself
+    (the end-of-day report, also run by the night job without a user)."""
+    start, end = day_bounds(day)
     pending = (
         sa.select(Inspection.receipt_line_id)
         .where(Inspection.outcome == Outcome.PENDING.value)
