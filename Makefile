@@ -21,6 +21,11 @@ system-deps:
 	  echo "installing libzbar0"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq libzbar0 >/dev/null; }
+# The end-of-day report's PDF (WeasyPrint on Pango) sets its Chinese in a CJK font it embeds.
+	@fc-list | grep -qiE "WenQuanYi Micro Hei|Noto Sans CJK" || { \
+	  echo "installing fonts-wqy-microhei"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq fonts-wqy-microhei libpango-1.0-0 libpangoft2-1.0-0 >/dev/null; }
 
 # The browser tests (tests/ui) drive Debian's Chromium through Playwright (no browser download).
 browser-deps:
