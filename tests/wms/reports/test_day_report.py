@@ -1,0 +1,155 @@
+"""Rule L2: the end-of-day report's sections on a crafted day, each from its own source."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from tests.wms.reports.conftest import CUSTOMER_NAME, PHONE, RECIPIENT_NAME
+from wms.domain.permissions import Role
+from wms.domain.reports import age_in_days, shipping_waiting_for
+from wms.errors import InvalidInput, NotFound, PermissionDenied
+from wms.extensions import db
+from wms.models import LedgerEntry, StockQuant
+from wms.services.reports import day_report as reports
+from wms.services.reports.day_report import masked_text
+
+
+def test_l2_waiting_for_of_an_open_shipping_document():
+    assert shipping_waiting_for("draft", "pending", []) == "approval"
+    assert shipping_waiting_for("approved", "pending", ["HOLD-000001"]) == "release"
+    assert shipping_waiting_for("approved", "pending", []) == "count"
+    assert shipping_waiting_for("approved", "verified", []) == "ship"
+    assert shipping_waiting_for("approved", "deducted", []) == "closing"
+
+
+def test_l2_age_in_days(ctx):
+    from datetime import date
+
+    assert age_in_days(date(2026, 12, 2), date(2026, 11, 29)) == 3
+    assert age_in_days(date(2026, 12, 2), date(2026, 12, 2)) == 0
+
+
+def test_l2_masked_text_hides_quoted_names_and_phone_numbers():
+    text = masked_text(f"客户{RECIPIENT_NAME}（{CUSTOMER_NAME}）电话{PHONE}，订单 SO-20261101",
+                       [CUSTOMER_NAME, RECIPIENT_NAME])
+    assert RECIPIENT_NAME not in text and CUSTOMER_NAME not in text and PHONE not in text
+    assert "张**" in text and "138****8000" in text and "SO-20261101" in text
+
+
+def test_l2_stock_section_and_totals_agree_with_on_hand(crafted, world):
+    report = reports.day_report(world.warehouse_id, crafted.day)
+    by_key = {(s.item_sku, s.owner_code): s for s in report.stock}
+    sku1 = by_key[("SKU-1", "OWN")]
+    assert (sku1.opening, sku1.received_in, sku1.shipped_out, sku1.closing) == (0, 20, 5, 15)
+    for line in report.stock:
+        assert line.closing == line.opening + line.received_in - line.shipped_out
+    assert report.totals.closing == sum(s.closing for s in report.stock)
+    assert report.totals.received_in == sum(s.received_in for s in report.stock)
+    on_hand = db.session.query(db.func.sum(StockQuant.quantity)).scalar()
+    assert report.totals.closing == on_hand
+    hours = report.movements_by_hour
+    assert [h.hour for h in hours] == list(range(24))
+    assert sum(h.received_in for h in hours) == report.totals.received_in
+    assert sum(h.shipped_out for h in hours) == report.totals.shipped_out
+
+
+def test_l2_documents_of_the_day_by_type(crafted, world):
+    counts = {d.type: d.count for d in reports.day_report(world.warehouse_id, crafted.day).documents}
+    assert counts["inbound_document"] == 4
+    assert counts["receipt"] == 4 and counts["receipt_posted"] == 3
+    assert counts["sales_order"] == 3
+    assert counts["hold_notice"] == 2 and counts["release_notice"] == 1
+    assert counts["wave"] == 0 and counts["adjustment"] == 0
+
+
+def test_r8_s7_uncleared_documents_with_age_and_what_they_wait_for(crafted, world):
+    uncleared = {(u.type, u.number): u for u in reports.uncleared_documents(world.warehouse_id, crafted.day)}
+    receipt = uncleared[("receipt", crafted.unposted_receipt)]
+    assert (receipt.age_days, receipt.waiting_for_code) == (0, "inspection")
+    assert uncleared[("sales_order", "SO-OPEN")].waiting_for_code == "release"
+    assert uncleared[("sales_order", "SO-DRAFT")].waiting_for_code == "approval"
+    assert ("sales_order", "SO-SHIP") not in uncleared
+    # tomorrow the open documents are a day old; the receipts list is of its own day only
+    tomorrow = {(u.type, u.number): u for u in reports.uncleared_documents(world.warehouse_id,
+                                                                            crafted.day + timedelta(days=1))}
+    assert tomorrow[("sales_order", "SO-OPEN")].age_days == 1
+    assert ("receipt", crafted.unposted_receipt) not in tomorrow
+
+
+def test_r5_inspections_defect_rate_by_supplier_and_switching_of_the_day(crafted, world):
+    inspections = reports.inspections_of_day(world.warehouse_id, crafted.day)
+    assert (inspections.lots, inspections.accepted, inspections.rejected) == (3, 1, 2)
+    [supplier] = inspections.by_supplier
+    assert (supplier.supplier_code, supplier.lots, supplier.rejected) == ("SUP-1", 3, 2)
+    assert supplier.defects == 100 and supplier.inspected_units >= 100
+    assert supplier.defect_rate is not None
+    [change] = inspections.switching
+    assert (change.supplier_code, change.from_level, change.to_level) == ("SUP-1", "normal", "tightened")
+    yesterday = reports.inspections_of_day(world.warehouse_id, crafted.day - timedelta(days=1))
+    assert yesterday.lots == 0 and yesterday.switching == []
+
+
+def test_s4_holds_issued_and_released_with_personal_data_masked(crafted, world):
+    holds = reports.holds_of_day(world.warehouse_id, crafted.day)
+    issued = {h.number: h for h in holds.issued}
+    assert set(issued) == {crafted.hold, crafted.order_hold}
+    customer_hold = issued[crafted.hold]
+    assert customer_hold.scope == "customer" and customer_hold.target == "张*"
+    assert CUSTOMER_NAME not in customer_hold.reason and PHONE not in customer_hold.reason
+    assert RECIPIENT_NAME not in issued[crafted.order_hold].reason
+    assert issued[crafted.order_hold].target == "SO-OPEN"
+    [released] = holds.released
+    assert (released.number, released.release_number) == (crafted.hold, crafted.release)
+    assert released.released_by == "supervisor" and released.confirmed_by == "admin"
+    assert CUSTOMER_NAME not in released.reason
+
+
+def test_r8_count_differences_of_the_day(crafted, world):
+    [count] = reports.count_differences(world.warehouse_id, crafted.day)
+    assert (count.task_id, count.location, count.item_sku) == (crafted.count_task, "A-01-01", "SKU-1")
+    assert (count.book, count.counted, count.difference, count.status) == (15, 14, -1, "counted")
+    assert reports.count_differences(world.warehouse_id, crafted.day - timedelta(days=1)) == []
+
+
+def test_l3_reconciliation_section_is_empty_until_l3(crafted, world):
+    assert reports.day_report(world.warehouse_id, crafted.day).reconciliation == []
+
+
+def test_l2_report_is_read_only(crafted, world):
+    before = db.session.query(LedgerEntry).count()
+    reports.day_report(world.warehouse_id, crafted.day)
+    db.session.rollback()
+    assert db.session.query(LedgerEntry).count() == before
+
+
+def test_l2_drill_down_entries_add_up_to_the_figure(crafted, world):
+    report = reports.day_report(world.warehouse_id, crafted.day)
+    for line in report.stock:
+        for direction, figure in (("in", line.received_in), ("out", line.shipped_out)):
+            found = reports.day_entries(world.warehouse_id, crafted.day, item=line.item_sku, owner=line.owner_code,
+                                        direction=direction, limit=500)
+            assert found.quantity == figure, (line, direction)
+            assert sum(e.quantity for e in found.entries) * (-1 if direction == "out" else 1) == figure
+            assert found.total == len(found.entries)
+    for hour in report.movements_by_hour:
+        found = reports.day_entries(world.warehouse_id, crafted.day, direction="in", hour=hour.hour)
+        assert found.quantity == hour.received_in
+    paged = reports.day_entries(world.warehouse_id, crafted.day, limit=1, offset=1)
+    assert len(paged.entries) == 1 and paged.total > 1
+
+
+def test_l2_drill_down_refuses_unknown_item_and_direction(crafted, world):
+    with pytest.raises(NotFound):
+        reports.day_entries(world.warehouse_id, crafted.day, item="NOPE")
+    with pytest.raises(InvalidInput):
+        reports.day_entries(world.warehouse_id, crafted.day, direction="sideways")
+
+
+@pytest.mark.parametrize("role", [Role.PICKER, Role.RECEIVER, Role.SHIPPER])
+def test_l2_only_clerks_and_supervisors_read_the_report(ctx, world, role):
+    with pytest.raises(PermissionDenied):
+        reports.day_report_for(world.user(role.value), None, None)
+    reports.day_report_for(world.user("clerk"), None, None)
+    reports.day_report_for(world.user("supervisor"), "WH1", None)
