@@ -48,9 +48,10 @@ function frame(width, height, label) {
 export function columns(groups, series, options) {
   const opts = options || {};
   const format = opts.format || String;
-  const width = 640, height = opts.height || 260, left = 44, right = 8, top = 28, bottom = 30;
-  const svg = frame(width, height, opts.label || "");
   const max = niceMax(Math.max.apply(null, [0].concat(...groups.map((g) => g.bars.map((b) => b.value)))));
+  // The axis' widest figure decides the left margin (about 8 px a digit at 14 px).
+  const width = 640, height = opts.height || 260, left = 16 + 8 * String(format(max)).length, right = 8, top = 28, bottom = 30;
+  const svg = frame(width, height, opts.label || "");
   const plotW = width - left - right, plotH = height - top - bottom;
   for (let i = 0; i <= 4; i++) {
     const y = top + plotH - (plotH * i) / 4;
@@ -124,7 +125,7 @@ function clip(text, px) {
   const s = String(text);
   let width = 0;
   for (let i = 0; i < s.length; i++) {
-    width += s.charCodeAt(i) > 0x2e7f ? 14 : 8;
+    width += s.charCodeAt(i) > 0x2e7f ? 15 : 9;
     if (width > px) return s.slice(0, Math.max(i - 1, 1)) + "\u2026";
   }
   return s;

@@ -239,15 +239,28 @@ function stockTable(report, choice) {
     {label: t("report.closing"), num: true}];
   const body = (report.stock || []).map((s) => {
     const of = {item: s.item_sku, owner: s.owner_code};
-    return {attrs: {dataset: {item: s.item_sku, owner: s.owner_code}}, cells: [s.item_sku, s.item_name, s.owner_name || s.owner_code,
-      link(s.opening, Object.assign({direction: "all"}, of), "opening"),
+    // Opening and closing open the day's entries between the two (opening + entries = closing).
+    const between = Object.assign({direction: "all", opening: s.opening, closing: s.closing}, of);
+    return {attrs: {dataset: {item: s.item_sku, owner: s.owner_code,
+      text: (s.item_sku + " " + s.item_name + " " + s.owner_code + " " + s.owner_name).toLowerCase()}},
+    cells: [s.item_sku, s.item_name, s.owner_name || s.owner_code,
+      link(s.opening, between, "opening"),
       s.in ? link(s.in, Object.assign({direction: "in"}, of), "in") : number(s.in),
       s.out ? link(s.out, Object.assign({direction: "out"}, of), "out") : number(s.out),
-      link(s.closing, Object.assign({direction: "all"}, of), "closing")]};
+      link(s.closing, between, "closing")]};
   });
   const totals = report.totals || {};
-  return table("stock", heads, body, [t("report.total"), "", "", number(totals.opening), number(totals.in),
+  const stock = table("stock", heads, body, [t("report.total"), "", "", number(totals.opening), number(totals.in),
     number(totals.out), number(totals.closing)]);
+  const filter = h("input", {id: "stock-filter", type: "search", placeholder: t("report.stock_filter"),
+    "aria-label": t("report.stock_filter"), oninput: () => {
+      const words = filter.value.trim().toLowerCase();
+      Array.prototype.forEach.call(stock.querySelectorAll("tbody tr[data-text]"), (tr) => {
+        tr.hidden = !!words && tr.dataset.text.indexOf(words) < 0;
+      });
+    }});
+  return h("div", null, h("div.table-tools", null, filter,
+    h("span.muted", null, t("report.stock_rows", {n: number(body.length)}))), stock);
 }
 
 function sections(report, choice) {
@@ -322,6 +335,8 @@ async function renderEntries(app, day) {
   const offset = Math.max(0, parseInt(q.get("offset"), 10) || 0);
   const filters = {};
   ["warehouse", "item", "owner", "direction", "hour"].forEach((name) => { if (q.get(name)) filters[name] = q.get(name); });
+  const between = q.get("opening") !== null && q.get("closing") !== null
+    ? {opening: parseInt(q.get("opening"), 10), closing: parseInt(q.get("closing"), 10)} : null;
   if (!filters.warehouse) filters.warehouse = (await chosenWarehouse()).code;
   const api = new URLSearchParams();
   api.set("date", day);
@@ -338,7 +353,8 @@ async function renderEntries(app, day) {
   const entries = page.entries || [];
   const to = offset + entries.length;
   const zone = q.get("tz");
-  const pageTo = (next) => app.go(entriesHash(day, Object.assign({}, filters, {tz: zone, offset: next})));
+  const pageTo = (next) => app.go(entriesHash(day, Object.assign({}, filters, {tz: zone, offset: next},
+    between || {})));
   const heads = [{label: t("report.entry_time")}, {label: t("report.entry_kind")}, {label: t("report.movement")},
     {label: t("report.location")}, {label: t("report.lot")}, {label: t("report.quantity"), num: true},
     {label: t("report.document")}, {label: t("report.user")}];
@@ -346,8 +362,11 @@ async function renderEntries(app, day) {
     h("div.report-bar", null,
       h("a.button", {id: "back-to-report", href: "#/report/" + day}, "\u2039 " + t("report.back_to_report", {date: day})),
       h("strong", {id: "entries-what"}, what.join(" \u00b7 "))),
-    h("p.muted", {id: "entries-count", dataset: {total: String(page.total)}},
-      t("report.entries_range", {from: entries.length ? offset + 1 : 0, to: to, total: page.total})),
+    h("p", {id: "entries-count", dataset: {total: String(page.total), quantity: String(page.quantity)}},
+      t("report.entries_range", {from: entries.length ? offset + 1 : 0, to: to, total: page.total}), " \u00b7 ",
+      h("strong", null, t("report.entries_quantity", {n: number(page.quantity)}))),
+    between ? h("p.notice", {id: "entries-between"}, t("report.entries_between", {opening: number(between.opening),
+      change: (page.quantity > 0 ? "+" : "") + number(page.quantity), closing: number(between.closing)})) : null,
     h("section.report-section", null, table("entries", heads, entries.map((e) => ({attrs: {dataset: {entry: String(e.id), quantity: String(e.quantity)}},
       cells: [when(e.created_at, zone), word("report.kind.", e.kind),
         h("span.tech", {title: String(e.movement_id)}, String(e.movement_id).slice(0, 8)), e.location, e.lot || "",
