@@ -45,6 +45,7 @@ from wms.services import shipping  # noqa: E402
 from wms.services.shipping_allocation import allocate_order  # noqa: E402
 from wms.services.stock import verify_ledger  # noqa: E402
 from wms.services.uow import transaction  # noqa: E402
+from wms.services.warehouse_day import warehouse_today  # noqa: E402
 
 LOT_QUANTITY = 10
 
@@ -79,6 +80,7 @@ def load_stock(items: int, lots: int, alloc_items: int, bins: int) -> dict:
         other = items - alloc_items
         per_alloc_item = (lots - other) // alloc_items
         now = datetime.now(timezone.utc)
+        today = warehouse_today()
         lot_rows = []
         for index, item_id in enumerate(item_ids):
             count = per_alloc_item if index < alloc_items else 1
@@ -100,7 +102,7 @@ def load_stock(items: int, lots: int, alloc_items: int, bins: int) -> dict:
                     "movement_id": movement, "kind": "receipt", "item_id": item_id, "lot_id": lot_id,
                     "location_id": location_id, "owner_id": owner.id, "quantity": sign * LOT_QUANTITY,
                     "document_type": "bench", "document_id": "load", "user_id": users["admin"].id,
-                    "created_at": now, "reason": None, "reverses_entry_id": None,
+                    "created_at": now, "reason": None, "reverses_entry_id": None, "business_day": today,
                 })
         for start in range(0, len(quant_rows), 20_000):
             db.session.execute(sa.insert(StockQuant), quant_rows[start:start + 20_000])

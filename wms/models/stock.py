@@ -69,6 +69,9 @@ class LedgerEntry(db.Model):
     document_id: so.Mapped[str | None] = so.mapped_column(sa.String(64), default=None)
     user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("user.id"))
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow, index=True)
+    # The warehouse's day the entry belongs to (L2): the open day when it was posted, or the
+    # day a clerk dated a correction into; never a closed day (the guard below).
+    business_day: so.Mapped[date]
     reason: so.Mapped[str | None] = so.mapped_column(sa.String(400), default=None)
     # A correction points at the entry it cancels; one reversal per entry at most.
     reverses_entry_id: so.Mapped[int | None] = so.mapped_column(
@@ -84,6 +87,10 @@ class LedgerEntry(db.Model):
         sa.Index("ix_ledger_entry_stock_key", "item_id", "lot_id", "location_id", "owner_id"),
         sa.Index("ix_ledger_entry_document", "document_type", "document_id"),
         sa.Index("ix_ledger_entry_location", "location_id", "created_at"),
+        # A warehouse day's entries (the end-of-day report, closing a day); on PostgreSQL
+        # the columns the report adds up ride along, for index-only scans.
+        sa.Index("ix_ledger_entry_business_day", "business_day", "location_id", "item_id", "owner_id",
+                 postgresql_include=["movement_id", "quantity", "created_at"]),
     )
 
 
@@ -146,9 +153,63 @@ LEDGER_GUARD_DDL = {
 }
 
 
+# --- rule L2 enforced in the database: no entry dated into a closed day ------------------
+#
+# A warehouse's day is closed when it is on or before the warehouse's last closed day
+# (``ledger_day``). This guard is the one place that refuses such an entry; the writer only
+# chooses the open day. On PostgreSQL it is one check per statement over the statement's new
+# rows; closing a day locks the ledger against inserts while it adds up the balances, so a
+# posting in flight either commits before the balances are read or meets the closed day here.
+# SQLite's writers are serialized (BEGIN IMMEDIATE), so the row check suffices there.
+
+DAY_CLOSED_MESSAGE = "day_closed"
+DAY_CLOSED_SQLSTATE = "WD001"
+
+DAY_GUARD_DDL = {
+    "postgresql": [
+        f"""
+        CREATE OR REPLACE FUNCTION ledger_entry_refuse_closed_day() RETURNS trigger
+        LANGUAGE plpgsql AS $$
+        DECLARE closed record;
+        BEGIN
+            SELECT l.warehouse_id, n.business_day INTO closed
+            FROM new_entries n
+            JOIN location l ON l.id = n.location_id
+            JOIN ledger_day d ON d.warehouse_id = l.warehouse_id AND d.day >= n.business_day
+            LIMIT 1;
+            IF FOUND THEN
+                RAISE EXCEPTION USING ERRCODE = '{DAY_CLOSED_SQLSTATE}',
+                    MESSAGE = '{DAY_CLOSED_MESSAGE}: warehouse ' || closed.warehouse_id || ' day '
+                              || closed.business_day || ' is closed (rule L2)';
+            END IF;
+            RETURN NULL;
+        END $$
+        """,
+        """
+        CREATE TRIGGER ledger_entry_closed_day AFTER INSERT ON ledger_entry
+        REFERENCING NEW TABLE AS new_entries
+        FOR EACH STATEMENT EXECUTE FUNCTION ledger_entry_refuse_closed_day()
+        """,
+    ],
+    "sqlite": [
+        f"""
+        CREATE TRIGGER ledger_entry_closed_day BEFORE INSERT ON ledger_entry
+        WHEN EXISTS (SELECT 1 FROM location l JOIN ledger_day d ON d.warehouse_id = l.warehouse_id
+                     WHERE l.id = NEW.location_id AND d.day >= NEW.business_day)
+        BEGIN SELECT RAISE(ABORT, '{DAY_CLOSED_MESSAGE}: the day is closed (rule L2)'); END
+        """,
+    ],
+}
+
+
 def ledger_guard_statements(dialect_name: str) -> list[str]:
-    """The DDL that makes the ledger table append-only on this database."""
-    return [s.strip() for s in LEDGER_GUARD_DDL.get(dialect_name, [])]
+    """The DDL that makes the ledger table append-only and closed days final on this database."""
+    return [s.strip() for s in LEDGER_GUARD_DDL.get(dialect_name, []) + DAY_GUARD_DDL.get(dialect_name, [])]
+
+
+def day_guard_statements(dialect_name: str) -> list[str]:
+    """The DDL of the closed-day guard alone (its migration installs it)."""
+    return [s.strip() for s in DAY_GUARD_DDL.get(dialect_name, [])]
 
 
 @sa.event.listens_for(LedgerEntry.__table__, "after_create")

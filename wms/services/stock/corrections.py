@@ -7,6 +7,7 @@ a difference the floor finds is an adjustment with a reason.
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from functools import partial
 
 import sqlalchemy as sa
@@ -21,10 +22,15 @@ from wms.models.types import utcnow
 from wms.models.users import User
 from wms.services.stock.ledger import MovementResult, _append_and_apply, ledger, post_movement, virtual_location
 from wms.services.uow import run_in_transaction
+from wms.services.warehouse_day import warehouse_today
 
 
 def reverse_movement(actor: User, movement_id: str, reason: str) -> MovementResult:
-    """Cancel a movement by appending the opposite entries (L1: never edit, reverse)."""
+    """Cancel a movement by appending the opposite entries (L1: never edit, reverse).
+
+    The reversing entries go into the warehouse's open day, also when the movement's day is
+    closed (L2: corrections go into the next open day; the closed day's report is unchanged).
+    """
     require(actor.role, Permission.LEDGER_REVERSE)
     if not reason or not reason.strip():
         raise InvalidMovement("A reversal needs a reason.")
@@ -61,7 +67,7 @@ def _reverse(actor: User, movement_id: str, reason: str) -> MovementResult:
             lot_id=o.lot_id, location_id=o.location_id, owner_id=o.owner_id,
             quantity=-o.quantity, document_type=o.document_type,
             document_id=o.document_id, user_id=actor.id, created_at=now,
-            reason=reason, reverses_entry_id=o.id,
+            reason=reason, reverses_entry_id=o.id, business_day=None,
         )
         for o in originals
     ]
@@ -80,8 +86,13 @@ def adjust_stock(
     quantity_change: int,
     reason: str,
     kind: str = MovementKind.ADJUSTMENT,
+    business_day: date | None = None,
 ) -> MovementResult:
-    """Book a found or lost quantity against lost-and-found; needs a reason (L1)."""
+    """Book a found or lost quantity against lost-and-found; needs a reason (L1).
+
+    ``business_day`` dates the correction into that warehouse day (L2): not a day still to
+    come, and a closed day refuses it (``DayClosed``); by default it is the open day.
+    """
     require(actor.role, Permission.STOCK_ADJUST)
     if kind not in (MovementKind.ADJUSTMENT, MovementKind.COUNT_DIFFERENCE):
         raise InvalidMovement("Adjustments are 'adjustment' or 'count_difference'.")
@@ -89,13 +100,16 @@ def adjust_stock(
         raise InvalidMovement("An adjustment needs a reason.")
     if quantity_change == 0:
         raise InvalidMovement("An adjustment of zero changes nothing.")
+    if business_day is not None and business_day > warehouse_today():
+        raise InvalidMovement("A correction cannot be dated into a day still to come.",
+                              business_day=business_day.isoformat())
     return run_in_transaction(partial(
         _adjust, actor, item_id=item_id, lot_id=lot_id, location_id=location_id, owner_id=owner_id,
-        quantity_change=quantity_change, reason=reason.strip(), kind=kind))
+        quantity_change=quantity_change, reason=reason.strip(), kind=kind, business_day=business_day))
 
 
 def _adjust(actor: User, *, item_id: int, lot_id: int, location_id: int, owner_id: int, quantity_change: int,
-            reason: str, kind: str) -> MovementResult:
+            reason: str, kind: str, business_day: date | None = None) -> MovementResult:
     location = db.session.get(Location, location_id)
     if location is None:
         raise UnknownLocation(location_id=location_id)
@@ -114,5 +128,5 @@ def _adjust(actor: User, *, item_id: int, lot_id: int, location_id: int, owner_i
     return post_movement(
         actor, kind,
         [StockChange(item_id, lot_id, owner_id, source, destination, abs(quantity_change))],
-        document_type="adjustment", reason=reason,
+        document_type="adjustment", reason=reason, business_day=business_day,
     )

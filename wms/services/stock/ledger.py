@@ -10,6 +10,11 @@ refused and nothing is written. Each line is checked first by the domain's
 Round trips are what a small server pays for most, so the writer sends few: a small
 movement (a scan, a pick) on PostgreSQL is one statement; a large one (a receipt, a
 shipment) three whatever its size; SQLite gets one prebuilt statement per row.
+
+Each entry belongs to a business day (L2): the day a clerk dated it into, or else its
+warehouse's open day (``open_day_sql``), chosen inside the writing statement on PostgreSQL
+and by one small lookup on SQLite. Whether that day is still open is the database's guard's
+to say (``wms.models.stock.DAY_GUARD_DDL``); its refusal is raised as ``DayClosed``.
 """
 
 from __future__ import annotations
@@ -18,19 +23,21 @@ import functools
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from wms.domain.locations import LocationType, holds_stock
 from wms.domain.movements import Place, StockChange, check_change
-from wms.errors import InsufficientStock, InvalidMovement, UnknownLocation
+from wms.errors import DayClosed, InsufficientStock, InvalidMovement, UnknownLocation
 from wms.extensions import db
 from wms.models import LedgerEntry, Location, MovementKind, StockQuant
+from wms.models.stock import DAY_CLOSED_MESSAGE, DAY_CLOSED_SQLSTATE
 from wms.models.types import utcnow
 from wms.models.users import User
 from wms.services.uow import transaction
+from wms.services.warehouse_day import warehouse_today
 
 ledger = LedgerEntry.__table__
 quants = StockQuant.__table__
@@ -64,8 +71,12 @@ def prepare_movement(
     document_type: str | None = None,
     document_id: str | None = None,
     reason: str | None = None,
+    business_day: date | None = None,
 ) -> PreparedMovement:
-    """Check a movement and work out its ledger entries and on-hand changes (L1, S5); no I/O."""
+    """Check a movement and work out its ledger entries and on-hand changes (L1, S5); no I/O.
+
+    ``business_day`` dates the entries into a day (L2); ``None`` is the warehouse's open day.
+    """
     if kind not in MovementKind.ALL or kind == MovementKind.REVERSAL:
         raise InvalidMovement(f"Unknown movement kind '{kind}'.", kind=kind)
     if not changes:
@@ -85,7 +96,7 @@ def prepare_movement(
                     lot_id=change.lot_id, location_id=place.id, owner_id=change.owner_id,
                     quantity=sign * change.quantity, document_type=document_type,
                     document_id=document_id, user_id=actor_id, created_at=now,
-                    reason=reason, reverses_entry_id=None,
+                    reason=reason, reverses_entry_id=None, business_day=business_day,
                 )
             )
     reserved_use = {
@@ -103,10 +114,15 @@ def post_movement(
     document_type: str | None = None,
     document_id: str | None = None,
     reason: str | None = None,
+    business_day: date | None = None,
 ) -> MovementResult:
-    """Append one movement to the ledger and update on-hand in the same transaction (L1)."""
+    """Append one movement to the ledger and update on-hand in the same transaction (L1).
+
+    The entries go into ``business_day`` if given, else into the warehouse's open day (L2);
+    a closed day refuses them (``DayClosed``) and nothing is written.
+    """
     movement = prepare_movement(actor.id, kind, changes, document_type=document_type,
-                                document_id=document_id, reason=reason)
+                                document_id=document_id, reason=reason, business_day=business_day)
     with transaction():
         ids = _write(movement.entries, movement.takes, movement.puts)
     return MovementResult(movement.movement_id, ids, movement.created_at)
@@ -135,8 +151,45 @@ def _append_and_apply(entries: list[dict], physical: set[int], reserved_use: dic
     return _write(entries, *_on_hand_changes(entries, physical, reserved_use))
 
 
+def open_day_sql(dialect_name: str, warehouse: str) -> str:
+    """SQL for a warehouse's open day (L2): today in the warehouse's time zone (``:today``),
+    or, once today is closed, the day after its last closed day. ``warehouse`` is SQL for the
+    warehouse's id. The one definition of the open day: the writer and the day list use it."""
+    last_closed = f"(SELECT max(d.day) FROM ledger_day d WHERE d.warehouse_id = {warehouse})"
+    if dialect_name == "postgresql":
+        return f"GREATEST(CAST(:today AS date), {last_closed} + 1)"
+    return f"max(:today, coalesce(date({last_closed}, '+1 day'), :today))"
+
+
+def today_parameter(dialect_name: str):
+    """The value of ``:today`` in ``open_day_sql`` (SQLite compares ISO text)."""
+    today = warehouse_today()
+    return today if dialect_name == "postgresql" else today.isoformat()
+
+
+def _location_warehouse(location: str) -> str:
+    return f"(SELECT wl.warehouse_id FROM location wl WHERE wl.id = {location})"
+
+
+def is_day_closed_refusal(exc: sa.exc.DBAPIError) -> bool:
+    """True for the closed-day guard's refusal of an insert (``DAY_GUARD_DDL``)."""
+    return getattr(exc.orig, "sqlstate", None) == DAY_CLOSED_SQLSTATE or str(exc.orig).startswith(
+        DAY_CLOSED_MESSAGE)
+
+
 def _write(entries: list[dict], takes: list, puts: list) -> list[int]:
     """Insert the entries and apply the on-hand changes in the unit of work's transaction."""
+    try:
+        return _write_entries(entries, takes, puts)
+    except sa.exc.DBAPIError as exc:
+        if not is_day_closed_refusal(exc):
+            raise
+        days = {e["business_day"] for e in entries}
+        day = days.pop().isoformat() if len(days) == 1 and None not in days else None
+        raise DayClosed(business_day=day) if day else DayClosed() from exc
+
+
+def _write_entries(entries: list[dict], takes: list, puts: list) -> list[int]:
     session = db.session
     if len(takes) + len(puts) <= BATCH_THRESHOLD and _core().dialect.name == "postgresql":
         # A handheld's scan: the whole movement in one statement (one round trip).
@@ -147,6 +200,7 @@ def _write(entries: list[dict], takes: list, puts: list) -> list[int]:
             _take(key, quantity, from_reserved)
         for key, quantity in puts:
             _put(key, quantity)
+        _choose_days(entries)
         result = _core().execute(_INSERT_ENTRIES, entries)
         return [row[0] for row in result]
     if _core().dialect.name == "postgresql":
@@ -155,6 +209,7 @@ def _write(entries: list[dict], takes: list, puts: list) -> list[int]:
         _take_many(takes[start:start + BATCH_ROWS])
     for start in range(0, len(puts), BATCH_ROWS):
         _put_many(puts[start:start + BATCH_ROWS])
+    _choose_days(entries)
     # executemany without RETURNING is several times faster for thousands of rows.
     session.execute(sa.insert(ledger), entries)
     return list(session.execute(
@@ -188,12 +243,22 @@ _ENTRY_COLUMNS = {
     "movement_id": "text", "kind": "text", "item_id": "integer", "lot_id": "integer",
     "location_id": "integer", "owner_id": "integer", "quantity": "integer", "document_type": "text",
     "document_id": "text", "user_id": "integer", "created_at": "timestamptz", "reason": "text",
-    "reverses_entry_id": "bigint",
+    "reverses_entry_id": "bigint", "business_day": "date",
 }
+
+
+def _entry_values(row: str) -> str:
+    """The entry columns of ``row`` to insert, an undated entry's day its warehouse's open day."""
+    open_day = open_day_sql("postgresql", _location_warehouse(f"{row}.location_id"))
+    return ", ".join(f"COALESCE({row}.business_day, {open_day})" if c == "business_day" else f"{row}.{c}"
+                     for c in _ENTRY_COLUMNS)
+
+
 _INSERT_ENTRIES_UNNEST = sa.text(
     f"INSERT INTO ledger_entry ({', '.join(_ENTRY_COLUMNS)}) "
-    f"SELECT * FROM unnest({', '.join(f'CAST(:{c} AS {t}[])' for c, t in _ENTRY_COLUMNS.items())}) "
-    "RETURNING id"
+    f"SELECT {_entry_values('u')} "
+    f"FROM unnest({', '.join(f'CAST(:{c} AS {t}[])' for c, t in _ENTRY_COLUMNS.items())}) "
+    f"AS u({', '.join(_ENTRY_COLUMNS)}) RETURNING id"
 )
 
 
@@ -214,7 +279,8 @@ def _append_and_apply_unnest(entries: list[dict], takes: list, puts: list) -> li
     if puts:
         connection.execute(_PUT_UNNEST, _columns([(*key, quantity) for key, quantity in puts], (*_KEY, "put")))
     ids = connection.execute(
-        _INSERT_ENTRIES_UNNEST, {c: [e[c] for e in entries] for c in _ENTRY_COLUMNS}
+        _INSERT_ENTRIES_UNNEST,
+        {**{c: [e[c] for e in entries] for c in _ENTRY_COLUMNS}, "today": today_parameter("postgresql")},
     ).scalars().all()
     return sorted(ids)
 
@@ -272,7 +338,7 @@ def movement_sql(n_takes: int, n_puts: int, n_entries: int, shared: tuple[str, .
     )
     ctes.append(
         f"e AS (INSERT INTO ledger_entry ({', '.join(_ENTRY_COLUMNS)}) "
-        f"SELECT v.* FROM ok, (VALUES {values}) AS v({', '.join(_ENTRY_COLUMNS)}) RETURNING id)"
+        f"SELECT {_entry_values('v')} FROM ok, (VALUES {values}) AS v({', '.join(_ENTRY_COLUMNS)}) RETURNING id)"
     )
     ctes += then
     taken = ", ".join(f"EXISTS (SELECT FROM t{i})" for i in range(n_takes))
@@ -298,6 +364,7 @@ def movement_parameters(params: dict, entries: list[dict], takes: list, puts: li
     """Fill ``params`` for ``movement_sql``; returns the entries' shared columns, sent once (a
     statement of fewer parameters and less text is one the driver parses once per worker)."""
     shared = tuple(c for c in _ENTRY_COLUMNS if all(e[c] == entries[0][c] for e in entries[1:]))
+    params["today"] = today_parameter("postgresql")
     for i, (key, quantity, from_reserved) in enumerate(takes):
         params.update({f"t{i}_{c}": v for c, v in zip(_KEY, key, strict=True)})
         params.update({f"t{i}_taken": quantity, f"t{i}_from_reserved": from_reserved})
@@ -345,6 +412,21 @@ def _put_many(puts: list[tuple[tuple[int, int, int, int], int]]) -> None:
 
 _KEY = ("item_id", "lot_id", "location_id", "owner_id")
 _INSERT_ENTRIES = sa.insert(ledger).returning(ledger.c.id)
+_OPEN_DAYS = sa.text(
+    f"SELECT l.id, {open_day_sql('sqlite', 'l.warehouse_id')} FROM location l WHERE l.id IN :ids"
+).bindparams(sa.bindparam("ids", expanding=True))
+
+
+def _choose_days(entries: list[dict]) -> None:
+    """SQLite: date the undated entries into their warehouse's open day (one lookup)."""
+    undated = {e["location_id"] for e in entries if e["business_day"] is None}
+    if not undated:
+        return
+    rows = _core().execute(_OPEN_DAYS, {"ids": sorted(undated), "today": today_parameter("sqlite")})
+    days = {location_id: date.fromisoformat(day) for location_id, day in rows}
+    for e in entries:
+        if e["business_day"] is None:
+            e["business_day"] = days[e["location_id"]]
 
 
 def _core() -> sa.Connection:

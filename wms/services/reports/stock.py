@@ -1,0 +1,133 @@
+"""The stock section of the end-of-day report (rule L2): per item and owner opening, in, out, closing.
+
+Computed from the ledger alone, so it always agrees with it, and read from the stored
+closing balances (``wms.services.days``): a day whose previous day is closed costs the
+last closing plus that day's entries, whatever the ledger's age.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+import sqlalchemy as sa
+
+from wms.extensions import db
+from wms.models import Item, LedgerEntry, Owner
+from wms.services.days import balances_at, holding_locations, last_closed_day
+from wms.services.warehouse_day import warehouse_zone
+
+ledger = LedgerEntry.__table__
+
+
+@dataclass(frozen=True)
+class StockRow:
+    """One item and owner of a warehouse on one day; ``closing = opening + received_in - shipped_out``."""
+
+    item_id: int
+    item_sku: str
+    item_name: str
+    owner_id: int
+    owner_code: str
+    owner_name: str
+    opening: int
+    received_in: int
+    shipped_out: int
+    closing: int
+
+
+def _movement_nets(warehouse_id: int, day: date):
+    """Per (movement, item, owner) the net change on ``day`` at the warehouse's stock-holding places."""
+    return (
+        sa.select(ledger.c.movement_id, ledger.c.item_id, ledger.c.owner_id,
+                  sa.func.sum(ledger.c.quantity).label("net"), sa.func.min(ledger.c.created_at).label("at"))
+        .where(ledger.c.business_day == day, ledger.c.location_id.in_(holding_locations(warehouse_id)))
+        .group_by(ledger.c.movement_id, ledger.c.item_id, ledger.c.owner_id)
+    )
+
+
+def stock_rows(warehouse_id: int, day: date) -> list[StockRow]:
+    """The stock section for a warehouse's business day ``day`` (L2), ordered by SKU and owner code.
+
+    Semantics (what every figure means):
+
+    - Only entries at the warehouse's locations that hold stock count (storage, receiving,
+      quarantine, consignment, in transit); the virtual supplier, customer and lost-and-found
+      are outside. An entry belongs to the day of its ``business_day``, not of its clock time.
+    - ``received_in`` / ``shipped_out``: per (movement, item, owner) the net change of the
+      day at those places; a positive net counts as in, a negative one as out (so internal
+      moves such as put-aways and picks net to zero; an adjustment or a reversal counts as
+      in or out by its sign).
+    - ``opening``: the last stored closing before ``day`` (a closed day's ``day_balance``)
+      plus the entries of the days between it and ``day`` that are not closed (all entries
+      before ``day`` if no day was ever closed).
+    - ``closing = opening + received_in - shipped_out``; for a closed day it equals its
+      stored closing.
+    - Rows whose opening is zero and which had no movement are left out.
+
+    Two SQL statements whatever the ledger's size: the last closed day, then one aggregate
+    over that day's stored balances and the entries after it (index ``ix_ledger_entry_business_day``).
+    """
+    previous = last_closed_day(warehouse_id, before=day)
+    opening = balances_at(warehouse_id, day - timedelta(days=1), previous).subquery("opening")
+    nets = _movement_nets(warehouse_id, day).subquery("nets")
+    moves = (
+        sa.select(nets.c.item_id, nets.c.owner_id,
+                  sa.func.sum(sa.case((nets.c.net > 0, nets.c.net), else_=0)).label("received_in"),
+                  sa.func.sum(sa.case((nets.c.net < 0, -nets.c.net), else_=0)).label("shipped_out"))
+        .group_by(nets.c.item_id, nets.c.owner_id)
+    ).subquery("moves")
+    keys = sa.union(sa.select(opening.c.item_id, opening.c.owner_id),
+                    sa.select(moves.c.item_id, moves.c.owner_id)).subquery("k")
+    opening_qty = sa.func.coalesce(opening.c.quantity, 0)
+    query = (
+        sa.select(keys.c.item_id, Item.sku.label("item_sku"), Item.name.label("item_name"), keys.c.owner_id,
+                  Owner.code.label("owner_code"), Owner.name.label("owner_name"),
+                  opening_qty.label("opening"),
+                  sa.func.coalesce(moves.c.received_in, 0).label("received_in"),
+                  sa.func.coalesce(moves.c.shipped_out, 0).label("shipped_out"))
+        .select_from(keys)
+        .join(Item, Item.id == keys.c.item_id)
+        .join(Owner, Owner.id == keys.c.owner_id)
+        .outerjoin(opening, sa.and_(opening.c.item_id == keys.c.item_id, opening.c.owner_id == keys.c.owner_id))
+        .outerjoin(moves, sa.and_(moves.c.item_id == keys.c.item_id, moves.c.owner_id == keys.c.owner_id))
+        .where(sa.or_(opening_qty != 0, moves.c.item_id.is_not(None)))
+        .order_by(Item.sku, Owner.code)
+    )
+    return [
+        StockRow(row.item_id, row.item_sku, row.item_name, row.owner_id, row.owner_code, row.owner_name,
+                 int(row.opening),
+                 int(row.received_in), int(row.shipped_out),
+                 int(row.opening) + int(row.received_in) - int(row.shipped_out))
+        for row in db.session.execute(query)
+    ]
+
+
+def hourly_movements(warehouse_id: int, day: date) -> list[tuple[int, int, int]]:
+    """Per hour of ``day`` (0-23 in the warehouse's time zone) the units in and out (L2).
+
+    In and out as in ``stock_rows`` (per movement, item and owner, its net at the warehouse's
+    stock-holding places), each movement in the hour of its first entry's clock time; all 24
+    hours are listed, idle ones with zeros. One SQL aggregate over the day's entries.
+    """
+    nets = _movement_nets(warehouse_id, day).subquery("nets")
+    dialect = db.session.get_bind().dialect.name
+    zone = warehouse_zone()
+    if dialect == "postgresql":
+        bucket = sa.cast(sa.func.extract("hour", sa.func.timezone(str(zone), nets.c.at)), sa.Integer)
+    else:  # SQLite stores UTC text; its UTC hours are turned into the zone's below
+        bucket = sa.func.strftime("%Y-%m-%d %H:00:00", nets.c.at)
+    query = (
+        sa.select(bucket.label("hour"),
+                  sa.func.sum(sa.case((nets.c.net > 0, nets.c.net), else_=0)).label("received_in"),
+                  sa.func.sum(sa.case((nets.c.net < 0, -nets.c.net), else_=0)).label("shipped_out"))
+        .group_by(bucket)
+    )
+    hours = {h: [0, 0] for h in range(24)}
+    for row in db.session.execute(query):
+        hour = row.hour
+        if not isinstance(hour, int):
+            hour = datetime.fromisoformat(f"{hour}+00:00").astimezone(zone).hour
+        hours[hour][0] += int(row.received_in)
+        hours[hour][1] += int(row.shipped_out)
+    return [(h, i, o) for h, (i, o) in sorted(hours.items())]
