@@ -9,8 +9,10 @@ fingerprint and knows how the view renders a result (its response schema and sta
 The services record the call (``wms.services.idempotency``): the use case's own
 transaction claims the key, and stores the response with the effect, so a crash can
 never separate them; the view's code before and after the service call runs outside
-any transaction. Every mutating call is recorded, with a key or without: the record
-is the API's audit trail.
+any transaction. Every mutating call is recorded, with a key or without, and so is
+its audit row (``wms.services.audit``: action, document, device from the request's
+``X-Device-Id``/``X-Device-Name``, checked here before anything runs); a refusal without
+a key, which has no record, gets its audit row in a transaction of its own.
 
 A view whose service still opens ``transaction()`` itself (not through
 ``run_in_transaction``) is run whole inside one transaction that claims and records,
@@ -26,6 +28,7 @@ from typing import Any
 
 from flask import Response, current_app, jsonify, make_response, request
 
+from wms.api.audit.calls import call_audit
 from wms.api.security import current_user, current_user_id
 from wms.errors import (
     AuthenticationRequired,
@@ -34,6 +37,7 @@ from wms.errors import (
     IdempotencyKeyInvalid,
     IdempotencyKeyReused,
 )
+from wms.services import audit as audit_trail
 from wms.services import idempotency
 from wms.services.idempotency import CallRecord, Replayed
 from wms.services.uow import UnrecordedUseCase, run_in_transaction
@@ -126,8 +130,9 @@ def _answer(view, render, args, kwargs) -> Response:
     key = request.headers.get(HEADER)
     if key is not None and not valid_key(key):
         raise IdempotencyKeyInvalid(max_length=current_app.config.get("IDEMPOTENCY_KEY_MAX_LENGTH", 255))
+    audit = call_audit()
     call = CallRecord(current_user_id(), key, request_fingerprint(), request.method, request.path[:400],
-                      render)
+                      render, audit=audit)
     try:
         if render is None:
             raise UnrecordedUseCase()
@@ -158,10 +163,15 @@ def _answer(view, render, args, kwargs) -> Response:
 
 
 def _refused(call: CallRecord, refusal: DomainError) -> Response:
-    """A keyed refusal is remembered (its effect was rolled back), so a retry sees it again."""
+    """A keyed refusal is remembered (its effect was rolled back), so a retry sees it again;
+    one without a key is only audited."""
+    body = jsonify(refusal.to_dict()).get_data(as_text=True)
     if call.key is None:
+        if call.audit is not None:
+            current_user()  # a refusal goes on record for a checked caller only
+            run_in_transaction(lambda: audit_trail.write(call.audit, call.user_id, refusal.status, body))
         raise refusal
-    replay = _remember(call, refusal.status, jsonify(refusal.to_dict()).get_data(as_text=True))
+    replay = _remember(call, refusal.status, body)
     if replay is not None:
         return replay
     raise refusal

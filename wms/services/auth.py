@@ -18,6 +18,8 @@ from wms.errors import AuthenticationRequired, InvalidCredentials, LoginRateLimi
 from wms.extensions import db
 from wms.models.types import utcnow
 from wms.models.users import LoginAttempt, User
+from wms.services import audit as audit_trail
+from wms.services.audit import CallAudit
 from wms.services.uow import run_in_transaction, transaction
 
 TOKEN_SALT = "wms-api-token"
@@ -78,8 +80,12 @@ FAILURE_MEMORY = timedelta(days=1)
 _LOGIN_LOCK_KEY = "wms:login"
 
 
-def log_in(username: str, password: str, remote_addr: str) -> User:
-    """Check a user name and password; throttled by backoff (``_wait_before_login``), never locked."""
+def log_in(username: str, password: str, remote_addr: str, audit: CallAudit | None = None) -> User:
+    """Check a user name and password; throttled by backoff (``_wait_before_login``), never locked.
+
+    A success is on the audit trail (``audit``: the login call's facts, its device), written
+    in the transaction that marks the attempt a success; a failure only in ``login_attempt``.
+    """
     username = (username or "").strip()
     place = LoginPlace(username[:64], (remote_addr or "unknown")[:64])
     attempt_id = _admit_attempt(place)
@@ -96,7 +102,7 @@ def log_in(username: str, password: str, remote_addr: str) -> User:
         # The attempt was counted as a failure when admitted; it stays one.
         db.session.rollback()
         raise InvalidCredentials()
-    _record_success(attempt_id, place)
+    _record_success(attempt_id, place, user.id, audit)
     return user
 
 
@@ -194,7 +200,7 @@ def _latest_failures(limit: int, window_start: datetime) -> tuple[int, datetime 
     return len(recent), max(recent, default=None)
 
 
-def _record_success(attempt_id: int, place: LoginPlace) -> None:
+def _record_success(attempt_id: int, place: LoginPlace, user_id: int, audit: CallAudit | None) -> None:
     """Mark the admitted attempt as a success: the address becomes a known place for the user."""
     now = utcnow()
     known_for = timedelta(days=current_app.config["LOGIN_KNOWN_PLACE_DAYS"])
@@ -211,6 +217,8 @@ def _record_success(attempt_id: int, place: LoginPlace) -> None:
             sa.and_(attempts.succeeded.is_(False), attempts.at < now - FAILURE_MEMORY),
             sa.and_(attempts.succeeded.is_(True), attempts.at < now - known_for),
         )))
+        if audit is not None:
+            audit_trail.write(audit, user_id, 201, "")  # the answer holds the token: not kept
 
 
 def issue_token(user: User) -> IssuedToken:

@@ -17,6 +17,9 @@ its use case once more, rolled back, before it is answered with the first respon
 A refusal rolls the effect back; the API then stores the refusal in a transaction of
 its own (``remember_refusal``) so a retry sees it again. Without a key the call runs
 once and is recorded, not replayable.
+
+The call's audit row (``wms.services.audit``) is written by ``store`` beside its record,
+in the same transaction.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from wms.errors import IdempotencyInFlight, IdempotencyKeyReused
 from wms.extensions import db
 from wms.models.idempotency import IdempotencyRecord, advisory_lock_id
 from wms.models.types import utcnow
+from wms.services import audit as audit_trail
 
 
 class RecordWrittenMeanwhile(Exception):
@@ -60,6 +64,7 @@ class CallRecord:
     path: str
     render: Callable[[Any], tuple[int, str]] | None = None
     recorded: bool = False  # a committed transaction holds the record
+    audit: audit_trail.CallAudit | None = None  # what its audit row says (none: no row)
 
 
 _current: ContextVar[CallRecord | None] = ContextVar("wms_call_record", default=None)
@@ -182,6 +187,9 @@ def store(call: CallRecord, status: int, body: str, *, claimed: bool = True) -> 
         statement, params["lock_id"] = _STORE_LOCKED, advisory_lock_id(call.user_id, call.key)
     if connection.execute(statement, params).first() is None:
         raise RecordWrittenMeanwhile()  # the key was used or is in use: claim it and see
+    if call.audit is not None:
+        connection.execute(audit_trail.INSERT, audit_trail.entry_parameters(
+            call.audit, call.user_id, status, body, call.key, params["s_at"]))
 
 
 def record_parameters(call: CallRecord, status: int, body: str) -> dict:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import request, session
 from flask.views import MethodView
 
+from wms.api.audit.calls import call_audit
 from wms.api.auth.schemas import CredentialsSchema, OwnSettingsSchema, SessionSchema, TokenSchema, UserSchema
 from wms.api.base import Blueprint
 from wms.api.idempotency import idempotent
@@ -25,7 +26,7 @@ class Token(MethodView):
     @blp.doc(security=[])
     def post(self, credentials):
         """Log in and get a bearer token for the API (PDAs, stations, scripts)."""
-        user = auth.log_in(credentials["username"], credentials["password"], _remote_addr())
+        user = auth.log_in(credentials["username"], credentials["password"], _remote_addr(), call_audit())
         return auth.issue_token(user)
 
 
@@ -36,7 +37,7 @@ class Session(MethodView):
     @blp.doc(security=[])
     def post(self, credentials):
         """Log the web UI in with a session cookie; returns the CSRF token to send back."""
-        user = auth.log_in(credentials["username"], credentials["password"], _remote_addr())
+        user = auth.log_in(credentials["username"], credentials["password"], _remote_addr(), call_audit())
         return auth.BrowserSession(start_session(user), user)
 
     @idempotent

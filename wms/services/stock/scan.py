@@ -44,6 +44,7 @@ from wms.domain.movements import FreeStock, Place, ScannedMove, StockChange, pla
 from wms.extensions import db
 from wms.models import ItemBarcode, Location, Lot, Owner
 from wms.models.users import User
+from wms.services import audit as audit_trail
 from wms.services import idempotency
 from wms.services.auth import CALLER_COLUMNS, Login, accept_login, user_of_login
 from wms.services.stock.codes import resolve_item_id, resolve_places
@@ -211,10 +212,12 @@ def _driver_sql(statement: sa.Executable) -> tuple[str, dict]:
 
 @lru_cache(maxsize=16)
 def _write_once(n_takes: int, n_puts: int, n_entries: int, shared: tuple[str, ...], recorded: bool,
-                keyed: bool) -> sa.TextClause:
-    """The scan's one write: the movement and, for an API call, its record, or nothing."""
+                keyed: bool, audited: bool = False) -> sa.TextClause:
+    """The scan's one write: the movement and, for an API call, its record and audit row, or nothing."""
     gate = _UNCHANGED + (" AND " + idempotency.KEY_FREE_SQL if keyed else "")
     then = (f"r AS ({idempotency.RECORD_SQL.format(body=_RECORDED_BODY, source='ok')})",) if recorded else ()
+    if recorded and audited:
+        then += (f"a AS ({audit_trail.AUDIT_SQL.format(source='ok')})",)
     return sa.text(movement_sql(n_takes, n_puts, n_entries, shared, gate=gate, then=then))
 
 
@@ -262,7 +265,8 @@ def _read_decide_write(cursor, login: Login, item_code: str, from_location: str,
     call = idempotency.pending_call()
     params, shared = _write_parameters(movement, caller, source, destination, call)
     sql = _driver_sql(_write_once(len(movement.takes), len(movement.puts), len(movement.entries), shared,
-                                  call is not None, call is not None and call.key is not None))[0]
+                                  call is not None, call is not None and call.key is not None,
+                                  call is not None and call.audit is not None))[0]
     try:
         row = cursor.execute(sql, params).fetchone()
     except driver_error as exc:
@@ -320,6 +324,9 @@ def _write_parameters(movement: PreparedMovement, caller, source: Place, destina
         if status >= 500 or any(body.count(str(n)) != 1 for n in _ENTRY_ID_STAND_INS):
             raise _GeneralPath()
         params.update(idempotency.record_parameters(call, status, body))
+        if call.audit is not None:
+            params.update(audit_trail.entry_parameters(call.audit, call.user_id, status, body, call.key,
+                                                       params["s_at"]))
         if call.key is not None:
             params.update(idempotency.key_free_parameters(call))
     return params, shared
