@@ -18,7 +18,7 @@ def crafted_api(app, world, api):
     return crafted
 
 
-def test_l2_report_json(crafted_api, api):
+def _check_l2_report_json(crafted_api, api):
     day = crafted_api.day.isoformat()
     response = api.as_("clerk").get(f"{URL}?warehouse=WH1&date={day}")
     assert response.status_code == 200, response.get_json()
@@ -46,12 +46,12 @@ def test_l2_report_json(crafted_api, api):
         assert secret not in text
 
 
-def test_l2_warehouse_is_optional_with_one_warehouse_and_date_defaults_to_today(crafted_api, api):
+def _check_l2_warehouse_is_optional_with_one_warehouse_and_date_defaults_to_today(crafted_api, api):
     body = api.as_("supervisor").get(URL).get_json()
     assert body["date"] == crafted_api.day.isoformat() and body["stock"]
 
 
-def test_l2_report_refusals(crafted_api, api):
+def test_l2_report_refusals(world, api):
     assert api.as_("picker").get(URL).status_code == 403
     unknown = api.as_("clerk").get(f"{URL}?warehouse=NOPE")
     assert unknown.status_code == 404 and unknown.get_json()["code"] == "not_found"
@@ -59,7 +59,7 @@ def test_l2_report_refusals(crafted_api, api):
     assert bad_date.status_code == 422 and bad_date.get_json()["code"] == "validation_failed"
 
 
-def test_l2_drill_down_totals_equal_the_figure(crafted_api, api):
+def _check_l2_drill_down_totals_equal_the_figure(crafted_api, api):
     day = crafted_api.day.isoformat()
     caller = api.as_("clerk")
     stock = caller.get(f"{URL}?date={day}").get_json()["stock"]
@@ -79,11 +79,11 @@ def test_l2_drill_down_totals_equal_the_figure(crafted_api, api):
     assert caller.get(f"{URL}/entries?item=NOPE").status_code == 404
 
 
-def test_l2_export_endpoint_each_format(crafted_api, api):
+def _check_l2_export_endpoint_each_format(crafted_api, api):
     from openpyxl import load_workbook
 
     caller = api.as_("clerk")
-    pdf = caller.get(f"{URL}/export?format=pdf&lang=en")
+    pdf = caller.get(f"{URL}/export?format=pdf&lang=en&section=documents")
     assert pdf.status_code == 200 and pdf.content_type == "application/pdf" and pdf.data.startswith(b"%PDF")
     assert "attachment" in pdf.headers["Content-Disposition"]
     xlsx = caller.get(f"{URL}/export?format=xlsx")
@@ -93,3 +93,11 @@ def test_l2_export_endpoint_each_format(crafted_api, api):
     assert "SO-OPEN" in csv.data.decode("utf-8-sig")
     assert caller.get(f"{URL}/export?format=docx").status_code == 422
     assert api.as_("picker").get(f"{URL}/export?format=csv").status_code == 403
+
+
+def test_l2_report_its_drill_down_and_its_files_over_the_api(crafted_api, api):
+    """One crafted day (building it is the slow part), every endpoint checked on it."""
+    _check_l2_report_json(crafted_api, api)
+    _check_l2_warehouse_is_optional_with_one_warehouse_and_date_defaults_to_today(crafted_api, api)
+    _check_l2_drill_down_totals_equal_the_figure(crafted_api, api)
+    _check_l2_export_endpoint_each_format(crafted_api, api)

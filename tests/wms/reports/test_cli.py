@@ -23,8 +23,8 @@ def test_l2_report_eod_writes_each_format(app, world, runner, tmp_path):
     assert (tmp_path / "eod.csv").read_bytes().startswith(b"\xef\xbb\xbf")
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO((tmp_path / "eod.pdf").read_bytes())).pages)
     assert "日终报表" in text
-    english = runner.invoke(args=["report", "eod", "--date", day, "--format", "pdf", "-o",
-                                  str(tmp_path / "en.pdf"), "--lang", "en"])
+    english = runner.invoke(args=["report", "eod", "--date", day, "--format", "xlsx", "-o",
+                                  str(tmp_path / "en.xlsx"), "--lang", "en"])
     assert english.exit_code == 0, english.output
 
 

@@ -38,7 +38,7 @@ def test_l2_masked_text_hides_quoted_names_and_phone_numbers():
     assert "张**" in text and "138****8000" in text and "SO-20261101" in text
 
 
-def test_l2_stock_section_and_totals_agree_with_on_hand(crafted, world):
+def _check_l2_stock_section_and_totals_agree_with_on_hand(crafted, world):
     report = reports.day_report(world.warehouse_id, crafted.day)
     by_key = {(s.item_sku, s.owner_code): s for s in report.stock}
     sku1 = by_key[("SKU-1", "OWN")]
@@ -55,7 +55,7 @@ def test_l2_stock_section_and_totals_agree_with_on_hand(crafted, world):
     assert sum(h.shipped_out for h in hours) == report.totals.shipped_out
 
 
-def test_l2_documents_of_the_day_by_type(crafted, world):
+def _check_l2_documents_of_the_day_by_type(crafted, world):
     counts = {d.type: d.count for d in reports.day_report(world.warehouse_id, crafted.day).documents}
     assert counts["inbound_document"] == 4
     assert counts["receipt"] == 4 and counts["receipt_posted"] == 3
@@ -64,7 +64,7 @@ def test_l2_documents_of_the_day_by_type(crafted, world):
     assert counts["wave"] == 0 and counts["adjustment"] == 0
 
 
-def test_r8_s7_uncleared_documents_with_age_and_what_they_wait_for(crafted, world):
+def _check_r8_s7_uncleared_documents_with_age_and_what_they_wait_for(crafted, world):
     uncleared = {(u.type, u.number): u for u in reports.uncleared_documents(world.warehouse_id, crafted.day)}
     receipt = uncleared[("receipt", crafted.unposted_receipt)]
     assert (receipt.age_days, receipt.waiting_for_code) == (0, "inspection")
@@ -78,7 +78,7 @@ def test_r8_s7_uncleared_documents_with_age_and_what_they_wait_for(crafted, worl
     assert ("receipt", crafted.unposted_receipt) not in tomorrow
 
 
-def test_r5_inspections_defect_rate_by_supplier_and_switching_of_the_day(crafted, world):
+def _check_r5_inspections_defect_rate_by_supplier_and_switching_of_the_day(crafted, world):
     inspections = reports.inspections_of_day(world.warehouse_id, crafted.day)
     assert (inspections.lots, inspections.accepted, inspections.rejected) == (3, 1, 2)
     [supplier] = inspections.by_supplier
@@ -91,7 +91,7 @@ def test_r5_inspections_defect_rate_by_supplier_and_switching_of_the_day(crafted
     assert yesterday.lots == 0 and yesterday.switching == []
 
 
-def test_s4_holds_issued_and_released_with_personal_data_masked(crafted, world):
+def _check_s4_holds_issued_and_released_with_personal_data_masked(crafted, world):
     holds = reports.holds_of_day(world.warehouse_id, crafted.day)
     issued = {h.number: h for h in holds.issued}
     assert set(issued) == {crafted.hold, crafted.order_hold}
@@ -106,25 +106,25 @@ def test_s4_holds_issued_and_released_with_personal_data_masked(crafted, world):
     assert CUSTOMER_NAME not in released.reason
 
 
-def test_r8_count_differences_of_the_day(crafted, world):
+def _check_r8_count_differences_of_the_day(crafted, world):
     [count] = reports.count_differences(world.warehouse_id, crafted.day)
     assert (count.task_id, count.location, count.item_sku) == (crafted.count_task, "A-01-01", "SKU-1")
     assert (count.book, count.counted, count.difference, count.status) == (15, 14, -1, "counted")
     assert reports.count_differences(world.warehouse_id, crafted.day - timedelta(days=1)) == []
 
 
-def test_l3_reconciliation_section_is_empty_until_l3(crafted, world):
+def _check_l3_reconciliation_section_is_empty_until_l3(crafted, world):
     assert reports.day_report(world.warehouse_id, crafted.day).reconciliation == []
 
 
-def test_l2_report_is_read_only(crafted, world):
+def _check_l2_report_is_read_only(crafted, world):
     before = db.session.query(LedgerEntry).count()
     reports.day_report(world.warehouse_id, crafted.day)
     db.session.rollback()
     assert db.session.query(LedgerEntry).count() == before
 
 
-def test_l2_drill_down_entries_add_up_to_the_figure(crafted, world):
+def _check_l2_drill_down_entries_add_up_to_the_figure(crafted, world):
     report = reports.day_report(world.warehouse_id, crafted.day)
     for line in report.stock:
         for direction, figure in (("in", line.received_in), ("out", line.shipped_out)):
@@ -140,16 +140,30 @@ def test_l2_drill_down_entries_add_up_to_the_figure(crafted, world):
     assert len(paged.entries) == 1 and paged.total > 1
 
 
-def test_l2_drill_down_refuses_unknown_item_and_direction(crafted, world):
+def _check_l2_drill_down_refuses_unknown_item_and_direction(crafted, world):
     with pytest.raises(NotFound):
         reports.day_entries(world.warehouse_id, crafted.day, item="NOPE")
     with pytest.raises(InvalidInput):
         reports.day_entries(world.warehouse_id, crafted.day, direction="sideways")
 
 
-@pytest.mark.parametrize("role", [Role.PICKER, Role.RECEIVER, Role.SHIPPER])
-def test_l2_only_clerks_and_supervisors_read_the_report(ctx, world, role):
-    with pytest.raises(PermissionDenied):
-        reports.day_report_for(world.user(role.value), None, None)
+def test_l2_r5_r8_s4_s7_l3_sections_of_a_crafted_day(crafted, world):
+    """One crafted day (building it is the slow part), every section checked on it."""
+    _check_l2_stock_section_and_totals_agree_with_on_hand(crafted, world)
+    _check_l2_documents_of_the_day_by_type(crafted, world)
+    _check_r8_s7_uncleared_documents_with_age_and_what_they_wait_for(crafted, world)
+    _check_r5_inspections_defect_rate_by_supplier_and_switching_of_the_day(crafted, world)
+    _check_s4_holds_issued_and_released_with_personal_data_masked(crafted, world)
+    _check_r8_count_differences_of_the_day(crafted, world)
+    _check_l3_reconciliation_section_is_empty_until_l3(crafted, world)
+    _check_l2_report_is_read_only(crafted, world)
+    _check_l2_drill_down_entries_add_up_to_the_figure(crafted, world)
+    _check_l2_drill_down_refuses_unknown_item_and_direction(crafted, world)
+
+
+def test_l2_only_clerks_and_supervisors_read_the_report(ctx, world):
+    for role in (Role.PICKER, Role.RECEIVER, Role.SHIPPER):
+        with pytest.raises(PermissionDenied):
+            reports.day_report_for(world.user(role.value), None, None)
     reports.day_report_for(world.user("clerk"), None, None)
     reports.day_report_for(world.user("supervisor"), "WH1", None)
