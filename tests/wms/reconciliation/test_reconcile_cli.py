@@ -1,0 +1,29 @@
+"""L3: ``wms reconcile courier FILE --courier CODE --cycle 2026-11`` prints a summary per type."""
+
+from __future__ import annotations
+
+from tests.wms.reconciliation.conftest import bill_csv, utc
+
+
+def test_L3_the_command_reconciles_a_bill_and_a_rerun_adds_nothing(app, runner, parcels, tmp_path):
+    with app.app_context():
+        parcels.ship("YTO", "YT0000000000001", "SO-1", 1000, utc(2026, 11, 3, 2))
+        parcels.ship("YTO", "YT0000000000002", "SO-2", 1000, utc(2026, 11, 3, 2))
+    bill = tmp_path / "yto-2026-11.csv"
+    bill.write_bytes(bill_csv(["运单号", "计费重量(kg)", "运费"], [["YT0000000000001", "1", "8"],
+                                                          ["YT0000000000009", "1", "8"]]))
+    result = runner.invoke(args=["reconcile", "courier", str(bill), "--courier", "YTO", "--cycle", "2026-11"])
+    assert result.exit_code == 0, result.output
+    lines = [line.split() for line in result.output.splitlines()]
+    assert ["billed_not_shipped", "1"] in lines and ["shipped_not_billed", "1"] in lines
+    assert ["weight_over", "0"] in lines
+    assert result.output.splitlines()[-1] == "new 2, kept 0, closed 0, reopened 0"
+    again = runner.invoke(args=["reconcile", "courier", str(bill), "--courier", "YTO", "--cycle", "2026-11"])
+    assert again.output.splitlines()[-1] == "new 0, kept 2, closed 0, reopened 0"
+
+
+def test_L3_a_bad_bill_fails_the_command_with_its_code(app, runner, world, tmp_path):
+    bill = tmp_path / "bad.csv"
+    bill.write_bytes(bill_csv(["运单号"], [["YT1"]]))
+    result = runner.invoke(args=["reconcile", "courier", str(bill), "--courier", "YTO", "--cycle", "2026-11"])
+    assert result.exit_code == 1 and "courier_bill_rejected" in result.output
