@@ -16,6 +16,7 @@ header.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -66,10 +67,11 @@ class Condition(StrEnum):
 
 
 class SettlementKind(StrEnum):
-    """A settlement line pays an order (income) or pays money back (refund)."""
+    """A settlement line pays an order (income), pays money back (refund) or is the platform's fee."""
 
     INCOME = "income"
     REFUND = "refund"
+    FEE = "fee"  # commission, service charge: neither a refund nor a short payment
 
 
 #: A difference's stable key holds at most this many characters (the difference table's column).
@@ -122,13 +124,16 @@ class SettlementPreset:
 
     code: str
     columns: Mapping[str, tuple[str, ...]]
-    # What the kind column says for an income line and for a refund line.
+    # What the kind column says for an income line, a refund line and a fee line.
     income_words: tuple[str, ...] = ()
     refund_words: tuple[str, ...] = ()
+    fee_words: tuple[str, ...] = ()
 
 
 _INCOME = ("income", "收入", "交易收入", "在线支付", "交易付款", "货款", "交易成功", "订单收入", "结算")
-_REFUND = ("refund", "退款", "交易退款", "售后退款", "退款支出", "订单退款", "支出")
+_REFUND = ("refund", "退款", "交易退款", "售后退款", "退款支出", "订单退款")
+_FEE = ("fee", "commission", "服务费", "技术服务费", "软件服务费", "佣金", "手续费", "交易手续费", "花呗服务费",
+        "推广费", "平台服务费")
 
 SETTLEMENT_PRESETS: dict[str, SettlementPreset] = {
     p.code: p for p in (
@@ -137,7 +142,7 @@ SETTLEMENT_PRESETS: dict[str, SettlementPreset] = {
             "amount": ("amount", "金额"),
             "kind": ("type", "kind", "类型"),
             "date": ("date", "日期", "时间"),
-        }, _INCOME, _REFUND),
+        }, _INCOME, _REFUND, _FEE),
         # 支付宝 账务明细: one column for money in, one for money out.
         SettlementPreset("alipay", {
             "order_number": ("商户订单号", "商家订单号", "业务订单号"),
@@ -145,20 +150,20 @@ SETTLEMENT_PRESETS: dict[str, SettlementPreset] = {
             "expense": ("支出金额（-元）", "支出金额(-元)", "支出金额"),
             "kind": ("业务类型", "账务类型"),
             "date": ("发生时间", "入账时间"),
-        }, _INCOME, _REFUND),
+        }, _INCOME, _REFUND, _FEE),
         # 淘宝 / 天猫 卖家中心 账单明细 (settled through Alipay; the order number is the platform's).
         SettlementPreset("taobao", {
             "order_number": ("淘宝订单号", "订单编号", "订单号"),
             "amount": ("金额（元）", "金额(元)", "金额"),
             "kind": ("收支类型", "账务类型", "类型"),
             "date": ("入账时间", "发生时间", "时间"),
-        }, _INCOME, _REFUND),
+        }, _INCOME, _REFUND, _FEE),
         SettlementPreset("tmall", {
             "order_number": ("天猫订单号", "订单编号", "订单号"),
             "amount": ("结算金额", "金额（元）", "金额"),
             "kind": ("交易类型", "收支类型", "类型"),
             "date": ("结算时间", "入账时间", "时间"),
-        }, _INCOME, _REFUND),
+        }, _INCOME, _REFUND, _FEE),
         # 拼多多 商家后台 货款明细: money in and out in separate columns, like Alipay.
         SettlementPreset("pinduoduo", {
             "order_number": ("订单号", "订单编号"),
@@ -166,7 +171,7 @@ SETTLEMENT_PRESETS: dict[str, SettlementPreset] = {
             "expense": ("支出金额(元)", "支出金额（元）", "支出金额"),
             "kind": ("账务类型", "业务类型"),
             "date": ("发生时间", "入账时间"),
-        }, _INCOME, _REFUND),
+        }, _INCOME, _REFUND, _FEE),
     )
 }
 
@@ -260,10 +265,10 @@ def settlement_kind(preset: SettlementPreset, kind_text, amount: Decimal | None)
     """Income or refund: the kind column's word where the preset knows it, else the amount's sign."""
     word = _norm(kind_text)
     if word:
-        if word in (_norm(w) for w in preset.refund_words):
-            return SettlementKind.REFUND
-        if word in (_norm(w) for w in preset.income_words):
-            return SettlementKind.INCOME
+        for kind, words in ((SettlementKind.REFUND, preset.refund_words), (SettlementKind.FEE, preset.fee_words),
+                            (SettlementKind.INCOME, preset.income_words)):
+            if word in (_norm(w) for w in words):
+                return kind
     if amount is None:
         raise RowProblem("amount", "missing")
     if not word or amount != 0:
@@ -471,18 +476,20 @@ def match_shop_orders(shop_orders: Iterable[ShopOrder], shipments: Iterable[Outb
 
     ``shipments`` are the cycle's; ``shipped_elsewhen`` counts the parcels a shop order had
     outside the cycle (an order of the export shipped before the cycle is shipped; shipped
-    again in it, it is shipped twice). An exchange ships for its original order (S6) and
-    is neither a second parcel nor an unordered one.
+    again in it, it is shipped twice). A document numbered ``<shop order>-<n>`` is a further
+    parcel of that shop order (``shop_order_of``): the one way a shop order reaches two
+    documents, since document numbers are unique. An exchange ships for its original order
+    (S6) and is neither a second parcel nor an unordered one.
     """
     shipped_elsewhen = shipped_elsewhen or {}
+    shop_orders = list(shop_orders)
+    ordered = {order.order_number for order in shop_orders}
     parcels: dict[str, list[OutboundShipment]] = defaultdict(list)
     for s in shipments:
         if s.kind != "exchange":
-            parcels[s.order_number].append(s)
+            parcels[shop_order_of(s.order_number, ordered)].append(s)
     found: list[Finding] = []
-    ordered: set[str] = set()
     for order in shop_orders:
-        ordered.add(order.order_number)
         mine = parcels.get(order.order_number, [])
         elsewhen = int(shipped_elsewhen.get(order.order_number, 0))
         evidence = {"ordered_units": dict(order.units), "rows": [order.first_row],
@@ -508,6 +515,20 @@ def match_shop_orders(shop_orders: Iterable[ShopOrder], shipments: Iterable[Outb
                                      "shipped_on": s.shipped_on.isoformat(), "shipped_units": dict(s.units),
                                  }, order_number=number, courier_code=s.courier))
     return found
+
+
+_FURTHER_PARCEL = re.compile(r"^(.+)-(\d{1,3})$")
+
+
+def shop_order_of(document_number: str, shop_numbers: set[str]) -> str:
+    """The shop order a document ships: its own number, or ``SO-1`` for ``SO-1-2`` when the
+    export has ``SO-1`` and not ``SO-1-2`` (a document made again, or split, for that order)."""
+    if document_number in shop_numbers:
+        return document_number
+    further = _FURTHER_PARCEL.match(document_number)
+    if further and further.group(1) in shop_numbers:
+        return further.group(1)
+    return document_number
 
 
 # --- payments -----------------------------------------------------------------------------
@@ -556,7 +577,8 @@ def match_payments(lines: Iterable[SettlementLine], shipped: Iterable[ShippedOrd
 
     An order is paid when its income reaches its amount (or, its amount unknown, when it
     has a line at all: then only presence is matched); any refund line makes it
-    refunded; income below a known amount is short paid. An order of the cycle with no
+    refunded; income below a known amount is short paid (the platform's fees are shown,
+    not counted against the income). An order of the cycle with no
     line, shipped more than ``settle_days`` before ``as_of``, is not settled after the
     days; one shipped since is pending. A line for an order never shipped is settled
     but not shipped.
@@ -608,10 +630,12 @@ def match_payments(lines: Iterable[SettlementLine], shipped: Iterable[ShippedOrd
 
 
 def _settled(lines: list[SettlementLine]) -> dict:
-    income = sum((line.amount for line in lines if line.kind == SettlementKind.INCOME), Decimal(0))
-    refund = sum((line.amount for line in lines if line.kind == SettlementKind.REFUND), Decimal(0))
+    def total(kind: SettlementKind) -> Decimal:
+        return sum((line.amount for line in lines if line.kind == kind), Decimal(0))
+
+    income, refund, fee = total(SettlementKind.INCOME), total(SettlementKind.REFUND), total(SettlementKind.FEE)
     days = [line.on for line in lines if line.on]
-    return {"income": _yuan(income), "refund": _yuan(refund), "net": _yuan(income - refund),
+    return {"income": _yuan(income), "refund": _yuan(refund), "fee": _yuan(fee), "net": _yuan(income - refund - fee),
             "rows": sorted(line.row for line in lines),
             "settled_on": max(days).isoformat() if days else None}
 

@@ -10,7 +10,9 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+import sqlalchemy as sa
 
+from tests.wms.reconciliation.conftest import bill_csv, bill_xlsx, utc
 from wms.domain.reconciliation_matching import (
     SETTLEMENT_PRESETS,
     RowProblem,
@@ -22,6 +24,11 @@ from wms.domain.reconciliation_matching import (
     money,
     settlement_kind,
 )
+from wms.errors import InvalidInput, ReconciliationFileRejected
+from wms.extensions import db
+from wms.models.reconciliation import ReconciliationDifference, ReconciliationRun
+from wms.services.reconciliation import change_status
+from wms.services.reconciliation.payments import reconcile_payments
 
 D = Decimal
 INCOME, REFUND = SettlementKind.INCOME, SettlementKind.REFUND
@@ -74,3 +81,106 @@ def test_l3_settlement_dates():
     assert date_of("2026/11/03") == date(2026, 11, 3)
     with pytest.raises(RowProblem):
         date_of("yesterday")
+
+
+# --- the service: a crafted statement for each platform preset ---------------------------------
+
+CYCLE = "2026-11"
+
+
+@pytest.fixture
+def shipped_orders(ctx, parcels):
+    ship = parcels.ship
+    ship("SF", "SF8001", "P-1", 1000, utc(2026, 11, 2, 2))  # paid in full
+    ship("SF", "SF8002", "P-2", 1000, utc(2026, 11, 3, 2))  # paid, part refunded
+    ship("SF", "SF8003", "P-3", 1000, utc(2026, 11, 4, 2))  # paid 70 of 80
+    ship("SF", "SF8004", "P-4", 1000, utc(2026, 11, 5, 2))  # never settled
+    ship("SF", "SF8005", "P-5", 1000, utc(2026, 11, 25, 2))  # shipped 5 days before the end: pending
+    ship("SF", "SF8006", "P-6", 1000, utc(2026, 10, 20, 2))  # shipped before the cycle, paid in it
+    return parcels
+
+
+def statement(code: str, lines: list[tuple[str, str, str, str]]) -> tuple[list[str], list[list]]:
+    """A statement in a preset's layout from (order, kind word, signed amount, date) lines."""
+    columns = SETTLEMENT_PRESETS[code].columns
+    split = "income" in columns
+    fields = ["order_number", *(["income", "expense"] if split else ["amount"]), "kind", "date"]
+    header = [columns[f][0] for f in fields]
+    rows = []
+    for order, word, amount, on in lines:
+        if split:
+            money_cells = [amount, ""] if not amount.startswith("-") else ["", amount]
+        else:
+            money_cells = [amount]
+        rows.append([order, *money_cells, word, on])
+    return header, rows
+
+
+LINES = [
+    ("P-1", "交易收入", "100.00", "2026-11-05 10:00:00"),
+    ("P-2", "交易收入", "50.00", "2026-11-06 10:00:00"),
+    ("P-2", "交易退款", "-20.00", "2026-11-08 10:00:00"),
+    ("P-3", "交易收入", "70.00", "2026-11-07 10:00:00"),
+    ("P-3", "服务费", "-0.50", "2026-11-07 10:00:00"),
+    ("P-6", "交易收入", "30.00", "2026-11-02 10:00:00"),
+    ("P-9", "交易收入", "9.90", "2026-11-09 10:00:00"),
+    ("", "提现", "-200.00", "2026-11-10 10:00:00"),
+]
+ORDERS = ("orders.csv", bill_csv(["订单号", "商品编码", "数量", "实付金额"], [
+    ["P-1", "SKU-1", 1, "100.00"], ["P-2", "SKU-1", 1, "50.00"], ["P-3", "SKU-1", 1, "80.00"],
+    ["P-4", "SKU-1", 1, "40.00"], ["P-6", "SKU-1", 1, "30.00"]]))
+EXPECTED = {("refunded", "P-2"), ("short_paid", "P-3"), ("not_settled_after_days", "P-4"),
+            ("settled_not_shipped", "P-9")}
+
+
+def _payments():
+    return {(d.type, d.match_key): d for d in db.session.execute(
+        sa.select(ReconciliationDifference).where(ReconciliationDifference.kind == "payments")).scalars()}
+
+
+@pytest.mark.parametrize("code", sorted(SETTLEMENT_PRESETS))
+def test_l3_each_platform_statement_finds_exactly_its_differences(ctx, world, shipped_orders, code):
+    header, rows = statement(code, LINES)
+    content = bill_xlsx(header, rows) if code == "alipay" else bill_csv(header, rows)
+    name = "statement.xlsx" if code == "alipay" else "statement.csv"
+    run = reconcile_payments(world.user("clerk"), name, content, platform=code, cycle=CYCLE, orders_file=ORDERS)
+    assert set(_payments()) == EXPECTED
+    summary = run["summary"]
+    assert (summary["paid"], summary["pending"], summary["skipped_rows"], summary["amounts_known"]) == (2, 1, 1, 5)
+    short = _payments()[("short_paid", "P-3")]
+    assert (short.amount, short.evidence["fee"], short.evidence["order_amount"]) == (Decimal("10.00"), "0.50", "80.00")
+    assert run["party"] == code
+
+
+def test_l3_without_amounts_only_presence_is_matched_and_a_rerun_keeps_resolutions(ctx, world, shipped_orders):
+    clerk = world.user("clerk")
+    header, rows = statement("tmall", LINES)
+    content = bill_csv(header, rows)
+    run = reconcile_payments(clerk, "s.csv", content, platform="tmall", cycle=CYCLE)
+    assert run["summary"]["amounts_known"] == 0 and run["summary"]["amounts_given"] is False
+    assert set(_payments()) == EXPECTED - {("short_paid", "P-3")}
+    change_status(clerk, _payments()[("refunded", "P-2")].id, "resolved", "买家退一件")
+    again = reconcile_payments(clerk, "s.csv", content, platform="tmall", cycle=CYCLE)
+    assert (again["summary"]["new"], again["summary"]["kept"], again["summary"]["closed"]) == (0, 3, 0)
+    db.session.expire_all()
+    refunded = _payments()[("refunded", "P-2")]
+    assert (refunded.status, refunded.note) == ("resolved", "买家退一件")
+
+
+@pytest.mark.parametrize("rows, reason", [
+    ([["P-1", "12.345", "交易收入", "2026-11-05"]], "bad_rows"),
+    ([["P-1", "100", "交易收入", "someday"]], "bad_rows"),
+    ([["P-1", "", "交易收入", "2026-11-05"]], "bad_rows"),
+])
+def test_l3_a_bad_statement_is_refused_and_writes_nothing(ctx, world, shipped_orders, rows, reason):
+    header = ["订单号", "金额", "类型", "日期"]
+    with pytest.raises(ReconciliationFileRejected) as refused:
+        reconcile_payments(world.user("clerk"), "s.csv", bill_csv(header, rows), platform="default", cycle=CYCLE)
+    assert refused.value.details["reason"] == reason
+    assert db.session.execute(sa.select(sa.func.count()).select_from(ReconciliationRun)).scalar_one() == 0
+
+
+def test_l3_an_unknown_platform_is_refused(ctx, world):
+    with pytest.raises(InvalidInput) as refused:
+        reconcile_payments(world.user("clerk"), "s.csv", b"x", platform="amazon", cycle=CYCLE)
+    assert refused.value.details["allowed"] == sorted(SETTLEMENT_PRESETS)

@@ -8,7 +8,10 @@ personal data is masked.
 from __future__ import annotations
 
 import pytest
+import sqlalchemy as sa
 
+from tests.wms.receiving.helpers import HANDOVER
+from tests.wms.reconciliation.conftest import bill_csv, bill_xlsx
 from wms.domain.reconciliation_matching import (
     Condition,
     CourierReturn,
@@ -18,6 +21,13 @@ from wms.domain.reconciliation_matching import (
     match_returns,
     merge_courier_returns,
 )
+from wms.errors import ReconciliationFileRejected
+from wms.extensions import db
+from wms.models.reconciliation import ReconciliationDifference, ReconciliationRun
+from wms.services import receiving
+from wms.services.reconciliation import change_status
+from wms.services.reconciliation.returns import reconcile_returns
+from wms.services.warehouse_day import warehouse_today
 
 
 def _ours(number, tracking, order, quantity, *, damaged=0, missing=0, classified=True, in_cycle=True):
@@ -80,3 +90,92 @@ def test_l3_courier_condition_words_in_both_languages():
     assert condition_of("") is None
     with pytest.raises(RowProblem):
         condition_of("有点怪")
+
+
+# --- the service: a crafted file against returns received through R6 ---------------------------
+
+HEADER = ["退货运单号", "原订单号", "件数", "货物状态", "寄件人", "寄件人电话"]
+
+
+def _received(world, number, order, tracking, quantity, *, damaged=0):
+    """A customer return received and classified (R6): the parcel's waybill is the delivery note."""
+    clerk, receiver = world.user("clerk"), world.user("receiver")
+    receiving.create_document(clerk, number=number, kind="customer_return", customer="CUS-1", external_ref=order,
+                              lines=[{"item": "SKU-1", "quantity": quantity}])
+    receipt = receiving.start_receipt(receiver, number)
+    receiving.receive_line(receiver, receipt.id, code="SKU-1", quantity=quantity, packaging="intact")
+    receiving.submit_receipt(receiver, receipt.id, **{**HANDOVER, "delivery_note": tracking})
+    line = receiving.get_receipt(clerk, receipt.id).lines[0]
+    receiving.classify_return(receiver, line.id, resellable=quantity - damaged, damaged=damaged, missing_parts=0)
+
+
+@pytest.fixture
+def returns_world(ctx, world):
+    _received(world, "RMA-1", "SO-1", "SF1001", 2)
+    _received(world, "RMA-2", "SO-2", "SF1002", 2)
+    _received(world, "RMA-3", "SO-3", "SF1003", 1, damaged=1)
+    _received(world, "RMA-5", "SO-5", "SF1005", 1)
+    return world
+
+
+ROWS = [
+    ["SF1001", "SO-1", 2, "完好", "张三丰", "13800138000"],
+    ["SF1002", "SO-2", 3, "完好", "李四", "13900139000"],
+    ["SF1003", "SO-3", 1, "完好", "", ""],
+    ["SF1004", "SO-4", 1, "完好", "王五", "13700137000"],
+]
+EXPECTED = {("quantity_mismatch", "SF1002"), ("condition_mismatch", "SF1003"),
+            ("returned_not_received", "SF1004"), ("received_not_recorded", "SF1005")}
+
+
+def _stored():
+    return {(d.type, d.match_key): d for d in db.session.execute(
+        sa.select(ReconciliationDifference).where(ReconciliationDifference.kind == "returns")).scalars()}
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_l3_returns_file_finds_exactly_its_differences_and_a_rerun_keeps_resolutions(returns_world, fmt):
+    cycle = warehouse_today().strftime("%Y-%m")
+    clerk = returns_world.user("clerk")
+    content = bill_csv(HEADER, ROWS) if fmt == "csv" else bill_xlsx(HEADER, ROWS)
+    run = reconcile_returns(clerk, f"returns.{fmt}", content, courier="SF", cycle=cycle)
+    assert run["summary"]["by_type"] == {"condition_mismatch": 1, "quantity_mismatch": 1,
+                                         "received_not_recorded": 1, "returned_not_received": 1}
+    stored = _stored()
+    assert set(stored) == EXPECTED
+    assert {d.courier_code for d in stored.values()} == {"SF"}
+    missing = stored[("returned_not_received", "SF1004")]
+    assert missing.evidence["sender_name"] == "王*" and missing.evidence["sender_phone"] == "137****7000"
+    change_status(clerk, stored[("quantity_mismatch", "SF1002")].id, "claimed", "索赔一件")
+
+    again = reconcile_returns(clerk, f"returns.{fmt}", content, courier="SF", cycle=cycle)
+    assert (again["summary"]["new"], again["summary"]["kept"], again["summary"]["closed"]) == (0, 4, 0)
+    db.session.expire_all()
+    kept = _stored()[("quantity_mismatch", "SF1002")]
+    assert (kept.status, kept.note) == ("claimed", "索赔一件")
+    everything = repr([(d.evidence, d.note) for d in _stored().values()])
+    assert "王五" not in everything and "13700137000" not in everything
+
+
+@pytest.mark.parametrize("content, reason", [
+    (bill_csv(["件数", "货物状态"], [[1, "完好"]]), "missing_columns"),
+    (bill_csv(HEADER, [["SF1", "SO-1", "two", "完好", "", ""], ["SF2", "", 1, "怪", "", ""]]), "bad_rows"),
+    (b"", "empty"),
+])
+def test_l3_a_bad_returns_file_is_refused_and_writes_nothing(returns_world, content, reason):
+    with pytest.raises(ReconciliationFileRejected) as refused:
+        reconcile_returns(returns_world.user("clerk"), "returns.csv", content, courier="SF",
+                          cycle=warehouse_today().strftime("%Y-%m"))
+    assert refused.value.details["reason"] == reason
+    if reason == "bad_rows":
+        assert [(r["row"], r["field"]) for r in refused.value.details["rows"]] == [(2, "quantity"), (3, "condition")]
+    assert db.session.execute(sa.select(sa.func.count()).select_from(ReconciliationRun)).scalar_one() == 0
+    assert _stored() == {}
+
+
+def test_l3_a_custom_mapping_names_the_courier_s_own_headers(returns_world):
+    content = bill_csv(["单号X", "数目"], [["SF1001", 2], ["SF1002", 2], ["SF1003", 1], ["SF1005", 1]])
+    run = reconcile_returns(returns_world.user("clerk"), "r.csv", content, courier="SF",
+                            cycle=warehouse_today().strftime("%Y-%m"),
+                            mapping={"tracking_number": "单号X", "quantity": "数目"})
+    assert run["summary"]["by_type"] == {}
