@@ -20,7 +20,7 @@ from flask.cli import AppGroup
 
 @click.group("reconcile", cls=AppGroup)
 def reconcile_group() -> None:
-    """Reconciliation: match a courier's bill (and other records) for a cycle."""
+    """Reconciliation: a courier's bill, return records, outbound, payments for a cycle."""
 
 
 def actor_named(username: str | None):
@@ -69,3 +69,13 @@ def courier_command(file: str, courier: str, cycle: str, username: str | None, a
         click.echo(f"  {kind:<20} {summary['by_type'].get(kind, 0)}")
     click.echo(f"new {summary['new']}, kept {summary['kept']}, closed {summary['closed']}, "
                f"reopened {summary['reopened']}")
+
+
+def _other_kinds() -> None:
+    """Returns, outbound and payments (``wms.reconcile_kinds_cli``) join the group."""
+    from wms.reconcile_kinds_cli import add_commands
+
+    add_commands(reconcile_group)
+
+
+_other_kinds()

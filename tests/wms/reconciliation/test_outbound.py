@@ -6,6 +6,7 @@ The pure matching first, then the service on shipments made through the real ste
 
 from __future__ import annotations
 
+import io
 from datetime import date
 
 import pytest
@@ -153,3 +154,33 @@ def test_l3_a_bad_shop_export_is_refused_and_writes_nothing(shipped):
 def test_l3_a_bad_cycle_is_refused(shipped):
     with pytest.raises(InvalidInput):
         reconcile_outbound(shipped.user("clerk"), cycle="November")
+
+
+def test_l3_outbound_through_the_api_with_and_without_the_shop_export(api, app, world):
+    clerk = api.as_("clerk")
+    with app.app_context():
+        cycle = warehouse_today().isoformat()
+    ledger_only = clerk.post("/api/v1/reconciliation/outbound", data={"cycle": cycle},
+                             content_type="multipart/form-data")
+    assert ledger_only.status_code == 201, ledger_only.get_json()
+    assert ledger_only.get_json()["shop"] is None
+    shop = bill_csv(SHOP_HEADER, [["SO-77", "SKU-1", 1, "5.00"]])
+    both = clerk.post("/api/v1/reconciliation/outbound", data={"cycle": cycle, "orders": (io.BytesIO(shop), "s.csv")},
+                      content_type="multipart/form-data")
+    assert both.status_code == 201, both.get_json()
+    assert both.get_json()["shop"]["summary"]["by_type"] == {"ordered_not_shipped": 1}
+
+
+def test_l3_the_outbound_command_prints_both_runs_and_a_rerun_adds_nothing(app, runner, world, tmp_path):
+    with app.app_context():
+        cycle = warehouse_today().isoformat()
+    orders = tmp_path / "shop.csv"
+    orders.write_bytes(bill_csv(SHOP_HEADER, [["SO-77", "SKU-1", 1, "5.00"]]))
+    result = runner.invoke(args=["reconcile", "outbound", "--cycle", cycle, "--orders", str(orders)])
+    assert result.exit_code == 0, result.output
+    lines = [line.split() for line in result.output.splitlines()]
+    assert ["ordered_not_shipped", "1"] in lines and ["deduction_mismatch", "0"] in lines
+    again = runner.invoke(args=["reconcile", "outbound", "--cycle", cycle, "--orders", str(orders)])
+    assert again.output.splitlines()[-1] == "new 0, kept 1, closed 0, reopened 0"
+    bad = runner.invoke(args=["reconcile", "outbound", "--cycle", "soon"])
+    assert bad.exit_code == 1 and "invalid_input" in bad.output

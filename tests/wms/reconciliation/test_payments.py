@@ -6,6 +6,7 @@ for each platform preset.
 
 from __future__ import annotations
 
+import io
 from datetime import date
 from decimal import Decimal
 
@@ -184,3 +185,44 @@ def test_l3_an_unknown_platform_is_refused(ctx, world):
     with pytest.raises(InvalidInput) as refused:
         reconcile_payments(world.user("clerk"), "s.csv", b"x", platform="amazon", cycle=CYCLE)
     assert refused.value.details["allowed"] == sorted(SETTLEMENT_PRESETS)
+
+
+# --- through the API ---------------------------------------------------------------------------
+
+
+def test_l3_a_statement_uploaded_through_the_api_is_listed_and_resolved(api, app, world, parcels):
+    with app.app_context():
+        parcels.ship("SF", "SF8101", "P-1", 1000, utc(2026, 11, 2, 2))
+    clerk = api.as_("clerk")
+    header, rows = statement("pinduoduo", [("P-1", "交易收入", "10.00", "2026-11-05"), ("P-7", "交易收入", "5.00", "")])
+    response = clerk.post("/api/v1/reconciliation/payments", data={
+        "platform": "pinduoduo", "cycle": CYCLE, "file": (io.BytesIO(bill_csv(header, rows)), "pdd.csv")},
+        content_type="multipart/form-data")
+    assert response.status_code == 201, response.get_json()
+    assert response.get_json()["summary"]["by_type"] == {"settled_not_shipped": 1}
+    listed = clerk.get("/api/v1/reconciliation/differences?kind=payments").get_json()
+    assert [(d["type"], d["key"], d["party"]) for d in listed["items"]] == [("settled_not_shipped", "P-7", "pinduoduo")]
+    bad = clerk.post("/api/v1/reconciliation/payments", data={
+        "platform": "pinduoduo", "cycle": CYCLE, "file": (io.BytesIO(b"\xff\xfe\x00x"), "pdd.csv")},
+        content_type="multipart/form-data")
+    assert bad.status_code == 422 and bad.get_json()["code"] == "reconciliation_file_rejected"
+    no_file = clerk.post("/api/v1/reconciliation/payments", data={"platform": "pinduoduo", "cycle": CYCLE},
+                         content_type="multipart/form-data")
+    assert no_file.status_code == 422 and no_file.get_json()["code"] == "invalid_input"
+    picker = api.as_("picker").post("/api/v1/reconciliation/payments", data={
+        "platform": "pinduoduo", "cycle": CYCLE, "file": (io.BytesIO(bill_csv(header, rows)), "pdd.csv")},
+        content_type="multipart/form-data")
+    assert picker.status_code == 403
+    presets = clerk.get("/api/v1/reconciliation/presets").get_json()
+    assert {p["code"] for p in presets["payments"]} == set(SETTLEMENT_PRESETS)
+
+
+def test_l3_the_payments_command_reconciles_a_statement(app, runner, world, parcels, tmp_path):
+    with app.app_context():
+        parcels.ship("SF", "SF8201", "P-1", 1000, utc(2026, 11, 2, 2))
+    header, rows = statement("alipay", [("P-1", "在线支付", "10.00", "2026-11-05"), ("P-1", "交易退款", "-10.00", "")])
+    path = tmp_path / "alipay.csv"
+    path.write_bytes(bill_csv(header, rows))
+    result = runner.invoke(args=["reconcile", "payments", str(path), "--platform", "alipay", "--cycle", CYCLE])
+    assert result.exit_code == 0, result.output
+    assert ["refunded", "1"] in [line.split() for line in result.output.splitlines()]

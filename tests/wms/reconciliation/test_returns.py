@@ -7,6 +7,8 @@ personal data is masked.
 
 from __future__ import annotations
 
+import io
+
 import pytest
 import sqlalchemy as sa
 
@@ -179,3 +181,21 @@ def test_l3_a_custom_mapping_names_the_courier_s_own_headers(returns_world):
                             cycle=warehouse_today().strftime("%Y-%m"),
                             mapping={"tracking_number": "单号X", "quantity": "数目"})
     assert run["summary"]["by_type"] == {}
+
+
+def test_l3_return_records_uploaded_through_the_api_with_a_mapping(api, app, world):
+    with app.app_context():
+        _received(world, "RMA-1", "SO-1", "SF1001", 2)
+    clerk = api.as_("clerk")
+    content = bill_csv(["单号X", "数目"], [["SF1001", 3]])
+    with app.app_context():
+        cycle = warehouse_today().strftime("%Y-%m")
+    response = clerk.post("/api/v1/reconciliation/returns", data={
+        "courier": "SF", "cycle": cycle, "mapping": '{"tracking_number": "单号X", "quantity": "数目"}',
+        "file": (io.BytesIO(content), "sf.csv")}, content_type="multipart/form-data")
+    assert response.status_code == 201, response.get_json()
+    assert response.get_json()["summary"]["by_type"] == {"quantity_mismatch": 1}
+    bad = clerk.post("/api/v1/reconciliation/returns", data={
+        "courier": "SF", "cycle": cycle, "mapping": "[1]", "file": (io.BytesIO(content), "sf.csv")},
+        content_type="multipart/form-data")
+    assert bad.status_code == 422 and bad.get_json()["code"] == "validation_failed"
