@@ -147,6 +147,20 @@ def _check_l2_drill_down_refuses_unknown_item_and_direction(crafted, world):
         reports.day_entries(world.warehouse_id, crafted.day, direction="sideways")
 
 
+def _check_l2_a_closed_day_says_who_closed_it_and_the_next_day_opens_with_its_closing(crafted, world):
+    from wms.services.days import close_day
+
+    before = reports.day_report(world.warehouse_id, crafted.day)
+    assert before.closed is None
+    close_day(world.user("clerk"), crafted.day)
+    after = reports.day_report(world.warehouse_id, crafted.day)
+    assert after.closed is not None and after.closed.by == "clerk"
+    assert after.stock == before.stock
+    tomorrow = reports.day_report(world.warehouse_id, crafted.day + timedelta(days=1))
+    assert {(s.item_sku, s.owner_code): s.opening for s in tomorrow.stock} == {
+        (s.item_sku, s.owner_code): s.closing for s in before.stock if s.closing}
+
+
 def test_l2_r5_r8_s4_s7_l3_sections_of_a_crafted_day(crafted, world):
     """One crafted day (building it is the slow part), every section checked on it."""
     _check_l2_stock_section_and_totals_agree_with_on_hand(crafted, world)
@@ -159,6 +173,7 @@ def test_l2_r5_r8_s4_s7_l3_sections_of_a_crafted_day(crafted, world):
     _check_l2_report_is_read_only(crafted, world)
     _check_l2_drill_down_entries_add_up_to_the_figure(crafted, world)
     _check_l2_drill_down_refuses_unknown_item_and_direction(crafted, world)
+    _check_l2_a_closed_day_says_who_closed_it_and_the_next_day_opens_with_its_closing(crafted, world)
 
 
 def test_l2_only_clerks_and_supervisors_read_the_report(ctx, world):

@@ -35,6 +35,11 @@ h2 { font-size: 11.5pt; margin: 12pt 0 4pt 0; border-bottom: 1.5pt solid #2f6fb0
      break-after: avoid; }
 table { border-collapse: collapse; width: 100%; margin-bottom: 4pt; }
 table.narrow { width: auto; min-width: 45%; }
+table.grid { width: 72%; break-inside: avoid; }
+table.grid td { border: none; border-bottom: 0.5pt solid #ddd; }
+table.grid td.num { padding-right: 16pt; font-weight: bold; }
+td.zero { color: #999; font-weight: normal !important; }
+p.figures { margin: 2pt 0 4pt 0; }
 th, td { border: 0.5pt solid #bbb; padding: 2pt 4pt; text-align: left; vertical-align: top; }
 th { background: #e8eef6; font-weight: bold; }
 thead { display: table-header-group; }
@@ -56,6 +61,7 @@ p.empty { color: #777; margin: 2pt 0 6pt 0; }
 <tr><th>{{ key }}</th><td>{{ value }}</td></tr>{% endfor %}</table>
 {% for table in tables %}
 <h2>{{ table.title }}</h2>
+{% if table.key == "inspections" %}<p class="figures">{{ words.inspection_figures }}</p>{% endif %}
 {% if table.key == "movements_by_hour" %}
   <div class="chart">
   <div class="legend"><span class="in"></span>{{ words.in }}<span class="out"></span>{{ words.out }}</div>
@@ -69,7 +75,10 @@ p.empty { color: #777; margin: 2pt 0 6pt 0; }
 {% if table.key == "inspections" and charts.defects %}
   <div class="chart"><div class="caption">{{ words.defect_rate_chart }}</div>{{ charts.defects }}</div>
 {% endif %}
-{% if table.key == "reconciliation" and not table.rows %}
+{% if table.key == "documents" %}
+  <table class="grid"><tbody>{% for row in table.grid %}<tr>{% for cell in row %}
+  <td class="{{ cell.cls }}">{{ cell.text }}</td>{% endfor %}</tr>{% endfor %}</tbody></table>
+{% elif table.key == "reconciliation" and not table.rows %}
   <p class="empty">{{ words.reconciliation_pending }}</p>
 {% elif not table.rows %}
   <p class="empty">{{ words.none }}</p>
@@ -111,7 +120,13 @@ def _view(table: Table, lang: str) -> dict:
     if table.key == "stock" and table.rows:
         total = [{"text": label(lang, "total"), "cls": ""}] + [{"text": "", "cls": ""}] * 3 + [
             {"text": str(sum(r[i] for r in table.rows)), "cls": "num"} for i in range(4, 8)]
-    return {"key": table.key, "title": table.title, "columns": columns, "rows": rows, "total": total}
+    grid = []
+    if table.key == "documents":
+        cells = [[{"text": str(kind), "cls": ""}, {"text": str(count), "cls": "num" + (" zero" if not count else "")}]
+                 for kind, count in table.rows]
+        per_row = 3
+        grid = [sum(cells[i:i + per_row], []) for i in range(0, len(cells), per_row)]
+    return {"key": table.key, "title": table.title, "columns": columns, "rows": rows, "total": total, "grid": grid}
 
 
 def _bar_chart_hours(report: DayReport) -> Markup:
@@ -188,6 +203,9 @@ def to_html(report: DayReport, lang: str, section: str | None = None) -> str:
     tables = [_view(t, lang) for t in report_tables(report, lang) if not section or t.key == section]
     words = {key: label(lang, key) for key in ("in", "out", "top_items", "defect_rate_chart", "none",
                                                 "reconciliation_pending")}
+    words["inspection_figures"] = label(lang, "inspection_figures", lots=report.inspections.lots,
+                                        accepted=report.inspections.accepted,
+                                        rejected=report.inspections.rejected)
     page_label = label(lang, "page", page='" counter(page) "', pages='" counter(pages) "')
     summary = [(key, _cell_text(value)) for key, value in summary_rows(report, lang)]
     return _environment.from_string(_TEMPLATE).render(
