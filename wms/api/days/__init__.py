@@ -1,0 +1,1 @@
+"""The warehouse's business days: their list, closing a day and reopening it (rule L2)."""
