@@ -55,6 +55,9 @@ class AdjustmentSchema(Schema):
     quantity_change = fields.Int(required=True, strict=True, validate=validate.Range(min=-10**9, max=10**9))
     reason = fields.Str(required=True, validate=validate.Length(min=1, max=400))
     kind = fields.Str(load_default="adjustment", validate=validate.OneOf(["adjustment", "count_difference"]))
+    business_day = fields.Date(load_default=None, metadata={
+        "description": "The warehouse day to date the correction into (L2); default the open day. "
+                       "A closed day refuses it (409 day_closed), a day still to come too (422)."})
 
 
 class LotSchema(Schema):
