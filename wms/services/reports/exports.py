@@ -114,7 +114,7 @@ def report_tables(report: DayReport, lang: str) -> list[Table]:
 
 
 def summary_rows(report: DayReport, lang: str) -> list[tuple[str, object]]:
-    """The report's heading as label/value pairs: warehouse, day, closed, generated."""
+    """The report's heading as label/value pairs: warehouse, day, closed, generated, stock totals."""
     closed = (label(lang, "closed_at_by", at=f"{local_time(report.closed.at):%Y-%m-%d %H:%M}", by=report.closed.by)
               if report.closed else label(lang, "open_day"))
     return [
@@ -123,6 +123,10 @@ def summary_rows(report: DayReport, lang: str) -> list[tuple[str, object]]:
         (label(lang, "time_zone"), report.warehouse.time_zone),
         (label(lang, "closed"), closed),
         (label(lang, "generated_at"), local_time(report.generated_at)),
+        (f'{label(lang, "total")} {label(lang, "opening")}', report.totals.opening),
+        (f'{label(lang, "total")} {label(lang, "in")}', report.totals.received_in),
+        (f'{label(lang, "total")} {label(lang, "out")}', report.totals.shipped_out),
+        (f'{label(lang, "total")} {label(lang, "closing")}', report.totals.closing),
     ]
 
 
