@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from wms.extensions import db
 from wms.models import Item, LedgerEntry, Owner
-from wms.services.days import balances_at, holding_locations, last_closed_day
+from wms.services.days import entries_between, holding_locations, last_closed_day, stored_balances
 from wms.services.warehouse_day import warehouse_zone
 
 ledger = LedgerEntry.__table__
@@ -66,38 +66,43 @@ def stock_rows(warehouse_id: int, day: date) -> list[StockRow]:
     - Rows whose opening is zero and which had no movement are left out.
 
     Two SQL statements whatever the ledger's size: the last closed day, then one aggregate
-    over that day's stored balances and the entries after it (index ``ix_ledger_entry_business_day``).
+    over that day's stored balances, the entries after it and the day's movements, read once
+    each (index ``ix_ledger_entry_business_day``), grouped once per item and owner.
     """
     previous = last_closed_day(warehouse_id, before=day)
-    opening = balances_at(warehouse_id, day - timedelta(days=1), previous).subquery("opening")
+    before = entries_between(warehouse_id, previous, day - timedelta(days=1)).subquery("before")
     nets = _movement_nets(warehouse_id, day).subquery("nets")
-    moves = (
-        sa.select(nets.c.item_id, nets.c.owner_id,
-                  sa.func.sum(sa.case((nets.c.net > 0, nets.c.net), else_=0)).label("received_in"),
-                  sa.func.sum(sa.case((nets.c.net < 0, -nets.c.net), else_=0)).label("shipped_out"))
-        .group_by(nets.c.item_id, nets.c.owner_id)
-    ).subquery("moves")
-    keys = sa.union(sa.select(opening.c.item_id, opening.c.owner_id),
-                    sa.select(moves.c.item_id, moves.c.owner_id)).subquery("k")
-    opening_qty = sa.func.coalesce(opening.c.quantity, 0)
+    zero = sa.literal(0, sa.BigInteger)
+    parts = [
+        sa.select(before.c.item_id, before.c.owner_id, before.c.quantity.label("opening"),
+                  zero.label("received_in"), zero.label("shipped_out"), zero.label("moved")),
+        sa.select(nets.c.item_id, nets.c.owner_id, zero,
+                  sa.case((nets.c.net > 0, nets.c.net), else_=0), sa.case((nets.c.net < 0, -nets.c.net), else_=0),
+                  sa.literal(1, sa.BigInteger)),
+    ]
+    if previous is not None:
+        stored = stored_balances(warehouse_id, previous).subquery("stored")
+        parts.insert(0, sa.select(stored.c.item_id, stored.c.owner_id, stored.c.quantity.label("opening"),
+                                  zero.label("received_in"), zero.label("shipped_out"), zero.label("moved")))
+    part = sa.union_all(*parts).subquery("part")
+    totals = (
+        sa.select(part.c.item_id, part.c.owner_id, sa.func.sum(part.c.opening).label("opening"),
+                  sa.func.sum(part.c.received_in).label("received_in"),
+                  sa.func.sum(part.c.shipped_out).label("shipped_out"))
+        .group_by(part.c.item_id, part.c.owner_id)
+        .having(sa.or_(sa.func.sum(part.c.opening) != 0, sa.func.sum(part.c.moved) > 0))
+    ).subquery("totals")
     query = (
-        sa.select(keys.c.item_id, Item.sku.label("item_sku"), Item.name.label("item_name"), keys.c.owner_id,
-                  Owner.code.label("owner_code"), Owner.name.label("owner_name"),
-                  opening_qty.label("opening"),
-                  sa.func.coalesce(moves.c.received_in, 0).label("received_in"),
-                  sa.func.coalesce(moves.c.shipped_out, 0).label("shipped_out"))
-        .select_from(keys)
-        .join(Item, Item.id == keys.c.item_id)
-        .join(Owner, Owner.id == keys.c.owner_id)
-        .outerjoin(opening, sa.and_(opening.c.item_id == keys.c.item_id, opening.c.owner_id == keys.c.owner_id))
-        .outerjoin(moves, sa.and_(moves.c.item_id == keys.c.item_id, moves.c.owner_id == keys.c.owner_id))
-        .where(sa.or_(opening_qty != 0, moves.c.item_id.is_not(None)))
+        sa.select(totals.c.item_id, Item.sku.label("item_sku"), Item.name.label("item_name"), totals.c.owner_id,
+                  Owner.code.label("owner_code"), Owner.name.label("owner_name"), totals.c.opening,
+                  totals.c.received_in, totals.c.shipped_out)
+        .join(Item, Item.id == totals.c.item_id)
+        .join(Owner, Owner.id == totals.c.owner_id)
         .order_by(Item.sku, Owner.code)
     )
     return [
         StockRow(row.item_id, row.item_sku, row.item_name, row.owner_id, row.owner_code, row.owner_name,
-                 int(row.opening),
-                 int(row.received_in), int(row.shipped_out),
+                 int(row.opening), int(row.received_in), int(row.shipped_out),
                  int(row.opening) + int(row.received_in) - int(row.shipped_out))
         for row in db.session.execute(query)
     ]
