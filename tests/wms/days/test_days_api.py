@@ -53,6 +53,9 @@ def test_l2_an_adjustment_dated_into_a_closed_day_is_refused_over_the_api(app, a
     assert "已结账" in refused.get_json()["message"]
     body["business_day"] = warehouse_today().isoformat()
     assert api.as_("supervisor").post("/api/v1/stock/adjustments", json=body, key="a-2").status_code == 201
+    entries = api.as_("clerk").get(f"/api/v1/ledger?business_day={body['business_day']}").get_json()
+    assert len(entries) == 4 and {e["business_day"] for e in entries} == {body["business_day"]}
+    assert api.as_("clerk").get(f"/api/v1/ledger?business_day={yesterday}").get_json() == []
 
 
 def test_l2_the_night_job_closes_the_day_from_the_command_line(app, world, runner):

@@ -26,6 +26,7 @@ class LedgerArgsSchema(Schema):
     document_id = fields.Str(load_default=None)
     since = fields.AwareDateTime(load_default=None, default_timezone=None)
     until = fields.AwareDateTime(load_default=None, default_timezone=None)
+    business_day = fields.Date(load_default=None, metadata={"description": "The warehouse day (L2)"})
 
 
 class LedgerEntrySchema(Schema):
@@ -43,6 +44,7 @@ class LedgerEntrySchema(Schema):
     created_at = fields.DateTime()
     reason = fields.Str(allow_none=True)
     reverses_entry_id = fields.Int(allow_none=True)
+    business_day = fields.Date(metadata={"description": "The warehouse day the entry belongs to (L2)"})
 
 
 class ReversalSchema(Schema):

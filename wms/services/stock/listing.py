@@ -74,11 +74,11 @@ def list_stock(actor: User, filters: dict, page: int, page_size: int) -> tuple[l
 
 
 def list_ledger(actor: User, filters: dict, page: int, page_size: int):
-    """Ledger entries, newest first, filtered by item, lot, location, document, user, time."""
+    """Ledger entries, newest first, filtered by item, lot, location, document, user, time, business day."""
     require(actor.role, Permission.LEDGER_READ)
     stmt = sa.select(LedgerEntry).order_by(LedgerEntry.id.desc())
     exact = ("item_id", "lot_id", "location_id", "owner_id", "movement_id", "kind",
-             "document_type", "document_id", "user_id")
+             "document_type", "document_id", "user_id", "business_day")
     for column in exact:
         if filters.get(column) is not None:
             stmt = stmt.where(getattr(LedgerEntry, column) == filters[column])
