@@ -19,6 +19,7 @@ from wms.extensions import db
 from wms.models import CycleCountTask
 from wms.models.types import utcnow
 from wms.services import shipping, shipping_holds
+from wms.services.stock.corrections import adjust_stock
 from wms.services.uow import transaction
 
 #: The customer's and recipient's personal data the exports must never show unmasked.
@@ -39,7 +40,7 @@ class CraftedDay:
 
 def craft_day(world) -> CraftedDay:
     out = Outbound(world)
-    stock_in(world, "SKU-1", 20, "A-01-01")
+    lot = stock_in(world, "SKU-1", 20, "A-01-01")
     run_lot(world, "SKU-2", 50, defects=50)
     run_lot(world, "SKU-2", 50, defects=50)  # the second rejection tightens SUP-1 (R5)
     run_lot(world, "SKU-2", 20)
@@ -57,6 +58,8 @@ def craft_day(world) -> CraftedDay:
     shipping_holds.confirm_release(admin, release.number)
     order_hold = shipping_holds.issue_hold(supervisor, scope="order", order_number="SO-OPEN",
                                      reason=f"收件人{RECIPIENT_NAME}更改地址")
+    adjust_stock(admin, item_id=world.items["SKU-1"], lot_id=lot, location_id=world.locations["A-01-01"],
+                 owner_id=world.owners["OWN"], quantity_change=-1, reason="破损一件")
     with transaction():
         task = CycleCountTask(location_id=world.locations["A-01-01"], item_id=world.items["SKU-1"],
                               status="counted", reason="test", book_quantity=15, counted_quantity=14,

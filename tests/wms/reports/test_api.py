@@ -28,8 +28,8 @@ def _check_l2_report_json(crafted_api, api):
     assert body["warehouse"] == {"code": "WH1", "name": "杭州一号仓", "time_zone": "Asia/Shanghai"}
     assert body["date"] == day and body["closed"] is None
     sku1 = next(s for s in body["stock"] if s["item_sku"] == "SKU-1" and s["owner_code"] == "OWN")
-    assert {k: sku1[k] for k in ("opening", "in", "out", "closing")} == {"opening": 0, "in": 20, "out": 5,
-                                                                         "closing": 15}
+    assert {k: sku1[k] for k in ("opening", "in", "out", "closing")} == {"opening": 0, "in": 20, "out": 6,
+                                                                         "closing": 14}
     assert set(body["totals"]) == {"opening", "in", "out", "closing"}
     assert len(body["movements_by_hour"]) == 24 and set(body["movements_by_hour"][0]) == {"hour", "in", "out"}
     assert {"type": "sales_order", "count": 3} in body["documents"]
@@ -70,7 +70,8 @@ def _check_l2_drill_down_totals_equal_the_figure(crafted_api, api):
             assert body["quantity"] == line[direction]
             assert body["total"] == len(body["entries"])
     out = caller.get(f"{URL}/entries?date={day}&item=SKU-1&owner=OWN&direction=out").get_json()
-    [entry] = out["entries"]
+    assert out["quantity"] == 6 and [e["kind"] for e in out["entries"]] == ["ship", "adjustment"]
+    entry = out["entries"][0]
     assert set(entry) == {"id", "created_at", "business_day", "kind", "movement_id", "item_sku", "owner_code",
                           "location", "lot", "quantity", "document_type", "document_id", "user"}
     assert entry["quantity"] == -5 and entry["document_type"] == "sales_order"

@@ -32,7 +32,7 @@ def _check_l2_xlsx_has_a_sheet_per_section_typed_cells_and_a_frozen_header(repor
     assert [c.value for c in stock[1]] == ["商品编码", "商品名称", "货主编码", "货主", "期初", "入库", "出库", "期末"]
     assert stock.freeze_panes == "A2"
     row = next(r for r in stock.iter_rows(min_row=2, values_only=True) if r[0] == "SKU-1")
-    assert row[4:] == (0, 20, 5, 15) and all(isinstance(v, int) for v in row[4:])
+    assert row[4:] == (0, 20, 6, 14) and all(isinstance(v, int) for v in row[4:])
     assert stock.column_dimensions["B"].width >= 10
     counts = book["盘点差异"]
     assert counts.freeze_panes == "A2"
@@ -61,7 +61,7 @@ def _check_l2_csv_is_one_section_with_bom_and_header(report):
     assert name.endswith("-stock.csv")
     rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
     assert rows[0] == ["商品编码", "商品名称", "货主编码", "货主", "期初", "入库", "出库", "期末"]
-    assert ["SKU-1", "保温杯 500ml", "OWN", "OWN", "0", "20", "5", "15"] in rows
+    assert ["SKU-1", "保温杯 500ml", "OWN", "OWN", "0", "20", "6", "14"] in rows
     for section in SECTIONS:
         body, _, _ = export_report(report, "csv", "en", section)
         text = body.decode("utf-8-sig")

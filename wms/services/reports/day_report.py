@@ -314,9 +314,11 @@ def _count(stmt) -> int:
 def documents_of_day(warehouse_id: int, day: date) -> list[DocumentCount]:
     """How many documents of each type the day saw, each counted in its own table.
 
-    Receipts and shipping documents are counted as created and again as posted or shipped;
+    Receipts and shipping documents are counted as created and again as posted or closed;
     stock adjustments, count differences and reversals are the ledger's movements of that
-    kind touching the warehouse's locations.
+    kind touching the warehouse's locations, dated into the day (``business_day``, as the
+    stock section counts them). Manifests and hold notices name no warehouse: every
+    warehouse's report counts them.
     """
     start, end = day_bounds(day)
     count = sa.func.count
@@ -345,8 +347,7 @@ def documents_of_day(warehouse_id: int, day: date) -> list[DocumentCount]:
     kinds = (MovementKind.ADJUSTMENT, MovementKind.COUNT_DIFFERENCE, MovementKind.REVERSAL)
     movements = dict(db.session.execute(
         sa.select(LedgerEntry.kind, sa.func.count(sa.distinct(LedgerEntry.movement_id)))
-        .where(LedgerEntry.kind.in_(kinds), LedgerEntry.location_id.in_(here),
-               _within(LedgerEntry.created_at, start, end))
+        .where(LedgerEntry.business_day == day, LedgerEntry.location_id.in_(here), LedgerEntry.kind.in_(kinds))
         .group_by(LedgerEntry.kind)
     ).all())
     result += [DocumentCount(kind, int(movements.get(kind, 0))) for kind in kinds]
