@@ -86,9 +86,11 @@ def stock_rows(warehouse_id: int, day: date) -> list[StockRow]:
                                   zero.label("received_in"), zero.label("shipped_out"), zero.label("moved")))
     part = sa.union_all(*parts).subquery("part")
     totals = (
-        sa.select(part.c.item_id, part.c.owner_id, sa.func.sum(part.c.opening).label("opening"),
-                  sa.func.sum(part.c.received_in).label("received_in"),
-                  sa.func.sum(part.c.shipped_out).label("shipped_out"))
+        sa.select(part.c.item_id, part.c.owner_id,
+                  # integers back, not PostgreSQL's numeric sums (a Decimal per figure)
+                  sa.cast(sa.func.sum(part.c.opening), sa.BigInteger).label("opening"),
+                  sa.cast(sa.func.sum(part.c.received_in), sa.BigInteger).label("received_in"),
+                  sa.cast(sa.func.sum(part.c.shipped_out), sa.BigInteger).label("shipped_out"))
         .group_by(part.c.item_id, part.c.owner_id)
         .having(sa.or_(sa.func.sum(part.c.opening) != 0, sa.func.sum(part.c.moved) > 0))
     ).subquery("totals")
@@ -102,8 +104,8 @@ def stock_rows(warehouse_id: int, day: date) -> list[StockRow]:
     )
     return [
         StockRow(row.item_id, row.item_sku, row.item_name, row.owner_id, row.owner_code, row.owner_name,
-                 int(row.opening), int(row.received_in), int(row.shipped_out),
-                 int(row.opening) + int(row.received_in) - int(row.shipped_out))
+                 row.opening, row.received_in, row.shipped_out,
+                 row.opening + row.received_in - row.shipped_out)
         for row in db.session.execute(query)
     ]
 
