@@ -22,9 +22,13 @@ from PIL import Image
 
 import mobile_ui
 from wms import create_app
+from wms.api.reconciliation.other_routes import TYPES as RECONCILE_TYPES
+from wms.domain.audit import ACTION_NAMES, ACTIONS
 from wms.domain.permissions import Role
 from wms.domain.putaway import PutawayReason
 from wms.domain.receiving import DocumentKind, ReceiptLineState, WaitingFor
+from wms.domain.reconciliation import DifferenceAction, DifferenceStatus, ReconcileKind
+from wms.domain.reconciliation_matching import SETTLEMENT_PRESETS
 from wms.domain.sampling import Packaging
 from wms.domain.shipping import CountResolution, WaveStatus
 
@@ -94,7 +98,9 @@ def test_every_string_a_script_shows_is_in_the_catalogue():
     missing = sorted(key for key in static if key not in en)
     assert not missing, f"keys used but not in the catalogue: {missing}"
     expected_prefixes = {"kind.", "packaging.", "line_state.", "wave_state.", "role.", "language.", "waiting_for.",
-                         "pick.step_", "count.step_", "pick.count_difference_", "putaway_reason."}
+                         "pick.step_", "count.step_", "pick.count_difference_", "putaway_reason.",
+                         "audit_action.", "audit_document.",
+                         "recon_kind.", "recon_type.", "recon_status.", "recon_action.", "recon_platform."}
     new = prefixes - expected_prefixes
     assert not new, f"a new dynamic key prefix needs its values checked here: {new}"
 
@@ -111,6 +117,13 @@ def test_every_string_a_script_shows_is_in_the_catalogue():
     ("pick.step_", ["bin", "item", "count"]),
     ("count.step_", ["bin", "item", "count"]),
     ("pick.count_difference_", [r.value for r in CountResolution] + ["recorded"]),
+    ("audit_action.", list(ACTION_NAMES)),
+    ("audit_document.", sorted({spec.document_type for spec in ACTIONS.values() if spec.document_type})),
+    ("recon_kind.", [k.value for k in ReconcileKind]),
+    ("recon_type.", [t.value for types in RECONCILE_TYPES.values() for t in types]),
+    ("recon_status.", [s.value for s in DifferenceStatus]),
+    ("recon_action.", [a.value for a in DifferenceAction]),
+    ("recon_platform.", list(SETTLEMENT_PRESETS)),
 ])
 def test_every_warehouse_code_a_screen_names_has_its_words(prefix, values):
     for language in mobile_ui.LANGUAGES:

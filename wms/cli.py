@@ -18,6 +18,18 @@ def register_cli(app: Flask) -> None:
     from wms.couriers_cli import couriers_group
 
     app.cli.add_command(couriers_group)
+    from wms.reconcile_cli import reconcile_group
+
+    app.cli.add_command(reconcile_group)
+    from wms.counts_cli import counts_group
+
+    app.cli.add_command(counts_group)
+    from wms.reports_cli import report_group
+
+    app.cli.add_command(report_group)
+    from wms.days_cli import day_group
+
+    app.cli.add_command(day_group)
     try:
         from devices.cli import devices_cli
     except ImportError:
@@ -164,6 +176,10 @@ class WmsGroup(FlaskGroup):
         "devices": ("devices.cli:devices_cli", "Barcode scanners, scales and label printers."),
         "print-queue": ("wms.print_queue_cli:print_queue_group", "Label print jobs: list, send failed ones again."),
         "couriers": ("wms.couriers_cli:couriers_group", "Couriers: create the presets, list them."),
+        "reconcile": ("wms.reconcile_cli:reconcile_group", "Reconciliation: match a courier's bill for a cycle."),
+        "counts": ("wms.counts_cli:counts_group", "Cycle counts: plan the night's counts by rule."),
+        "report": ("wms.reports_cli:report_group", "Reports: the end-of-day report as a file."),
+        "day": ("wms.days_cli:day_group", "Business days: close, reopen, list (rule L2)."),
     }
 
     def __init__(self, **kwargs) -> None:

@@ -21,6 +21,8 @@ ENVIRONMENT_KEYS = {
     "WMS_KDNIAO_APP_KEY": "KDNIAO_APP_KEY",
     "WMS_WAYBILL_TIMEOUT_SECONDS": "WAYBILL_TIMEOUT_SECONDS",
     "WMS_PRINT_QUEUE_WATCH_SECONDS": "PRINT_QUEUE_WATCH_SECONDS",
+    "WMS_RECONCILE_WEIGHT_TOLERANCE_KG": "RECONCILE_WEIGHT_TOLERANCE_KG",
+    "WMS_RECONCILE_WEIGHT_TOLERANCE_PERCENT": "RECONCILE_WEIGHT_TOLERANCE_PERCENT",
 }
 
 INTEGER_KEYS = {"TOKEN_MAX_AGE", "LOGIN_MAX_FAILURES", "LOGIN_WINDOW_SECONDS", "SQLITE_BUSY_TIMEOUT_MS",
@@ -58,6 +60,24 @@ class Defaults:
     # S4: a release notice lifts its hold only when confirmed by a user other than the
     # one who wrote it (four eyes); False lets the writer confirm their own.
     HOLD_RELEASE_SECOND_PERSON = True
+    # Cycle counts (R8, docs/counts.md). A confirmed count difference posts itself when
+    # it is within every limit set: at most UNITS units and at most PERCENT percent of the
+    # book (None: no such limit); with both None, or UNITS 0, every difference waits for
+    # the supervisor's approval.
+    COUNT_DIFFERENCE_APPROVAL_UNITS: int | None = 0
+    COUNT_DIFFERENCE_APPROVAL_PERCENT: float | None = None
+    # A recount is made by someone other than the first counter while another may count.
+    COUNT_RECOUNT_OTHER_PERSON = True
+    # The night plan (`wms counts plan`): "abc" (ABC by movement), "bins" (every bin every
+    # COUNT_BIN_INTERVAL_DAYS) or "off"; at most COUNT_PLAN_MAX_TASKS tasks a night. ABC:
+    # items ranked by ledger movements over COUNT_ABC_WINDOW_DAYS, the first SHARES["A"]
+    # percent A, the next SHARES["B"] percent B, the rest C, counted every INTERVAL days.
+    COUNT_PLAN_RULE = "abc"
+    COUNT_PLAN_MAX_TASKS = 200
+    COUNT_BIN_INTERVAL_DAYS = 30
+    COUNT_ABC_WINDOW_DAYS = 90
+    COUNT_ABC_SHARES: dict[str, float] = {"A": 20, "B": 30}
+    COUNT_ABC_INTERVAL_DAYS: dict[str, int] = {"A": 7, "B": 30, "C": 90}
     # synchronous=FULL survives power loss without losing committed scans (SQLite: WAL
     # with synchronous=NORMAL may lose the last transactions on power loss).
     SQLITE_SYNCHRONOUS = "FULL"
@@ -82,6 +102,21 @@ class Defaults:
     IMPORT_MAX_FIELD_CHARS = 32_767  # Excel's own limit for a cell
     PURCHASE_ORDER_IMPORT_MAX_ROWS = 20_000
     SALES_ORDER_IMPORT_MAX_ROWS = 50_000
+    # Courier bill reconciliation (L3, wms.services.reconciliation): a bill's rows; a billed
+    # weight above our scale's weight (rounded up as the courier rounds) by more than
+    # max(KG, our weight * PERCENT / 100) is weight_over; a fee off the rate table's by more
+    # than FEE_TOLERANCE yuan is fee_mismatch. Shipments up to MARGIN_DAYS before and after
+    # the cycle are matched too (a bill holds parcels shipped just before it).
+    COURIER_BILL_IMPORT_MAX_ROWS = 200_000
+    RECONCILE_WEIGHT_TOLERANCE_KG = 0.1
+    RECONCILE_WEIGHT_TOLERANCE_PERCENT = 0.0
+    RECONCILE_FEE_TOLERANCE = 0.01
+    RECONCILE_SHIPMENT_MARGIN_DAYS = 15
+    # Returns, outbound and payment reconciliation (L3, docs/reconciliation.md): the rows a
+    # courier's return records, a shop's order export or a settlement statement may have,
+    # and the days after shipping by which a platform should have settled an order.
+    RECONCILE_FILE_MAX_ROWS = 200_000
+    RECONCILE_SETTLE_DAYS = 15
     # Request sizes: any body (uploads and imports raise it for their own routes), a
     # JSON body, and how deep a JSON body may nest (a PDA's scan is three levels).
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024

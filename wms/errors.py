@@ -148,6 +148,12 @@ class IdempotencyInFlight(DomainError):
     message = "The first request with this Idempotency-Key is still running; retry later."
 
 
+class DeviceHeaderInvalid(DomainError):
+    """X-Device-Id or X-Device-Name is malformed (the audit trail names the device from them)."""
+
+    code, status, message = "device_header_invalid", 400, "The X-Device-Id or X-Device-Name header is not valid."
+
+
 # --- master data and stock ------------------------------------------------------------
 
 
@@ -190,6 +196,27 @@ class LedgerImmutable(DomainError):
 
 class AlreadyReversed(DomainError):
     code, status, message = "already_reversed", 409, "This movement was already reversed."
+
+
+# --- the warehouse's day (rule L2) --------------------------------------------------
+
+
+class DayClosed(DomainError):
+    """Rule L2: nothing is posted into a closed day; corrections go into the open day."""
+
+    code, status, message = "day_closed", 409, "This day is closed; post into the open day."
+
+
+class DayNotClosable(DomainError):
+    """Rule L2: days close in order, after they end or on the day itself, once."""
+
+    code, status, message = "day_not_closable", 409, "This day cannot be closed now."
+
+
+class DayNotReopenable(DomainError):
+    """Rule L2: only the last closed day is reopened, by a supervisor, with a reason."""
+
+    code, status, message = "day_not_reopenable", 409, "Only the last closed day can be reopened."
 
 
 # --- receiving (rules R1-R9) --------------------------------------------------------
@@ -327,6 +354,25 @@ class PickWrongLot(DomainError):
     code, status, message = "pick_wrong_lot", 422, "Wrong lot: take the lot the task names."
 
 
+class BinUnderCount(DomainError):
+    """R8: a cycle count of this item in this bin is under way; picks there wait until it is counted."""
+
+    code, status, message = "bin_under_count", 409, "This bin is being counted; pick it after the count."
+
+
+class RecountNeedsOtherCounter(DomainError):
+    """R8: a count's recount is made by someone other than the first counter, where another may count."""
+
+    code, status, message = "recount_needs_other_counter", 409, "Someone other than the first counter recounts."
+
+
+class CountDifferenceReserved(DomainError):
+    """R8: the units missing at a count are allocated to orders; their allocation is undone first."""
+
+    code, status, message = "count_difference_reserved", 409, \
+        "The missing units are allocated to orders; undo their allocation first."
+
+
 class VerifyWrongItem(DomainError):
     """Rule S2 step 2: the item is not on the shipping document."""
 
@@ -448,6 +494,24 @@ class OrderImportRejected(DomainError):
     """Bad rows in an order import; nothing was imported."""
 
     code, status, message = "order_import_rejected", 422, "The order file has bad rows; nothing was imported."
+
+
+class CourierBillRejected(DomainError):
+    """A courier's bill that cannot be read: missing columns or bad rows; nothing was written."""
+
+    code, status, message = "courier_bill_rejected", 422, "The courier's bill has bad rows; nothing was imported."
+
+
+class DifferenceNotFound(DomainError):
+    code, status, message = "difference_not_found", 404, "No reconciliation difference has this id."
+
+
+class ReconciliationFileRejected(DomainError):
+    """A courier's return records, a settlement statement or a shop's order export cannot be
+    read (a file rule, a missing column, bad rows); nothing was reconciled."""
+
+    code, status = "reconciliation_file_rejected", 422
+    message = "The reconciliation file has bad rows or columns; nothing was reconciled."
 
 
 class ParcelWeightMismatch(DomainError):

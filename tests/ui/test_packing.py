@@ -4,18 +4,22 @@ Each test wires a packing station of its own to a simulated scale and label prin
 (as the demo's PACK-01 is) and packs an order made, approved, allocated and picked by
 the test, on a station's 1280x800 screen and on a 360x640 handheld:
 
-1. every unit of the parcel scanned and checked by the service (a wrong item refused),
-   the packaging chosen, the live weight followed with its stable flag, the waybill
+1. every unit of the parcel scanned and checked by the service (a wrong item refused; a
+   reload mid-verify shows the units scanned so far), the packaging chosen (named in the
+   user's language), the live weight followed with its stable flag, the waybill
    issued, one press ships (the service weighs, checks, ships, deducts and queues the
    label) and the label is printed by the printer; the parcel then goes on a manifest,
-   refused twice, signed by driver and shipper, closed, exported and printed;
+   refused twice, signed by driver and shipper, closed, exported and printed (the ship
+   step asked no courier's signature: the driver signs the manifest);
 2. a unit missing from the box is caught by the weight check (S2 weight check):
    ``parcel_weight_mismatch`` with the expected and the measured weight, nothing shipped;
-   after a supervisor accepts the weight the parcel ships;
+   a supervisor accepts the weight on their own device, the station shows who and why
+   without a reload, and the parcel ships;
 3. a hold recorded between the verify and the ship stops the parcel on screen, with the
    hold's reason, without a reload, and nothing ships (S4);
 4. the printer switched off before the ship: the parcel ships, its label job fails and
-   says so; once the printer is back the job is sent again and printed.
+   says so ("print again" while it is still off fails again); once the printer is back
+   the service's print watch prints the label by itself, once, with nothing pressed.
 """
 
 from __future__ import annotations
@@ -257,6 +261,14 @@ def test_s2_a_parcel_is_verified_weighed_shipped_labelled_and_handed_over_on_a_m
     assert scan(page, order["sku"])["kind"] == "ok", message(page)
     page.wait_for_selector(f'#pack-lines li[data-sku="{order["sku"]}"][data-scanned="1"]')
     page.wait_for_selector('#pack-remaining[data-remaining="1"]')
+    # A reload mid-verify: the order scanned again shows the unit already in the box.
+    page.reload()
+    wait_ready(page, "pack")
+    at_step(page, "order")
+    assert scan(page, number)["kind"] == "ok", message(page)
+    at_step(page, "verify", number)
+    page.wait_for_selector(f'#pack-lines li[data-sku="{order["sku"]}"][data-scanned="1"][data-quantity="2"]')
+    page.wait_for_selector('#pack-remaining[data-remaining="1"]')
     shot(page, f"pack-verify-{size}")
     wrong = scan(page, order["other_sku"])
     assert (wrong["kind"], wrong["code"]) == ("error", "verify_wrong_item"), message(page)
@@ -265,7 +277,9 @@ def test_s2_a_parcel_is_verified_weighed_shipped_labelled_and_handed_over_on_a_m
     at_step(page, "parcel", number)
     assert order_of(ui_server, number)["stage"] == "verified"
 
-    # The packaging, the live weight with its stable flag, the expected weight.
+    # The packaging (named in the user's language), the live weight with its stable flag, the expected weight.
+    box_name = page.text_content('#packagings button[data-packaging="BOX-1"]')
+    assert ("1号纸箱" if locale == "zh-CN" else "Carton no. 1") in box_name, box_name
     page.click('#packagings button[data-packaging="BOX-1"]')
     want = expected(ui_server, number, "BOX-1")
     page.wait_for_selector(f'#expected-weight[data-grams="{want["expected_grams"]}"]'
@@ -293,7 +307,8 @@ def test_s2_a_parcel_is_verified_weighed_shipped_labelled_and_handed_over_on_a_m
     assert (shipped["status"], shipped["stage"]) == ("shipped", "deducted")
     handover = shipped["handover"]
     assert (handover["carrier"], handover["tracking_number"], handover["weight_source"],
-            handover["weight_grams"]) == ("SF", tracking, "scale", want["expected_grams"])
+            handover["weight_grams"], handover["handover_mode"]) == (
+        "SF", tracking, "scale", want["expected_grams"], "manifest")
 
     # The manifest: SF's parcels, this one once; the driver and the shipper sign once.
     page.click("#to-manifest")
@@ -358,7 +373,14 @@ def test_s2_a_unit_missing_from_the_box_is_caught_by_the_weight_check(screen_of,
 
     # The box is right after all (a heavier gift box): a supervisor accepts its weight on
     # their own device, and the station ships it with the next press.
-    post(ui_server, "supervisor", f"/shipping/orders/{number}/weight-override", {"reason": "礼盒包装，比内容重"})
+    reason = f"礼盒包装，比内容重 {uuid.uuid4().hex[:4]}"
+    post(ui_server, "supervisor", f"/shipping/orders/{number}/weight-override", {"reason": reason})
+    page.wait_for_selector("#weight-override")
+    supervisor = got(ui_server, "supervisor", "/auth/me")
+    told = page.text_content("#weight-override")
+    assert reason in told and supervisor["display_name"] in told, told
+    assert page.is_enabled("#ship")
+    shot(page, f"pack-override-{size}")
     page.click("#ship")
     at_step(page, "label", number)
     page.wait_for_selector("#pack-shipped[data-weight-check=overridden]")
@@ -407,18 +429,30 @@ def test_a_label_the_switched_off_printer_missed_is_printed_once_it_is_back(
     at_step(page, "label", number)
     page.wait_for_selector("#label-state[data-state=failed]")
     assert message(page)["code"] == "print_failed"
+    page.wait_for_selector("#label-waits")
     shot(page, f"pack-label-failed-{size}")
     job_id = int(page.get_attribute("#label-job", "data-job"))
     job = got(ui_server, "shipper", f"/print-jobs/{job_id}")
     assert (job["state"], job["document_number"]) == ("failed", number)
     assert order_of(ui_server, number)["status"] == "shipped"
 
-    station.printer.start()  # back on, on the same port
+    # "Print again" while the printer is still off: sent, refused, still failed.
+    attempts = got(ui_server, "shipper", f"/print-jobs/{job_id}")["attempts"]
     page.click("#retry-label")
+    for _ in range(50):
+        if got(ui_server, "shipper", f"/print-jobs/{job_id}")["attempts"] > attempts:
+            break
+        page.wait_for_timeout(100)
+    page.wait_for_selector("#label-state[data-state=failed]")
+
+    # Back on, on the same port: the label prints with nothing pressed, once.
+    station.printer.start()
     page.wait_for_selector("#label-state[data-state=printed]")
     [label] = station.printer.wait_for_jobs(1)
     tracking = order_of(ui_server, number)["handover"]["tracking_number"]
     assert tracking.encode() in label
     assert got(ui_server, "shipper", f"/print-jobs/{job_id}")["state"] == "printed"
     shot(page, f"pack-label-reprinted-{size}")
+    page.wait_for_timeout(2500)  # the watch's next rounds find nothing left to print
+    assert len(station.printer.jobs) == 1
     assert js_errors(page) == []

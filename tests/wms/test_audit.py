@@ -218,3 +218,16 @@ def test_the_search_walks_an_index(app, world):
     for column in ("user_id", "action", "document_number", "device_id", "device_name"):
         assert (column, "at") in indexes
     assert ("at",) in indexes
+
+
+def test_days_are_the_warehouses(app, api, world):
+    """A day filter is the warehouse's day (Asia/Shanghai), not UTC's."""
+    assert api.as_("admin").post("/api/v1/suppliers", json={"code": "S-D", "name": "丁"}).status_code == 201
+    with app.app_context():
+        from wms.services.warehouse_day import warehouse_today
+        today = warehouse_today()
+    page = search(api, from_date=today.isoformat(), to_date=today.isoformat(), action="supplier")
+    assert [e["document_number"] for e in page["entries"]] == ["S-D"] and page["time_zone"] == "Asia/Shanghai"
+    tomorrow = (today + timedelta(days=1)).isoformat()
+    assert search(api, from_date=tomorrow, action="supplier")["entries"] == []
+    assert search(api, to_date=(today - timedelta(days=1)).isoformat(), action="supplier")["entries"] == []

@@ -20,12 +20,13 @@ from wms.errors import DomainError
 #: Refusals of the warehouse's rules, per "<endpoint> <METHOD>" (generic codes are added).
 OPERATION_ERRORS: dict[str, tuple[str, ...]] = {
     "system.Health GET": (),
-    "auth.Token POST": ("invalid_credentials", "login_rate_limited"),
+    "auth.Token POST": ("device_header_invalid", "invalid_credentials", "login_rate_limited"),
     "auth.Session DELETE": (),
-    "auth.Session POST": ("invalid_credentials", "login_rate_limited"),
+    "auth.Session POST": ("device_header_invalid", "invalid_credentials", "login_rate_limited"),
     "auth.Revoke POST": (),
     "auth.Me GET": (),
     "auth.Me PATCH": ("invalid_input", "not_found"),
+    "audit.AuditTrail GET": (),
     "system.Catalogue GET": ("not_found",),
     "users.Users GET": (),
     "users.Users POST": ("already_exists", "invalid_input"),
@@ -156,6 +157,19 @@ OPERATION_ERRORS: dict[str, tuple[str, ...]] = {
         "packaging_not_found", "parcel_weight_mismatch",
     ),
     "shipping.OrderLabel GET": ("order_not_found", "order_state_invalid"),
+    "reconciliation.CourierBills POST": ("courier_bill_rejected", "courier_not_found", "invalid_input"),
+    "reconciliation.Differences GET": ("invalid_input",),
+    "reconciliation.Difference GET": ("difference_not_found",),
+    "reconciliation.DifferenceStatus POST": ("difference_not_found", "illegal_transition", "invalid_input"),
+    "reconciliation.Claims GET": ("courier_not_found", "invalid_input"),
+    "reconciliation.BillMapping GET": ("courier_not_found",),
+    "reconciliation.BillMapping PUT": ("courier_not_found", "invalid_input"),
+    "reconciliation.Rates GET": ("courier_not_found",),
+    "reconciliation.Rates PUT": ("courier_not_found", "invalid_input"),
+    "reconcile.ReturnRecords POST": ("courier_not_found", "invalid_input", "reconciliation_file_rejected"),
+    "reconcile.Outbound POST": ("invalid_input", "reconciliation_file_rejected"),
+    "reconcile.Payments POST": ("invalid_input", "reconciliation_file_rejected"),
+    "reconcile.Presets GET": (),
     "couriers.Couriers GET": (),
     "couriers.Couriers POST": ("already_exists", "invalid_input", "tracking_number_invalid"),
     "couriers.Courier GET": ("courier_not_found",),
@@ -184,17 +198,26 @@ OPERATION_ERRORS: dict[str, tuple[str, ...]] = {
         "step_out_of_order", "unknown_barcode",
     ),
     "shipping.TaskCount POST": (
-        "invalid_input", "lot_required", "order_already_shipped", "order_cancelled",
+        "bin_under_count", "invalid_input", "lot_required", "order_already_shipped", "order_cancelled",
         "order_not_approved", "order_on_hold", "pick_task_closed", "pick_task_not_found",
         "pick_wrong_item", "pick_wrong_location", "pick_wrong_lot", "step_out_of_order",
         "unknown_barcode",
     ),
     "shipping.CycleCounts GET": (),
+    "shipping.CycleCounts POST": ("invalid_input", "not_found", "unknown_barcode", "unknown_location"),
+    "shipping.CycleCountDifferences GET": ("invalid_input", "not_found"),
+    "shipping.CycleCountStart POST": ("illegal_transition", "not_found", "pick_wrong_location"),
     "shipping.CycleCountComplete POST": ("illegal_transition", "not_found"),
     "shipping.CycleCountCount POST": (
-        "illegal_transition", "invalid_input", "not_found", "pick_wrong_item", "pick_wrong_location",
-        "unknown_barcode",
+        "count_difference_reserved", "illegal_transition", "insufficient_stock", "invalid_input",
+        "invalid_movement", "location_inactive", "not_found", "pick_wrong_item", "pick_wrong_location",
+        "recount_needs_other_counter", "unknown_barcode", "unknown_location",
     ),
+    "shipping.CycleCountApprove POST": (
+        "count_difference_reserved", "illegal_transition", "insufficient_stock", "invalid_movement",
+        "location_inactive", "not_found", "unknown_location",
+    ),
+    "shipping.CycleCountReject POST": ("illegal_transition", "not_found"),
     "shipping.Holds GET": (),
     "shipping.Holds POST": ("hold_scope_invalid", "not_found", "order_not_found", "unknown_barcode"),
     "shipping.MyHolds GET": (),
@@ -232,6 +255,27 @@ OPERATION_ERRORS: dict[str, tuple[str, ...]] = {
         "station_not_found",
     ),
 }
+# The warehouse's business days (L2).
+OPERATION_ERRORS.update({
+    "days.Days GET": ("invalid_input", "not_found"),
+    "days.DayClose POST": ("day_not_closable", "invalid_input", "not_found"),
+    "days.DayReopen POST": ("day_not_reopenable", "invalid_input", "not_found"),
+})
+# The end-of-day report (L2): an unknown warehouse, item or owner; no warehouse named among several.
+OPERATION_ERRORS.update({
+    "reports.DayReport GET": ("invalid_input", "not_found"),
+    "reports.DayEntries GET": ("invalid_input", "not_found"),
+    "reports.DayExport GET": ("invalid_input", "not_found"),
+})
+#: Operations that post stock movements: a closed day refuses them (L2, 409 day_closed).
+POSTING_OPERATIONS = (
+    "stock.StockMoves POST", "stock.StockAdjustments POST", "ledger.Reversal POST", "receiving.ReceiptPost POST",
+    "receiving.Putaway POST", "shipping.OrderShip POST", "shipping.CycleCountCount POST",
+    "shipping.CycleCountApprove POST",
+)
+for _key in POSTING_OPERATIONS:
+    if _key in OPERATION_ERRORS:
+        OPERATION_ERRORS[_key] = (*OPERATION_ERRORS[_key], "day_closed")
 
 #: Operations that talk to a station's scale or printer: the devices' codes too.
 DEVICE_OPERATIONS = frozenset({
@@ -280,7 +324,8 @@ def operation_codes(key: str, operation: dict, *, idempotent: bool, path_argumen
     if method in MUTATING:
         codes |= {"value_out_of_range", "already_exists", "invalid_reference"}
     if idempotent:
-        codes |= {"idempotency_key_invalid", "idempotency_key_reused", "idempotency_in_flight"}
+        codes |= {"idempotency_key_invalid", "idempotency_key_reused", "idempotency_in_flight",
+                  "device_header_invalid"}
     if key in DEVICE_OPERATIONS:
         codes |= set(_STATION_DEVICE_CODES)
     if key == DECODE_OPERATION:

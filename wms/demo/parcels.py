@@ -5,20 +5,20 @@ from __future__ import annotations
 from wms.extensions import db
 from wms.models import PackagingType
 
-#: (code, name, tare grams): what a Hangzhou e-commerce packing table has at hand.
+#: (code, name, name in English, tare grams): what a Hangzhou e-commerce packing table has at hand.
 PACKAGING_PRESETS = (
-    ("BAG-S", "快递袋 小号", 15),
-    ("BAG-L", "快递袋 大号", 30),
-    ("BOX-1", "1号纸箱", 120),
-    ("BOX-3", "3号纸箱", 220),
-    ("BOX-5", "5号纸箱", 380),
+    ("BAG-S", "快递袋 小号", "Mailer bag, small", 15),
+    ("BAG-L", "快递袋 大号", "Mailer bag, large", 30),
+    ("BOX-1", "1号纸箱", "Carton no. 1", 120),
+    ("BOX-3", "3号纸箱", "Carton no. 3", 220),
+    ("BOX-5", "5号纸箱", "Carton no. 5", 380),
 )
 
 
 def seed_demo(demo) -> None:
     """Packaging types, the warehouse's default tare (a small bag) and its waybill sender."""
-    db.session.add_all([PackagingType(code=code, name=name, tare_grams=tare, active=True)
-                        for code, name, tare in PACKAGING_PRESETS])
+    db.session.add_all([PackagingType(code=code, name=name, name_en=name_en, tare_grams=tare, active=True)
+                        for code, name, name_en, tare in PACKAGING_PRESETS])
     warehouse = demo.warehouse
     warehouse.default_tare_grams = 20
     warehouse.sender_name, warehouse.sender_phone = "杭州余杭电商仓", "057188886666"

@@ -50,6 +50,9 @@ class Permission(StrEnum):
     RECONCILE = "reconcile"
     DEVICE_USE = "device.use"
     STATION_MANAGE = "station.manage"
+    DAY_CLOSE = "day.close"  # L2: close the warehouse's day (clerk, supervisor)
+    DAY_REOPEN = "day.reopen"  # L2: reopen the last closed day (supervisor only)
+    AUDIT_READ = "audit.read"  # the audit trail: who did what, when, from which device
 
 
 P = Permission
@@ -63,7 +66,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.SHIPPER: frozenset(_FLOOR | {P.VERIFY, P.SHIP, P.PICK}),
     Role.CLERK: frozenset(
         {P.MASTER_READ, P.STOCK_READ, P.LEDGER_READ, P.LEDGER_VERIFY, P.RECEIPT_POST,
-         P.INBOUND_DOCUMENT_WRITE, P.OUTBOUND_DOCUMENT_WRITE, P.REPORT_READ, P.RECONCILE}
+         P.INBOUND_DOCUMENT_WRITE, P.OUTBOUND_DOCUMENT_WRITE, P.REPORT_READ, P.RECONCILE, P.DAY_CLOSE}
     ),
 }
 

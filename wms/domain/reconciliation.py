@@ -32,7 +32,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal, InvalidOperation
 from enum import StrEnum
-from typing import Any
+from functools import lru_cache
+from typing import Any, NamedTuple
 
 from wms.domain.transitions import TransitionTable
 from wms.errors import InvalidInput
@@ -207,8 +208,13 @@ def cycle_bounds(cycle: str, tz: tzinfo) -> tuple[datetime, datetime]:
 # --- numbers ------------------------------------------------------------------------
 
 
+_PLAIN_NUMBER = re.compile(r"-?[0-9]{1,12}(\.[0-9]{1,8})?")
+
+
 def parse_decimal(value) -> Decimal | None:
     """A bill's number: 1.25, '1.25', '¥12.50', '1,234.50', '12.5元'; None when blank or not a number."""
+    if type(value) is str and _PLAIN_NUMBER.fullmatch(value):
+        return Decimal(value)  # the usual cell, read once
     if value is None or isinstance(value, bool):
         return None
     if isinstance(value, (int, float)):
@@ -219,7 +225,7 @@ def parse_decimal(value) -> Decimal | None:
         return number if number.is_finite() else None
     text = str(value).strip().replace(",", "").replace("¥", "").replace("￥", "").removesuffix("元")
     text = text.removesuffix("kg").removesuffix("KG").strip()
-    if not text or len(text) > 20 or not re.fullmatch(r"-?\d+(\.\d+)?", text):
+    if not text or not _PLAIN_NUMBER.fullmatch(text):
         return None
     return Decimal(text)
 
@@ -261,7 +267,7 @@ def province_of_address(address: str | None) -> str:
     return normalise_province(split_address(address or "").province)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # compared by identity: the fee cache keys on it
 class Rate:
     """One courier's price to one province (``*``: every province without its own row).
 
@@ -283,12 +289,26 @@ class Rate:
         return round_up(kg, self.weight_step_kg)
 
     def fee(self, kg: Decimal) -> Decimal:
+        return _fee(self, kg)
+
+    def _fee(self, kg: Decimal) -> Decimal:
         weight = self.billable_weight(kg)
         price = self.first_price
         if weight > self.first_weight_kg:
             units = round_up(weight - self.first_weight_kg, self.additional_unit_kg) / self.additional_unit_kg
             price += units * self.additional_price
         return cents(price * (100 - self.discount_percent) / 100)
+
+
+@lru_cache(maxsize=65_536)
+def _fee(rate: Rate, kg: Decimal) -> Decimal:
+    """A rate's fee for a weight: bills repeat the same few weights, so it is computed once each."""
+    return rate._fee(kg)
+
+
+@lru_cache(maxsize=65_536)
+def _billable(kg: Decimal, step: Decimal) -> Decimal:
+    return round_up(kg, step)
 
 
 def find_rate(rates: Mapping[str, Rate], province: str) -> Rate | None:
@@ -381,9 +401,8 @@ def map_header(cells: list, mapping: Mapping[str, Iterable[str]]) -> dict[str, i
 # --- bill lines and shipments -------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class BillLine:
-    """One line of a courier's bill, as read."""
+class BillLine(NamedTuple):
+    """One line of a courier's bill, as read (a tuple: a bill has 100,000 of them)."""
 
     row: int
     tracking_number: str
@@ -396,18 +415,17 @@ class BillLine:
 
     @property
     def is_return_receipt(self) -> bool:
-        return any(word in self.piece_type for word in RETURN_RECEIPT_WORDS)
+        return bool(self.piece_type) and any(word in self.piece_type for word in RETURN_RECEIPT_WORDS)
 
     @property
     def is_sub_piece(self) -> bool:
-        if self.is_return_receipt:
+        if not (self.parent_number or self.piece_type) or self.is_return_receipt:
             return False
         return (bool(self.parent_number) and self.parent_number != self.tracking_number) or any(
             word in self.piece_type for word in SUB_PIECE_WORDS)
 
 
-@dataclass(frozen=True)
-class Shipment:
+class Shipment(NamedTuple):
     """A parcel we handed to the courier: its tracking number, order, measured weight."""
 
     tracking_number: str
@@ -500,12 +518,21 @@ def match_courier_bill(lines: list[BillLine], shipments: Iterable[Shipment], rat
 
 def _line_findings(shipment: Shipment, found: list[BillLine], rates: Mapping[str, Rate], rules: MatchRules,
                    courier: str) -> list[Finding]:
-    findings = []
     first = found[0]
-    our_kg = grams_to_kg(shipment.weight_grams)
+    our_kg = Decimal(shipment.weight_grams) / 1000
     province = shipment.province or normalise_province(first.destination)
-    rate = find_rate(rates, province)
+    rate = rates.get(province) or rates.get(ANY_PROVINCE) if rates else None
     step = rate.weight_step_kg if rate else rules.weight_step_kg
+    our_billable = _billable(our_kg, step)
+    tolerance = rules.weight_tolerance_kg
+    if rules.weight_tolerance_percent:
+        tolerance = max(tolerance, our_kg * rules.weight_tolerance_percent / 100)
+    over = first.weight_kg > our_billable + tolerance
+    expected = _fee(rate, first.weight_kg) if rate is not None else None
+    mismatch = expected is not None and abs(first.fee - expected) > rules.fee_tolerance
+    if len(found) == 1 and not over and not mismatch:
+        return []  # the usual line: nothing to say, no evidence built
+    findings = []
     base = {"rows": [line.row for line in found], "order_number": shipment.order_number,
             "our_weight_kg": _kg(our_kg), "their_weight_kg": _kg(first.weight_kg),
             "their_fee": _money(first.fee), "province": province or None}
@@ -515,21 +542,17 @@ def _line_findings(shipment: Shipment, found: list[BillLine], rates: Mapping[str
             DifferenceType.BILLED_TWICE, shipment.tracking_number, amount=cents(extra), courier_code=courier,
             order_number=shipment.order_number, evidence={**base, "times": len(found),
                                                         "fees": [_money(line.fee) for line in found]}))
-    our_billable = round_up(our_kg, step)
-    tolerance = max(rules.weight_tolerance_kg, our_kg * rules.weight_tolerance_percent / 100)
-    if first.weight_kg > our_billable + tolerance:
-        our_fee = rate.fee(our_kg) if rate else None
+    if over:
+        our_fee = _fee(rate, our_kg) if rate is not None else None
         findings.append(Finding(
             DifferenceType.WEIGHT_OVER, shipment.tracking_number, courier_code=courier,
             order_number=shipment.order_number,
             amount=cents(first.fee - our_fee) if our_fee is not None else None,
             evidence={**base, "our_billable_weight_kg": _kg(our_billable), "tolerance_kg": _kg(tolerance),
                       "our_fee": _money(our_fee)}))
-    if rate is not None:
-        expected = rate.fee(first.weight_kg)
-        if abs(first.fee - expected) > rules.fee_tolerance:
-            findings.append(Finding(
-                DifferenceType.FEE_MISMATCH, shipment.tracking_number, courier_code=courier,
-                order_number=shipment.order_number, amount=cents(first.fee - expected),
-                evidence={**base, "our_fee": _money(expected), "rate_province": rate.province}))
+    if mismatch:
+        findings.append(Finding(
+            DifferenceType.FEE_MISMATCH, shipment.tracking_number, courier_code=courier,
+            order_number=shipment.order_number, amount=cents(first.fee - expected),
+            evidence={**base, "our_fee": _money(expected), "rate_province": rate.province}))
     return findings

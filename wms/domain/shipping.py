@@ -204,33 +204,62 @@ COUNT_NOTE_MAX = 200
 
 
 class CycleCountStatus(StrEnum):
-    """A cycle count opened by a count difference: open until the bin is counted; counted
-    while a difference found waits for the supervisor's adjustment; then done."""
+    """A cycle count (R8, ``docs/counts.md``): open until a counter starts the bin; started
+    (the bin frozen for picking) until counted; a first count that differs from the book
+    waits for a recount; a confirmed difference above the threshold waits, counted, for
+    the supervisor; then done (equal, posted or completed) or rejected."""
 
     OPEN = "open"
+    STARTED = "started"
+    RECOUNT = "recount"
     COUNTED = "counted"
     DONE = "done"
+    REJECTED = "rejected"
 
 
 class CycleCountAction(StrEnum):
-    """What happens to a cycle count: counted equal to the books, counted different, completed."""
+    """What happens to a cycle count (the count's outcome is ``wms.domain.counts.count_outcome``)."""
 
-    COUNT = "count"
-    REPORT_DIFFERENCE = "report_difference"
-    COMPLETE = "complete"
+    START = "start"  # the counter is at the bin: picks there wait until it is counted
+    COUNT = "count"  # counted equal to the book: nothing to adjust
+    REPORT_DIFFERENCE = "report_difference"  # a first count (or a recount) differs: count again
+    CONFIRM = "confirm"  # a recount finds the same difference: it stands
+    APPROVE = "approve"  # the difference posted as a count_difference adjustment
+    REJECT = "reject"  # the supervisor refuses the difference: nothing posted
+    COMPLETE = "complete"  # the supervisor closes it after adjusting by hand
 
+
+_COUNTING = (CycleCountStatus.OPEN, CycleCountStatus.STARTED, CycleCountStatus.RECOUNT)
 
 CYCLE_COUNT = TransitionTable("cycle_count", {
+    (CycleCountStatus.OPEN, CycleCountAction.START): CycleCountStatus.STARTED,
+    (CycleCountStatus.STARTED, CycleCountAction.START): CycleCountStatus.STARTED,
+    (CycleCountStatus.RECOUNT, CycleCountAction.START): CycleCountStatus.RECOUNT,
     # R8 blind count: equal to the books leaves nothing to adjust, the bin is allocatable again.
-    (CycleCountStatus.OPEN, CycleCountAction.COUNT): CycleCountStatus.DONE,
-    # A difference waits for the supervisor, who adjusts the stock and completes the count.
-    (CycleCountStatus.OPEN, CycleCountAction.REPORT_DIFFERENCE): CycleCountStatus.COUNTED,
+    **{(state, CycleCountAction.COUNT): CycleCountStatus.DONE for state in _COUNTING},
+    # A difference is counted again (by someone else where possible) before it stands.
+    **{(state, CycleCountAction.REPORT_DIFFERENCE): CycleCountStatus.RECOUNT for state in _COUNTING},
+    # Confirmed: it waits for the supervisor unless within the threshold (approved at once).
+    **{(state, CycleCountAction.CONFIRM): CycleCountStatus.COUNTED for state in _COUNTING},
+    (CycleCountStatus.COUNTED, CycleCountAction.APPROVE): CycleCountStatus.DONE,
+    (CycleCountStatus.COUNTED, CycleCountAction.REJECT): CycleCountStatus.REJECTED,
     (CycleCountStatus.OPEN, CycleCountAction.COMPLETE): CycleCountStatus.DONE,
     (CycleCountStatus.COUNTED, CycleCountAction.COMPLETE): CycleCountStatus.DONE,
 })
 
-#: A bin's stock of the item is not allocated while its cycle count is in one of these states.
-CYCLE_COUNT_HOLDS_STOCK = frozenset({CycleCountStatus.OPEN, CycleCountStatus.COUNTED})
+#: A cycle count in one of these states is not finished: no second one opens for its bin and item.
+CYCLE_COUNT_ACTIVE = frozenset({CycleCountStatus.OPEN, CycleCountStatus.STARTED, CycleCountStatus.RECOUNT,
+                                CycleCountStatus.COUNTED})
+
+#: While counting (started, or waiting for its recount) the bin's item is frozen: no pick
+#: is confirmed there and nothing is allocated from it, so no unit moves under the count.
+CYCLE_COUNT_FREEZES_PICKING = frozenset({CycleCountStatus.STARTED, CycleCountStatus.RECOUNT})
+
+#: A bin's stock of the item is not allocated while its cycle count is in one of these
+#: states; a count opened by a picker's count difference holds it from ``open`` on too
+#: (its book is known to be wrong), one planned or ordered only from ``started``.
+CYCLE_COUNT_HOLDS_STOCK = CYCLE_COUNT_FREEZES_PICKING | {CycleCountStatus.COUNTED}
+CYCLE_COUNT_HOLDS_STOCK_AFTER_DIFFERENCE = CYCLE_COUNT_HOLDS_STOCK | {CycleCountStatus.OPEN}
 
 
 def cycle_count_action(book_quantity: int, counted_quantity: int) -> CycleCountAction:
@@ -513,6 +542,27 @@ def mask_address(address: str | None, keep: int = 6) -> str:
     if len(address) <= keep:
         return address[: max(1, len(address) // 2)] + "****"
     return address[:keep] + "****"
+
+
+# --- the handover's signatures (S2 step 3) ------------------------------------------
+
+
+class HandoverMode(StrEnum):
+    """How the parcel leaves: handed to the courier in person, or put on a pickup's manifest."""
+
+    IN_PERSON = "in_person"  # one parcel, the courier signs for it at the ship step
+    MANIFEST = "manifest"  # it goes onto a handover manifest; the driver signs the manifest once
+
+
+def required_signatures(mode: str) -> tuple[str, ...]:
+    """Who signs at the ship step: the shipper always; the courier only for a parcel handed over in person.
+
+    A parcel for a manifest is signed for by the driver on the manifest (its close), for
+    the whole batch; the ship step does not ask the courier again.
+    """
+    if HandoverMode(mode) == HandoverMode.MANIFEST:
+        return ("shipper_signature",)
+    return ("shipper_signature", "carrier_signature")
 
 
 # --- handover manifests (交接单): open -> closed -------------------------------------

@@ -1,9 +1,18 @@
 """SQLAlchemy models, one module per business area; importing this registers them all."""
 
+from wms.models.audit import AuditEntry
 from wms.models.couriers import Courier, Waybill
+from wms.models.days import DayAction, DayBalance, LedgerDay, LedgerDayEvent
 from wms.models.idempotency import IdempotencyRecord
 from wms.models.masterdata import Customer, Item, ItemBarcode, Location, Owner, Supplier, Warehouse
 from wms.models.parcels import PackagingType, ParcelWeightOverride, ShippingManifest, ShippingManifestParcel
+from wms.models.reconciliation import (
+    CourierBillMapping,
+    CourierRate,
+    ReconciliationDifference,
+    ReconciliationEvent,
+    ReconciliationRun,
+)
 from wms.models.receiving import InboundDocument, InboundLine, Inspection, Receipt, ReceiptLine
 from wms.models.shipping import (
     CountException,
@@ -35,4 +44,8 @@ __all__ = [
     "PackagingType", "ParcelWeightOverride", "ShippingManifest", "ShippingManifestParcel",
     "PrintJob", "Station",
     "Courier", "Waybill",
+    "CourierBillMapping", "CourierRate", "ReconciliationDifference", "ReconciliationEvent",
+    "ReconciliationRun",
+    "DayAction", "DayBalance", "LedgerDay", "LedgerDayEvent",
+    "AuditEntry",
 ]

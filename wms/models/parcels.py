@@ -20,7 +20,8 @@ class PackagingType(db.Model):
     __tablename__ = "packaging_type"
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     code: so.Mapped[str] = so.mapped_column(sa.String(32), unique=True)
-    name: so.Mapped[str] = so.mapped_column(sa.String(100))
+    name: so.Mapped[str] = so.mapped_column(sa.String(100))  # in Chinese
+    name_en: so.Mapped[str | None] = so.mapped_column(sa.String(100), default=None)
     tare_grams: so.Mapped[int] = so.mapped_column(default=0)
     active: so.Mapped[bool] = so.mapped_column(default=True)
 

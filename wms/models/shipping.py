@@ -13,6 +13,7 @@ from wms.domain.shipping import (
     CountReason,
     CycleCountStatus,
     ExchangeStatus,
+    HandoverMode,
     HoldScope,
     OrderKind,
     OrderStatus,
@@ -193,7 +194,10 @@ class Handover(db.Model):
     weight_grams: so.Mapped[int]
     weight_source: so.Mapped[str] = so.mapped_column(sa.String(8))
     shipper_signature: so.Mapped[str] = so.mapped_column(sa.String(200))
+    # Empty for a parcel put on a handover manifest: its driver signs the manifest instead.
     carrier_signature: so.Mapped[str] = so.mapped_column(sa.String(200))
+    handover_mode: so.Mapped[str] = so.mapped_column(sa.String(16), default=HandoverMode.IN_PERSON.value,
+                                                     server_default=HandoverMode.IN_PERSON.value)
     shipped_by: so.Mapped[int] = so.mapped_column(sa.ForeignKey("user.id"))
     shipped_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow, index=True)
     movement_id: so.Mapped[str | None] = so.mapped_column(sa.String(32), default=None)
@@ -210,6 +214,7 @@ class Handover(db.Model):
         sa.UniqueConstraint("carrier", "tracking_number"),
         sa.CheckConstraint("weight_grams > 0", name="weight_positive"),
         sa.CheckConstraint(_one_of("weight_source", WeightSource), name="weight_source"),
+        sa.CheckConstraint(_one_of("handover_mode", HandoverMode), name="handover_mode"),
     )
 
 
@@ -240,12 +245,13 @@ class CountException(db.Model):
 
 
 class CycleCountTask(db.Model):
-    """A request to count one item in one bin; its stock is not allocated until done."""
+    """A request to count one item in one bin (R8, docs/counts.md); ``item_id`` is None for
+    an empty bin until the counter finds a stray there."""
 
     __tablename__ = "cycle_count_task"
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     location_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("location.id"))
-    item_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("item.id"))
+    item_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("item.id"), default=None)
     status: so.Mapped[str] = so.mapped_column(sa.String(16), default=CycleCountStatus.OPEN.value)
     reason: so.Mapped[str] = so.mapped_column(sa.String(200))
     count_exception_id: so.Mapped[int | None] = so.mapped_column(
@@ -257,8 +263,33 @@ class CycleCountTask(db.Model):
     book_quantity: so.Mapped[int | None] = so.mapped_column(default=None)
     counted_by: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("user.id"), default=None)
     counted_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime, default=None)
+    # Why it exists (wms.domain.counts.CountOrigin) and who ordered it (None: the night plan).
+    origin: so.Mapped[str] = so.mapped_column(sa.String(16), default="difference", server_default="difference")
+    created_by: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("user.id"), default=None)
+    # The counter at the bin: from here the item is frozen there for picking.
+    started_by: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("user.id"), default=None)
+    started_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime, default=None)
+    # At the count: the on-hand (stock_quant) and the bin card (the ledger's sum) of the
+    # item in the bin; book_quantity is what the bin should hold (on-hand less units
+    # picked for orders not yet shipped).
+    on_hand_quantity: so.Mapped[int | None] = so.mapped_column(default=None)
+    bin_card_quantity: so.Mapped[int | None] = so.mapped_column(default=None)
+    # The count a recount checks: its difference from the book, who and when.
+    first_difference: so.Mapped[int | None] = so.mapped_column(default=None)
+    first_counted_by: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("user.id"), default=None)
+    first_counted_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime, default=None)
+    # The confirmed difference, its adjustment, and who approved or rejected it (None: posted
+    # by itself within the threshold).
+    difference: so.Mapped[int | None] = so.mapped_column(default=None)
+    movement_id: so.Mapped[str | None] = so.mapped_column(sa.String(32), default=None)
+    decided_by: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("user.id"), default=None)
+    decided_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime, default=None)
 
-    __table_args__ = (sa.Index("ix_cycle_count_task_open", "item_id", "location_id", "status"),)
+    __table_args__ = (
+        sa.Index("ix_cycle_count_task_open", "item_id", "location_id", "status"),
+        sa.Index("ix_cycle_count_task_location", "location_id", "created_at"),
+        sa.Index("ix_cycle_count_task_counted_at", "counted_at"),
+    )
 
 
 class HoldNotice(db.Model):

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 
@@ -34,6 +34,7 @@ from wms.extensions import db
 from wms.models.audit import AuditEntry
 from wms.models.types import utcnow
 from wms.models.users import User
+from wms.services.warehouse_day import day_bounds
 
 
 @dataclass(frozen=True)
@@ -118,6 +119,8 @@ class AuditQuery:
     document: str | None = None  # a document's number or code
     since: datetime | None = None
     until: datetime | None = None
+    from_date: date | None = None  # the warehouse's days (its time zone), both included
+    to_date: date | None = None
     limit: int = 50
     offset: int = 0
 
@@ -151,6 +154,10 @@ def search(actor: User, query: AuditQuery) -> AuditPage:
         where.append(AuditEntry.at >= query.since)
     if query.until is not None:
         where.append(AuditEntry.at < query.until)
+    if query.from_date is not None:
+        where.append(AuditEntry.at >= day_bounds(query.from_date)[0])
+    if query.to_date is not None:
+        where.append(AuditEntry.at < day_bounds(query.to_date)[1])
     rows = db.session.execute(
         sa.select(AuditEntry, User.username, User.display_name)
         .join(User, User.id == AuditEntry.user_id).where(*where)

@@ -107,6 +107,7 @@ class WeightOverrideView:
     reason: str
     approved_by: str
     approved_at: datetime
+    approved_by_name: str | None = None  # what a screen shows: the supervisor's display name
 
 
 def override_weight(actor: User, number: str, reason: str) -> WeightOverrideView:
@@ -131,9 +132,25 @@ def override_weight(actor: User, number: str, reason: str) -> WeightOverrideView
                                         approved_at=utcnow())
         db.session.add(override)
         db.session.flush()
-        return WeightOverrideView(override.id, order.number, reason, actor.username, override.approved_at)
+        return WeightOverrideView(override.id, order.number, reason, actor.username, override.approved_at,
+                                  actor.display_name or actor.username)
 
     return run_in_transaction(use_case)
+
+
+def pending_override_view(order: SalesOrder) -> WeightOverrideView | None:
+    """A supervisor's override waiting for this order's next ship step, if any (the station polls it).
+
+    None once the order no longer waits for a ship step (shipped or cancelled).
+    """
+    if order.status != OrderStatus.APPROVED:
+        return None
+    override = _pending_override(order)
+    if override is None:
+        return None
+    user = db.session.get(User, override.approved_by)
+    return WeightOverrideView(override.id, order.number, override.reason, user.username, override.approved_at,
+                              user.display_name or user.username)
 
 
 def override_of(handover: Handover) -> WeightOverrideView | None:
@@ -143,7 +160,8 @@ def override_of(handover: Handover) -> WeightOverrideView | None:
     override = db.session.get(ParcelWeightOverride, handover.weight_override_id)
     order = db.session.get(SalesOrder, override.order_id)
     user = db.session.get(User, override.approved_by)
-    return WeightOverrideView(override.id, order.number, override.reason, user.username, override.approved_at)
+    return WeightOverrideView(override.id, order.number, override.reason, user.username, override.approved_at,
+                              user.display_name or user.username)
 
 
 @dataclass(frozen=True)
@@ -151,14 +169,15 @@ class PackagingTypeView:
     """A packaging type the station may choose at the ship step."""
 
     code: str
-    name: str
+    name: str  # in Chinese
     tare_grams: int
+    name_en: str | None = None
 
 
 def packaging_types(actor: User) -> list[PackagingTypeView]:
-    """The active packaging types, by code."""
+    """The active packaging types, by code, named in both languages."""
     require(actor.role, Permission.SHIP)
-    return [PackagingTypeView(p.code, p.name, p.tare_grams) for p in db.session.execute(
+    return [PackagingTypeView(p.code, p.name, p.tare_grams, p.name_en) for p in db.session.execute(
         sa.select(PackagingType).where(PackagingType.active).order_by(PackagingType.code)).scalars()]
 
 

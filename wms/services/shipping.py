@@ -12,9 +12,12 @@ from wms.services.shipping_cycle_counts import (
     BlindCountResult,
     CycleCountView,
     SupervisedCycleCountView,
+    approve_cycle_count,
     complete_cycle_count,
     count_cycle_count,
     list_cycle_counts,
+    reject_cycle_count,
+    start_cycle_count,
 )
 from wms.services.shipping_documents import (
     READERS,
@@ -43,6 +46,7 @@ from wms.services.shipping_steps import (
     check_scans,
     confirm_count,
     ship_order,
+    verify_progress,
     verify_scan,
     verify_scans,
 )
@@ -58,12 +62,13 @@ from wms.services.shipping_waves import (
 from wms.services.warehouse_day import day_bounds, warehouse_today
 
 __all__ = [
-    "BlindCountResult", "SupervisedCycleCountView", "count_cycle_count",
+    "BlindCountResult", "SupervisedCycleCountView", "approve_cycle_count", "count_cycle_count",
+    "reject_cycle_count", "start_cycle_count",
     "READERS", "CountResult", "CycleCountView", "OpenDocument", "OrderLineInput", "OrderRow", "OrderView",
     "PickTaskRow", "Scan", "ScanCheck", "ShipResult", "ShippingLabelData", "Validity", "VerifyResult",
     "WaveView", "approve_order", "build_order", "cancel_order", "cancel_wave", "check_scans",
     "complete_cycle_count", "confirm_count", "create_order", "create_wave", "day_bounds", "list_cycle_counts",
     "list_orders", "list_waves", "open_shipping_documents", "order_view", "pick_list", "print_shipping_label",
-    "resolve_warehouse", "ship_order", "shipping_label", "validity", "verify_scan", "verify_scans",
+    "resolve_warehouse", "ship_order", "shipping_label", "validity", "verify_progress", "verify_scan", "verify_scans",
     "warehouse_today", "wave_view",
 ]

@@ -18,13 +18,14 @@ import sqlalchemy as sa
 
 from wms.domain.locations import AVAILABLE_TYPES
 from wms.domain.permissions import Permission, require
-from wms.domain.shipping import CYCLE_COUNT_HOLDS_STOCK, Candidate, OrderStatus, PickTaskStatus, Stage, removal_order
+from wms.domain.shipping import Candidate, OrderStatus, PickTaskStatus, Stage, removal_order
 from wms.errors import OrderStateInvalid
 from wms.extensions import db
 from wms.models import CycleCountTask, Item, Location, Lot, Owner, PickTask, SalesOrder, SalesOrderLine, User
 from wms.models.stock import StockQuant
 from wms.models.types import utcnow
 from wms.services.shipping_common import find_order
+from wms.services.shipping_cycle_counts import holds_stock_clause
 from wms.services.shipping_waves import wave_after_allocation
 from wms.services.uow import run_in_transaction
 
@@ -281,6 +282,5 @@ def _bins_under_count(item_ids: list[int]) -> list[tuple[int, int]]:
     """(item, bin) pairs with a cycle count not done: few at any time, usually none."""
     return [tuple(row) for row in db.session.execute(
         sa.select(CycleCountTask.item_id, CycleCountTask.location_id)
-        .where(CycleCountTask.status.in_([s.value for s in CYCLE_COUNT_HOLDS_STOCK]),
-               CycleCountTask.item_id.in_(item_ids))
+        .where(holds_stock_clause(), CycleCountTask.item_id.in_(item_ids))
     )]

@@ -38,6 +38,7 @@ from wms.i18n import error_message
 from wms.models import (
     Customer,
     ExchangeNotice,
+    HoldNotice,
     Item,
     Owner,
     PickTask,
@@ -191,27 +192,51 @@ def cancel_order(actor: User, number: str, reason: str) -> SalesOrder:
 
 
 @dataclass(frozen=True)
+class HoldInForce:
+    """A hold notice that stops this document (S4): its number, scope and reason."""
+
+    number: str
+    scope: str
+    reason: str
+    issued_at: datetime
+
+
+@dataclass(frozen=True)
 class Validity:
-    """Rule S3's answer for one document: may it ship now, and if not, the refusal."""
+    """Rule S3's answer for one document: may it ship now, and if not, the refusal.
+
+    ``holds`` names the holds in force on it with their reasons (S4), so a packing
+    station says why without a supervisor's list; ``weight_override`` is a supervisor's
+    acceptance of the parcel's weight waiting for its next ship step.
+    """
 
     number: str
     valid: bool
     code: str | None
     message: str
     details: dict = field(default_factory=dict)
+    holds: list[HoldInForce] = field(default_factory=list)
+    weight_override: object | None = None
 
 
 def validity(actor: User, number: str) -> Validity:
     """Rule S3 as a question: may this document ship now, and if not, why not."""
+    from wms.services.parcel_weight import pending_override_view
+
     require_any(actor.role, *READERS)
     order = find_order(number)
+    covering = holds_covering(order)
+    holds = [HoldInForce(h.number, h.scope, h.reason, h.issued_at) for h in db.session.execute(
+        sa.select(HoldNotice).where(HoldNotice.number.in_(covering)).order_by(HoldNotice.id)).scalars()
+    ] if covering else []
+    override = pending_override_view(order)
     try:
-        check_valid_for_shipping(order.status, holds_covering(order))
+        check_valid_for_shipping(order.status, covering)
         check_exchange(order)
     except DomainError as refusal:
         return Validity(number, False, refusal.code, error_message(refusal.code, refusal.details, refusal.message),
-                        refusal.details)
-    return Validity(number, True, None, "The document may ship.")
+                        refusal.details, holds, override)
+    return Validity(number, True, None, "The document may ship.", holds=holds, weight_override=override)
 
 
 @dataclass(frozen=True)
@@ -247,6 +272,7 @@ class HandoverView:
     weight_source: str
     shipped_at: datetime
     movement_id: str | None
+    handover_mode: str = "in_person"  # or manifest: the driver signs the pickup's manifest
 
 
 @dataclass(frozen=True)
@@ -317,7 +343,7 @@ def _order_view(order: SalesOrder, *, unmasked: bool) -> OrderView:
         handover=None if handover is None else HandoverView(
             handover.carrier, handover.tracking_number, handover.weight_grams,
             grams_as_kg(handover.weight_grams), handover.weight_source, handover.shipped_at,
-            handover.movement_id),
+            handover.movement_id, handover.handover_mode),
         holds=holds_covering(order) if order.status in (OrderStatus.DRAFT, OrderStatus.APPROVED) else [],
     )
 
@@ -356,13 +382,22 @@ class OpenDocument:
 def open_shipping_documents(actor: User, day: date) -> list[OpenDocument]:
     """Rule S7: documents of the day (or earlier) not closed by the day's end, for the report."""
     require(actor.role, Permission.REPORT_READ)
+    return open_documents_of_day(day)
+
+
+def open_documents_of_day(day: date, *, warehouse_id: int | None = None) -> list[OpenDocument]:
+    """Rule S7: the query behind ``open_shipping_documents``, for a caller that checked
+    permissions itself (the end-of-day report, also run by the night job without a user)."""
     _, end = day_bounds(day)
-    orders = db.session.execute(
+    stmt = (
         sa.select(SalesOrder)
         .where(SalesOrder.created_at < end)
         .where(sa.or_(SalesOrder.closed_at.is_(None), SalesOrder.closed_at >= end))
         .order_by(SalesOrder.created_at, SalesOrder.id)
-    ).scalars().all()
+    )
+    if warehouse_id is not None:
+        stmt = stmt.where(SalesOrder.warehouse_id == warehouse_id)
+    orders = db.session.execute(stmt).scalars().all()
     return [
         OpenDocument(o.number, o.kind, o.status, o.stage, o.created_at, mask_name(o.recipient_name),
                      holds_covering(o) if o.closed_at is None else [])

@@ -18,28 +18,31 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from wms.domain.locations import LocationType
-from wms.domain.permissions import Permission, permissions_of, require
+from wms.domain.permissions import Permission, permissions_of, require, require_any
 from wms.domain.printing import LabelKind
 from wms.domain.shipping import (
     COUNT_NOTE_MAX,
-    CYCLE_COUNT_HOLDS_STOCK,
+    CYCLE_COUNT_ACTIVE,
     PICK_TASK,
     CountReason,
     CountResolution,
     CycleCountStatus,
     DocumentType,
     ExchangeAction,
+    HandoverMode,
     OrderAction,
     OrderKind,
     OrderStatus,
     PickTaskAction,
     PickTaskStatus,
+    Stage,
     Step,
     WeightReading,
     WeightSource,
     check_step_allowed,
     check_valid_for_shipping,
     next_order_status,
+    required_signatures,
 )
 from wms.errors import (
     InvalidInput,
@@ -87,7 +90,7 @@ from wms.services.shipping_common import (
     record_step,
     release_reservation,
 )
-from wms.services.shipping_cycle_counts import difference_reason
+from wms.services.shipping_cycle_counts import difference_reason, refuse_pick_under_count
 from wms.services.shipping_labels import label_data
 from wms.services.shipping_waves import wave_after_count
 from wms.services.stations import find_station
@@ -152,6 +155,7 @@ def confirm_count(
         ).scalar_one()
         db.session.refresh(task)
         check_scans_at_bin(order, task, location=location, item=item, lot=lot, confirming=True)
+        refuse_pick_under_count(task.location_id, task.item_id)  # R8: no unit moves under a count
         book = db.session.execute(
             sa.select(quants.c.quantity).where(quants.c.id == task.quant_id)
         ).scalar_one()
@@ -253,11 +257,15 @@ def _count_exception(actor: User, order: SalesOrder, task: PickTask, result: Cou
     db.session.add(exception)
     db.session.flush()
     already = db.session.execute(
-        sa.select(CycleCountTask.id).where(
+        sa.select(CycleCountTask).where(
             CycleCountTask.location_id == task.location_id, CycleCountTask.item_id == task.item_id,
-            CycleCountTask.status.in_([s.value for s in CYCLE_COUNT_HOLDS_STOCK]))
-    ).first()
-    if not already:
+            CycleCountTask.status.in_([s.value for s in CYCLE_COUNT_ACTIVE]))
+    ).scalars().first()
+    if already is not None and already.count_exception_id is None:
+        # a planned or ordered count of this bin: the difference makes it hold the stock now
+        already.count_exception_id = exception.id
+        db.session.flush()
+    if already is None:
         db.session.add(CycleCountTask(
             location_id=task.location_id, item_id=task.item_id, status=CycleCountStatus.OPEN.value,
             reason=difference_reason(reason, order.number, note, book=book, counted=counted),
@@ -294,13 +302,30 @@ class Scan:
 
 
 @dataclass(frozen=True)
+class VerifyLine:
+    """One item and lot of the parcel: units counted to it, scanned so far, still missing."""
+
+    sku: str
+    item_name: str
+    lot: str
+    quantity: int
+    scanned: int
+    missing: int
+
+
+@dataclass(frozen=True)
 class VerifyResult:
-    """S2 step 2 after a scan or a batch: complete when every counted unit was scanned."""
+    """S2 step 2 after a scan or a batch: complete when every counted unit was scanned.
+
+    ``lines`` says per item and lot what was scanned and what is missing, so a station
+    that reloads mid-verify shows the same counts.
+    """
 
     number: str
     complete: bool
     stage: str
     remaining: int
+    lines: list[VerifyLine]
 
 
 def verify_scan(actor: User, number: str, *, item: str, quantity: int, lot: str | None = None) -> VerifyResult:
@@ -344,9 +369,33 @@ def verify_scans(actor: User, number: str, scans: list[Scan]) -> VerifyResult:
         if complete:
             record_step(order, Step.VERIFY, actor)
         db.session.flush()
-        return VerifyResult(order.number, complete, order.stage, sum(expected.values()) - sum(scanned.values()))
+        return _verify_result(order, expected, scanned, complete)
 
     return run_in_transaction(use_case)
+
+
+def verify_progress(actor: User, number: str) -> VerifyResult:
+    """S2 step 2 so far, as the last scan answered it (a station reopening the order mid-verify)."""
+    require_any(actor.role, Permission.VERIFY, Permission.SHIP)
+    order = find_order(number)
+    expected, scanned = _verify_tally(order)
+    done = order.stage in (Stage.VERIFIED, Stage.SHIPPED, Stage.DEDUCTED)
+    return _verify_result(order, expected, scanned, done)
+
+
+def _verify_result(order: SalesOrder, expected: dict, scanned: dict, complete: bool) -> VerifyResult:
+    keys = sorted(expected)
+    items = {i.id: i for i in db.session.execute(
+        sa.select(Item).where(Item.id.in_({k[0] for k in keys}))).scalars()} if keys else {}
+    lots = {lot_id: code for lot_id, code in db.session.execute(
+        sa.select(Lot.id, Lot.code).where(Lot.id.in_({k[1] for k in keys})))} if keys else {}
+    lines = [
+        VerifyLine(items[item_id].sku, items[item_id].name, lots.get(lot_id, ""),
+                   qty, scanned.get((item_id, lot_id), 0), qty - scanned.get((item_id, lot_id), 0))
+        for item_id, lot_id in keys for qty in (expected[(item_id, lot_id)],)
+    ]
+    lines.sort(key=lambda line: (line.sku, line.lot))
+    return VerifyResult(order.number, complete, order.stage, sum(expected.values()) - sum(scanned.values()), lines)
 
 
 def _check_scan(scan: Scan, lots_of: dict, scanned: dict, index: int, codes: dict[str, int],
@@ -433,8 +482,8 @@ class ShipResult:
 def ship_order(
     actor: User, number: str, *, carrier: str | None = None, tracking_number: str | None = None,
     reading: WeightReading | Exception | None,
-    shipper_signature: str, carrier_signature: str, label_station: str | None = None,
-    packaging: str | None = None,
+    shipper_signature: str, carrier_signature: str | None = None, label_station: str | None = None,
+    packaging: str | None = None, handover_mode: str = HandoverMode.IN_PERSON.value,
 ) -> ShipResult:
     """S2 steps 3 and 4: hand over with both signatures, and deduct, atomically.
 
@@ -447,11 +496,18 @@ def ship_order(
     ``print_queue.deliver`` after the commit). The measured weight is checked against the
     order's units and the ``packaging``'s tare (``parcel_weight``); outside the tolerance,
     without a supervisor's override, it is refused and nothing is written.
+
+    ``handover_mode``: ``in_person`` (the default, as before) needs the courier's
+    signature; ``manifest`` does not, the driver signs the pickup's manifest instead.
     """
     require(actor.role, Permission.SHIP)
-    for field, value in (("shipper_signature", shipper_signature), ("carrier_signature", carrier_signature)):
-        if not value or not value.strip():
+    if handover_mode not in tuple(HandoverMode):
+        raise InvalidInput(f"handover is one of {[m.value for m in HandoverMode]}.", field="handover")
+    given = {"shipper_signature": shipper_signature, "carrier_signature": carrier_signature}
+    for field in required_signatures(handover_mode):
+        if not given[field] or not given[field].strip():
             raise InvalidInput(f"The handover needs {field.replace('_', ' ')}.", field=field)
+    carrier_signature = (carrier_signature or "").strip()  # empty: the driver signs the manifest
     # The courier is master data: an active courier's code and a number fitting its pattern,
     # or the order's electronic waybill (omitted values are the waybill's).
     carrier, tracking_number = handover_courier(number, carrier, tracking_number)
@@ -480,7 +536,8 @@ def ship_order(
         handover = Handover(
             order_id=order.id, carrier=carrier, tracking_number=tracking_number, weight_grams=reading.grams,
             weight_source=WeightSource(reading.source).value, shipper_signature=shipper_signature.strip(),
-            carrier_signature=carrier_signature.strip(), shipped_by=actor.id, shipped_at=now,
+            carrier_signature=carrier_signature, handover_mode=HandoverMode(handover_mode).value,
+            shipped_by=actor.id, shipped_at=now,
         )
         record_on_handover(handover, weighing)
         db.session.add(handover)

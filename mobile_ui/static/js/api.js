@@ -9,7 +9,12 @@
  *
  * An action queued while offline may refer to the answer of an earlier one (a line of a
  * receipt that was itself started offline): "@ref:<localId>.<field>" in its path or body is
- * replaced by that field of the earlier answer when it is sent. */
+ * replaced by that field of the earlier answer when it is sent.
+ *
+ * Every request names the device (X-Device-Id: its own id, made once and kept in
+ * localStorage; X-Device-Name: the name the warehouse gave it in the settings, "PDA-07",
+ * percent-encoded): the service's audit trail says from which device a change came. A
+ * queued action keeps the device as it was when the user acted. */
 
 import {idb} from "./store.js";
 
@@ -29,9 +34,34 @@ export function newKey() {
   return Array.prototype.map.call(bytes, (b) => (b + 256).toString(16).slice(1)).join("");
 }
 
-function headers(method, key, json) {
+const DEVICE_ID = "wms.device.id";
+const DEVICE_NAME = "wms.device.name";
+
+/* This device's own id, made the first time it is asked for. */
+export function deviceId() {
+  let id = localStorage.getItem(DEVICE_ID);
+  if (!id) {
+    id = newKey();
+    localStorage.setItem(DEVICE_ID, id);
+  }
+  return id;
+}
+
+export function deviceName() { return localStorage.getItem(DEVICE_NAME) || ""; }
+
+export function setDeviceName(name) {
+  const trimmed = (name || "").trim();
+  if (trimmed) localStorage.setItem(DEVICE_NAME, trimmed); else localStorage.removeItem(DEVICE_NAME);
+}
+
+function currentDevice() { return {id: deviceId(), name: deviceName()}; }
+
+function headers(method, key, json, device) {
   const result = {"Accept": "application/json"};
   if (json) result["Content-Type"] = "application/json";
+  const from = device || currentDevice();
+  if (from.id) result["X-Device-Id"] = from.id;
+  if (from.name) result["X-Device-Name"] = encodeURIComponent(from.name);
   if (method !== "GET") {
     const csrf = localStorage.getItem("wms.csrf");
     if (csrf) result["X-CSRF-Token"] = csrf;
@@ -46,7 +76,7 @@ function headers(method, key, json) {
 const ANSWER_TIMEOUT_MS = 15000;
 const UPLOAD_TIMEOUT_MS = 45000;
 
-export async function request(method, path, body, key) {
+export async function request(method, path, body, key, device) {
   let response;
   const isForm = typeof FormData !== "undefined" && body instanceof FormData;
   const abort = typeof AbortController !== "undefined" ? new AbortController() : null;
@@ -54,7 +84,7 @@ export async function request(method, path, body, key) {
   try {
     response = await fetch("/api/v1" + path, {
       method: method, credentials: "same-origin", cache: "no-store",
-      headers: headers(method, key, body !== undefined && !isForm),
+      headers: headers(method, key, body !== undefined && !isForm, device),
       body: body === undefined ? undefined : (isForm ? body : JSON.stringify(body)),
       signal: abort ? abort.signal : undefined,
     });
@@ -120,7 +150,7 @@ async function actNow(method, path, body, options) {
   const action = {
     key: newKey(), method: method, path: path, body: body, label: opts.label || "",
     labelParams: opts.labelParams || {}, localId: opts.localId || null, meta: opts.meta || {},
-    status: "queued", at: Date.now(),
+    status: "queued", at: Date.now(), device: currentDevice(),
   };
   const waiting = (await idb.all("outbox")).some((r) => r.status === "queued");
   if (!waiting && navigator.onLine !== false) {
@@ -128,7 +158,7 @@ async function actNow(method, path, body, options) {
     try { resolved = [await resolveRefs(path), await resolveRefs(body)]; } catch (e) { resolved = null; }
     try {
       if (!resolved) throw new Offline("waits for an earlier action");
-      const data = await request(method, resolved[0], resolved[1], action.key);
+      const data = await request(method, resolved[0], resolved[1], action.key, action.device);
       if (action.localId) await idb.put("results", {localId: action.localId, data: data, at: Date.now()});
       return {done: true, data: data};
     } catch (e) {
@@ -189,7 +219,7 @@ export async function flush() {
         continue;
       }
       try {
-        const data = await request(action.method, path, body, action.key);
+        const data = await request(action.method, path, body, action.key, action.device);
         if (action.localId) await idb.put("results", {localId: action.localId, data: data, at: Date.now()});
         await idb.remove("outbox", action.seq);
         await notify({replayed: action, data: data});

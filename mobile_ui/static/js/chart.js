@@ -16,13 +16,20 @@ function el(tag, attrs, text) {
   return node;
 }
 
-/* A round number at or above max for the axis (1, 2, 5 times a power of ten). */
+const TICKS = 4;
+
+/* The axis' top: four equal whole steps of 1, 2, 2.5 or 5 times a power of ten, at or
+ * above max (so a tick never reads 0.75 or 12,500.5). */
 function niceMax(max) {
-  if (!(max > 0)) return 1;
-  const power = Math.pow(10, Math.floor(Math.log10(max)));
-  const steps = [1, 2, 5, 10];
-  for (let i = 0; i < steps.length; i++) if (steps[i] * power >= max) return steps[i] * power;
-  return 10 * power;
+  if (!(max > 0)) return TICKS;
+  const raw = max / TICKS;
+  const power = Math.pow(10, Math.floor(Math.log10(raw)));
+  const steps = [1, 2, 2.5, 5, 10];
+  for (let i = 0; i < steps.length; i++) {
+    const step = steps[i] * power;
+    if (step >= raw && step >= 1 && Math.round(step) === step) return step * TICKS;
+  }
+  return Math.max(1, 10 * power) * TICKS;
 }
 
 function linked(node, bar, go) {
@@ -53,10 +60,10 @@ export function columns(groups, series, options) {
   const width = 640, height = opts.height || 260, left = 16 + 8 * String(format(max)).length, right = 8, top = 28, bottom = 30;
   const svg = frame(width, height, opts.label || "");
   const plotW = width - left - right, plotH = height - top - bottom;
-  for (let i = 0; i <= 4; i++) {
-    const y = top + plotH - (plotH * i) / 4;
+  for (let i = 0; i <= TICKS; i++) {
+    const y = top + plotH - (plotH * i) / TICKS;
     svg.appendChild(el("line", {x1: left, x2: width - right, y1: y, y2: y, class: "grid"}));
-    svg.appendChild(el("text", {x: left - 6, y: y + 4, class: "axis", "text-anchor": "end"}, format(max * i / 4)));
+    svg.appendChild(el("text", {x: left - 6, y: y + 4, class: "axis", "text-anchor": "end"}, format(max * i / TICKS)));
   }
   const slot = plotW / Math.max(groups.length, 1);
   const barW = Math.max(2, Math.min(28, (slot * 0.8) / Math.max(series.length, 1)));

@@ -20,8 +20,8 @@ const ROUTES = {
   receive: "receive", receipt: "receipt", inspect: "inspect", handover: "handover", post: "post",
   putaway: "putaway", waves: "waves", pick: "pick", counts: "counts", count: "count",
   pack: "pack", manifest: "manifest",
-  holds: "holds", approvals: "approvals", differences: "differences", stations: "stations",
-  report: "report",
+  holds: "holds", approvals: "approvals", differences: "differences", stations: "stations", audit: "audit",
+  report: "report", reconcile: "reconcile",
 };
 
 function versionOfPage() {

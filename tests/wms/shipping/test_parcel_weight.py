@@ -81,7 +81,7 @@ def _weigh_items(world, **grams):
     with transaction():
         for sku, weight in grams.items():
             db.session.get(Item, world.items[sku.replace("_", "-")]).weight_grams = weight
-        db.session.add(PackagingType(code="BOX-S", name="小号纸箱", tare_grams=150))
+        db.session.add(PackagingType(code="BOX-S", name="小号纸箱", name_en="Small carton", tare_grams=150))
         warehouse = db.session.get(Warehouse, world.warehouse_id)
         warehouse.default_tare_grams, warehouse.weight_tolerance_min_grams = 50, 30
 
@@ -199,7 +199,7 @@ def test_the_station_reads_the_packaging_types_and_the_expected_weight(api, app,
         _ready(out, world)
     shipper = api.as_("shipper")
     assert shipper.get(f"{BASE}/packaging-types").get_json() == [
-        {"code": "BOX-S", "name": "小号纸箱", "tare_grams": 150}]
+        {"code": "BOX-S", "name": "小号纸箱", "name_en": "Small carton", "tare_grams": 150}]
     shown = shipper.get(f"{BASE}/orders/SO-1/expected-weight?packaging=BOX-S").get_json()
     assert (shown["expected_grams"], shown["tolerance_grams"], shown["unweighed"]) == (950, 48, [])
     assert shipper.get(f"{BASE}/orders/SO-1/expected-weight").get_json()["expected_grams"] == 850

@@ -185,8 +185,11 @@ def test_an_illegal_step_of_a_wave_is_refused_or_leaves_the_wave_as_it_is(out, w
 def test_an_illegal_step_of_a_cycle_count_is_refused(out, world, state, action):
     stock_in(world, "SKU-1", 4, "A-01-01")
     with transaction():
+        # A first count found one missing: a recount finding the same "confirms" (R8).
         task = CycleCountTask(location_id=world.locations["A-01-01"], item_id=world.items["SKU-1"],
-                              status=state.value, reason="test")
+                              status=state.value, reason="test",
+                              first_difference=-1 if action == CycleCountAction.CONFIRM else None,
+                              difference=-1)
         db.session.add(task)
     # The blind count takes "count" when it finds the book quantity, "report_difference" otherwise.
     step = {
@@ -194,7 +197,12 @@ def test_an_illegal_step_of_a_cycle_count_is_refused(out, world, state, action):
         CycleCountAction.COUNT: lambda: shipping.count_cycle_count(
             out.actor("picker"), task.id, location="A-01-01", item="SKU-1", counted_quantity=4),
         CycleCountAction.REPORT_DIFFERENCE: lambda: shipping.count_cycle_count(
+            out.actor("picker"), task.id, location="A-01-01", item="SKU-1", counted_quantity=2),
+        CycleCountAction.CONFIRM: lambda: shipping.count_cycle_count(
             out.actor("picker"), task.id, location="A-01-01", item="SKU-1", counted_quantity=3),
+        CycleCountAction.START: lambda: shipping.start_cycle_count(out.actor("picker"), task.id),
+        CycleCountAction.APPROVE: lambda: shipping.approve_cycle_count(out.actor("supervisor"), task.id),
+        CycleCountAction.REJECT: lambda: shipping.reject_cycle_count(out.actor("supervisor"), task.id),
     }[action]
     with pytest.raises(IllegalTransition) as refused:
         step()

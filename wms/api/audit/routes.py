@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask import current_app
 from flask.views import MethodView
 
 from wms.api.audit import schemas as s
@@ -20,4 +21,5 @@ class AuditTrail(MethodView):
         """Calls that changed something or were refused, and logins: newest first (supervisors)."""
         query = audit.AuditQuery(**args)
         page = audit.search(current_user(), query)
-        return {"entries": page.entries, "more": page.more, "limit": query.limit, "offset": query.offset}
+        return {"entries": page.entries, "more": page.more, "limit": query.limit, "offset": query.offset,
+                "time_zone": current_app.config["WAREHOUSE_TIMEZONE"]}

@@ -21,6 +21,8 @@ class AuditArgsSchema(Schema):
                                  metadata={"description": "From this time on (ISO 8601 with its offset)"})
     until = fields.AwareDateTime(data_key="to", load_default=None, default_timezone=None,
                                  metadata={"description": "Before this time"})
+    from_date = fields.Date(load_default=None, metadata={"description": "From this day on (the warehouse's)"})
+    to_date = fields.Date(load_default=None, metadata={"description": "Up to this day, included"})
     limit = fields.Int(load_default=50, validate=validate.Range(min=1, max=200))
     offset = fields.Int(load_default=0, validate=validate.Range(min=0, max=100_000))
 
@@ -46,6 +48,7 @@ class AuditEntrySchema(Schema):
 
 class AuditPageSchema(Schema):
     entries = fields.List(fields.Nested(AuditEntrySchema))
+    time_zone = fields.Str(metadata={"description": "The warehouse's time zone, to show the times in"})
     more = fields.Bool(metadata={"description": "Older rows follow (ask with offset + limit)"})
     limit = fields.Int()
     offset = fields.Int()

@@ -19,13 +19,25 @@ from wms.api.reconciliation import other_schemas as s
 from wms.api.reconciliation.schemas import RunSchema
 from wms.api.security import current_user
 from wms.domain.permissions import Permission, require
-from wms.domain.reconciliation_matching import RETURNS_COLUMNS, SETTLEMENT_PRESETS
+from wms.domain.reconciliation import DifferenceStatus, DifferenceType, ReconcileKind
+from wms.domain.reconciliation_matching import (
+    RETURNS_COLUMNS,
+    SETTLEMENT_PRESETS,
+    OutboundDifferenceType,
+    PaymentDifferenceType,
+    ReturnsDifferenceType,
+)
 from wms.errors import InvalidInput
 from wms.services import import_files
 from wms.services.reconciliation import outbound, payments, returns
 
 blp = Blueprint("reconcile", __name__, url_prefix="/api/v1/reconciliation",
                 description="Reconciliation of returns, outbound and payments (退货, 出库, 回款对账)")
+
+
+#: The difference types each kind of reconciliation finds.
+TYPES = {ReconcileKind.COURIER: DifferenceType, ReconcileKind.RETURNS: ReturnsDifferenceType,
+         ReconcileKind.OUTBOUND: OutboundDifferenceType, ReconcileKind.PAYMENTS: PaymentDifferenceType}
 
 
 def _upload(field: str, required: bool) -> tuple[str, bytes] | None:
@@ -81,9 +93,12 @@ class Payments(MethodView):
 class Presets(MethodView):
     @blp.response(200, s.PresetsSchema)
     def get(self):
-        """The headers the return records, settlement statements (per platform) and shop exports are read by."""
+        """The difference types of each kind, the statuses, and the headers the return records, settlement
+        statements (per platform) and shop exports are read by."""
         require(current_user().role, Permission.RECONCILE)
-        return {"returns": {k: list(v) for k, v in RETURNS_COLUMNS.items()},
+        return {"types": {kind.value: [t.value for t in TYPES[kind]] for kind in ReconcileKind},
+                "statuses": [status.value for status in DifferenceStatus],
+                "returns": {k: list(v) for k, v in RETURNS_COLUMNS.items()},
                 "payments": [{"code": p.code, "columns": {k: list(v) for k, v in p.columns.items()}}
                              for p in SETTLEMENT_PRESETS.values()],
                 "shop_orders": {k: list(v) for k, v in outbound.SHOP_ORDER_COLUMNS.items()}}

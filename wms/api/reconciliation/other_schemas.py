@@ -76,6 +76,9 @@ class PresetSchema(Schema):
 
 
 class PresetsSchema(Schema):
+    types = fields.Dict(keys=fields.Str(), values=fields.List(fields.Str()),
+                        metadata={"description": "the difference types of each kind"})
+    statuses = fields.List(fields.Str())
     returns = fields.Dict(keys=fields.Str(), values=fields.List(fields.Str()),
                           metadata={"description": "the headers each field of return records is found under"})
     payments = fields.List(fields.Nested(PresetSchema),

@@ -20,6 +20,7 @@ from wms.domain.shipping import WeightReading
 from wms.errors import DomainError
 from wms.models.types import utcnow
 from wms.services import (
+    counts,
     idempotency,
     import_files,
     parcel_weight,
@@ -137,6 +138,11 @@ class OrderPickList(MethodView):
 
 @blp.route("/orders/<string:number>/verify-scans")
 class OrderVerifyScans(MethodView):
+    @blp.response(200, s.VerifyResultSchema)
+    def get(self, number):
+        """Step 2 (S2) so far: per item and lot the units scanned and missing (a station reopening the order)."""
+        return shipping.verify_progress(current_user(), number)
+
     @idempotent
     @blp.arguments(s.VerifyScanSchema)
     @blp.response(201, s.VerifyResultSchema)
@@ -181,6 +187,7 @@ class OrderShip(MethodView):
                 reading = failed  # the ship step raises it once it has claimed the request's key
         else:
             reading = None  # refused by the ship step: no weight and no scale to weigh on
+        handover["handover_mode"] = handover.pop("handover")
         result = shipping.ship_order(actor, number, reading=reading, label_station=station, **handover)
         if result.label_job is not None:
             print_queue.deliver(result.label_job.station)
@@ -276,8 +283,36 @@ class CycleCounts(MethodView):
     @blp.arguments(s.CycleCountListArgsSchema, location="query")
     @blp.response(200, s.CycleCountSchema(many=True))
     def get(self, args):
-        """Cycle counts raised by count differences (open by default); the book only for stock.adjust (R8)."""
-        return shipping.list_cycle_counts(current_user(), args["status"])
+        """Cycle counts in a state (open by default), optionally of one bin; the book only for stock.adjust (R8)."""
+        return shipping.list_cycle_counts(current_user(), args["status"], location=args["location"])
+
+    @idempotent
+    @blp.arguments(s.CycleCountCreateSchema)
+    @blp.response(201, s.CycleCountSchema(many=True))
+    def post(self, data):
+        """R8: order a count of a bin, an item or a zone: one task per bin and item with stock (and empty bin)."""
+        target = data.get({"bin": "location"}.get(data["scope"], data["scope"]))
+        return counts.create_counts(current_user(), scope=data["scope"], target=target or "",
+                                    reason=data["reason"], warehouse=data["warehouse"])
+
+
+@blp.route("/cycle-counts/differences")
+class CycleCountDifferences(MethodView):
+    @blp.arguments(s.CountDifferencesArgsSchema, location="query")
+    @blp.response(200, s.CycleCountDifferenceSchema(many=True))
+    def get(self, args):
+        """R8: the day's counts: book (on-hand), bin card (ledger), physical, difference and status."""
+        return counts.list_count_differences(current_user(), args["date"], args["warehouse"])
+
+
+@blp.route("/cycle-counts/<int:task_id>/start")
+class CycleCountStart(MethodView):
+    @idempotent
+    @blp.arguments(s.CycleCountStartSchema)
+    @blp.response(200, s.CycleCountSchema)
+    def post(self, data, task_id):
+        """R8: the counter is at the bin: picks of the item there wait until it is counted."""
+        return shipping.start_cycle_count(current_user(), task_id, location=data["location"])
 
 
 @blp.route("/cycle-counts/<int:task_id>/count")
@@ -288,6 +323,24 @@ class CycleCountCount(MethodView):
     def post(self, count, task_id):
         """R8 blind count: scan the bin and the item, enter what is there; the book is never answered."""
         return shipping.count_cycle_count(current_user(), task_id, **count)
+
+
+@blp.route("/cycle-counts/<int:task_id>/approve")
+class CycleCountApprove(MethodView):
+    @idempotent
+    @blp.response(200, s.CycleCountSchema)
+    def post(self, task_id):
+        """R8: approve a confirmed difference above the threshold: it posts as a count_difference adjustment."""
+        return shipping.approve_cycle_count(current_user(), task_id)
+
+
+@blp.route("/cycle-counts/<int:task_id>/reject")
+class CycleCountReject(MethodView):
+    @idempotent
+    @blp.response(200, s.CycleCountSchema)
+    def post(self, task_id):
+        """R8: reject a difference: nothing posts, the book stands, the count is closed."""
+        return shipping.reject_cycle_count(current_user(), task_id)
 
 
 @blp.route("/cycle-counts/<int:task_id>/complete")

@@ -7,6 +7,7 @@ from marshmallow import Schema, fields, validate
 from wms.api.devices.schemas import PrintJobSchema
 from wms.api.guards import magnitude_at_most
 from wms.api.schemas import Code, Quantity
+from wms.domain.counts import CountOrigin, CountScope
 from wms.domain.parcel_weight import WeightCheck
 from wms.domain.shipping import (
     COUNT_NOTE_MAX,
@@ -14,6 +15,7 @@ from wms.domain.shipping import (
     CountReason,
     CycleCountStatus,
     ExchangeStatus,
+    HandoverMode,
     HoldScope,
     ManifestStatus,
     OrderKind,
@@ -114,6 +116,8 @@ class ParcelHandoverSchema(Schema):
     weight_source = fields.Str(validate=one_of(WeightSource))
     shipped_at = fields.DateTime()
     movement_id = fields.Str(allow_none=True)
+    handover_mode = fields.Str(validate=one_of(HandoverMode), metadata={
+        "description": "in_person: the courier signed at the ship step; manifest: the driver signs its manifest"})
 
 
 class OrderSchema(Schema):
@@ -146,12 +150,23 @@ class OrderCancelSchema(Schema):
     reason = Text(400, required=True)
 
 
+class HoldInForceSchema(Schema):
+    number = fields.Str()
+    scope = fields.Str()
+    reason = fields.Str()
+    issued_at = fields.DateTime()
+
+
 class OrderValiditySchema(Schema):
     number = fields.Str()
     valid = fields.Bool()
     code = fields.Str(allow_none=True)
     message = fields.Str()
     details = fields.Dict()
+    holds = fields.List(fields.Nested(HoldInForceSchema), metadata={
+        "description": "The holds in force on the document (S4), with their reasons"})
+    weight_override = fields.Nested(lambda: WeightOverrideViewSchema(), allow_none=True, metadata={
+        "description": "A supervisor's acceptance of the parcel's weight, waiting for the next ship step"})
 
 
 class OrderImportArgsSchema(Schema):
@@ -262,11 +277,22 @@ class VerifyBatchSchema(Schema):
     scans = fields.List(fields.Nested(VerifyScanSchema), required=True, validate=validate.Length(min=1, max=20_000))
 
 
+class VerifyLineSchema(Schema):
+    sku = fields.Str()
+    item_name = fields.Str()
+    lot = fields.Str()
+    quantity = fields.Int(metadata={"description": "Units counted to the parcel (its pick tasks)"})
+    scanned = fields.Int()
+    missing = fields.Int()
+
+
 class VerifyResultSchema(Schema):
     number = fields.Str()
     complete = fields.Bool()
     stage = fields.Str(validate=one_of(Stage))
     remaining = fields.Int()
+    lines = fields.List(fields.Nested(VerifyLineSchema), metadata={
+        "description": "Per item and lot: units scanned and still missing"})
 
 
 class ShipSchema(Schema):
@@ -285,7 +311,11 @@ class ShipSchema(Schema):
                          metadata={"description": "Packing station: its scale weighs the parcel when no "
                                                   "weight is given, its printer prints the label"})
     shipper_signature = Text(200, required=True)
-    carrier_signature = Text(200, required=True)
+    handover = fields.Str(load_default=HandoverMode.IN_PERSON.value, validate=one_of(HandoverMode), metadata={
+        "description": "in_person (default): the courier takes this parcel and signs for it here; "
+                       "manifest: it goes onto the courier's handover manifest, whose driver signs for the batch"})
+    carrier_signature = Text(200, load_default=None, metadata={
+        "description": "The courier's signature: required with handover in_person, not asked with manifest"})
     packaging = fields.Str(load_default=None, validate=validate.Length(min=1, max=32), metadata={
         "description": "Packaging type code: its tare counts in the weight check (else the warehouse's default)"})
 
@@ -424,31 +454,57 @@ class OpenDocumentSchema(Schema):
 
 
 class CycleCountSchema(Schema):
-    """A cycle count; ``book_quantity``, ``counted_quantity`` and ``counted_by`` only for stock.adjust (R8)."""
+    """A cycle count; the figures and the people only for stock.adjust (R8: counted blind)."""
 
     id = fields.Int()
     location = fields.Str()
-    sku = fields.Str()
-    item_name = fields.Str()
+    sku = fields.Str(allow_none=True, metadata={"description": "None: an empty bin, the item found is counted"})
+    item_name = fields.Str(allow_none=True)
     status = fields.Str(validate=one_of(CycleCountStatus))
+    origin = fields.Str(validate=one_of(CountOrigin))
     reason = fields.Str()
     created_at = fields.DateTime()
     difference_found = fields.Bool(allow_none=True, metadata={"description": "None until counted"})
     counted_at = fields.DateTime(allow_none=True)
-    book_quantity = fields.Int(allow_none=True, metadata={"description": "Supervisors only: the book at the count"})
+    book_quantity = fields.Int(allow_none=True, metadata={
+        "description": "Supervisors only: what the bin should hold at the count (on-hand less picked, not shipped)"})
     counted_quantity = fields.Int(allow_none=True, metadata={"description": "Supervisors only"})
     counted_by = fields.Str(allow_none=True, metadata={"description": "Supervisors only: the counter's user name"})
+    difference = fields.Int(allow_none=True, metadata={"description": "Supervisors only: the confirmed difference"})
+    first_counted_by = fields.Str(allow_none=True, metadata={"description": "Supervisors only: the count recounted"})
+    decided_by = fields.Str(allow_none=True, metadata={
+        "description": "Supervisors only: who approved or rejected it; None when it posted by itself"})
+    movement_id = fields.Str(allow_none=True, metadata={"description": "Supervisors only: the adjustment posted"})
 
 
 class CycleCountListArgsSchema(Schema):
     status = fields.Str(load_default=CycleCountStatus.OPEN.value, validate=one_of(CycleCountStatus))
+    location = Code(load_default=None, metadata={"description": "Only the counts of this bin"})
+
+
+class CycleCountCreateSchema(Schema):
+    """R8: a supervisor orders a count of a bin, an item or a zone (a bin code's first part)."""
+
+    scope = fields.Str(required=True, validate=one_of(CountScope))
+    location = Code(load_default=None, metadata={"description": "The bin, for scope bin"})
+    item = Code(load_default=None, metadata={"description": "Barcode, GTIN or SKU, for scope item"})
+    zone = Code(load_default=None, metadata={"description": "The zone (as A for bins A-..), for scope zone"})
+    reason = Text(200, required=True)
+    warehouse = Code(load_default=None)
+
+
+class CycleCountStartSchema(Schema):
+    """The counter at the bin: the bin scanned (checked when given)."""
+
+    location = Code(load_default=None, metadata={"description": "Scanned bin code"})
 
 
 class BlindCountSchema(Schema):
     """R8: the bin and item scanned, and what is physically there."""
 
     location = Code(required=True, metadata={"description": "Scanned bin code"})
-    item = Code(required=True, metadata={"description": "Scanned barcode, GTIN or SKU"})
+    item = Code(load_default=None, metadata={
+        "description": "Scanned barcode, GTIN or SKU; left out only for an empty bin found empty"})
     counted_quantity = fields.Int(required=True, strict=True, validate=validate.Range(min=0, max=10**9))
 
 
@@ -460,6 +516,35 @@ class BlindCountResultSchema(Schema):
     difference_found = fields.Bool()
 
 
+class CountDifferencesArgsSchema(Schema):
+    date = fields.Date(load_default=None, metadata={"description": "Warehouse-local day; today if left out"})
+    warehouse = Code(load_default=None)
+
+
+class CycleCountDifferenceSchema(Schema):
+    """One count of the day: book (on-hand), picked not shipped, bin card (ledger), physical."""
+
+    task_id = fields.Int()
+    location = fields.Str()
+    item_sku = fields.Str(allow_none=True)
+    item_name = fields.Str(allow_none=True)
+    book = fields.Int(metadata={"description": "On-hand (stock_quant) at the count"})
+    in_totes = fields.Int(metadata={"description": "Of the book, units picked for orders not yet shipped"})
+    bin_card = fields.Int(metadata={"description": "The ledger's sum for the bin and item at the count"})
+    counted = fields.Int(metadata={"description": "Physically there"})
+    difference = fields.Int(metadata={"description": "counted - (book - in_totes)"})
+    status = fields.Str(validate=one_of(CycleCountStatus))
+    counted_at = fields.DateTime()
+    counted_by = fields.Str(allow_none=True)
+    movement_id = fields.Str(allow_none=True)
+
+
+class PlanResultSchema(Schema):
+    warehouse = fields.Str()
+    day = fields.Date()
+    rule = fields.Str()
+    created = fields.Int()
+    task_ids = fields.List(fields.Int())
 
 
 # --- the parcel's weight check and handover manifests ------------------------------------
@@ -477,6 +562,7 @@ class WeightOverrideViewSchema(Schema):
     reason = fields.Str()
     approved_by = fields.Str()
     approved_at = fields.DateTime()
+    approved_by_name = fields.Str(allow_none=True, metadata={"description": "The supervisor's display name"})
 
 
 class ManifestCreateSchema(Schema):
@@ -532,7 +618,8 @@ class ManifestPrintSchema(Schema):
 
 class PackagingTypeSchema(Schema):
     code = fields.Str()
-    name = fields.Str()
+    name = fields.Str(metadata={"description": "The name in Chinese"})
+    name_en = fields.Str(allow_none=True, metadata={"description": "The name in English (null: not named)"})
     tare_grams = fields.Int()
 
 

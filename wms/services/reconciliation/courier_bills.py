@@ -268,21 +268,22 @@ def load_shipments(code: str, cycle: str, with_province: bool) -> list[Shipment]
     """The courier's handovers around the cycle (one query), flagged in the cycle or not."""
     start, end = cycle_bounds(cycle, warehouse_zone())
     margin = timedelta(days=int(current_app.config["RECONCILE_SHIPMENT_MARGIN_DAYS"]))
-    columns = [Handover.tracking_number, SalesOrder.number, Handover.weight_grams, Handover.shipped_at]
+    in_cycle = sa.case((sa.and_(Handover.shipped_at >= start, Handover.shipped_at < end), 1), else_=0)
+    columns = [Handover.tracking_number, SalesOrder.number, Handover.weight_grams, in_cycle]
     if with_province:
         columns.append(SalesOrder.recipient_address)
     stmt = (sa.select(*columns).join(SalesOrder, SalesOrder.id == Handover.order_id)
             .where(Handover.carrier == code, Handover.shipped_at >= start - margin, Handover.shipped_at < end + margin))
-    provinces: dict[str, str] = {}
+    provinces: dict[str, str] = {"": ""}
     shipments = []
     for row in db.session.execute(stmt):
-        shipped_at = row[3]
         province = ""
-        if with_province and row[4]:
-            province = provinces.get(row[4])
+        if with_province:
+            address = row[4] or ""
+            province = provinces.get(address)
             if province is None:
-                province = provinces[row[4]] = province_of_address(row[4])
-        shipments.append(Shipment(row[0], row[1], row[2], start <= shipped_at < end, province))
+                province = provinces[address] = province_of_address(address)
+        shipments.append(Shipment(row[0], row[1], row[2], row[3] == 1, province))
     return shipments
 
 

@@ -85,7 +85,7 @@ def store_findings(run: ReconciliationRun, findings: list[Finding]) -> dict[str,
             status=DifferenceStatus.OPEN.value, auto_resolved=False, changed_at=now, changed_by=None))
     if events:
         db.session.execute(sa.insert(ReconciliationEvent), events)
-    by_type = Counter(f.type for f in findings)
+    by_type = Counter(str(f.type) for f in findings)
     return {"by_type": dict(sorted(by_type.items())), "new": len(plan.new), "kept": len(plan.kept),
             "closed": len(plan.closed), "reopened": len(plan.reopened)}
 

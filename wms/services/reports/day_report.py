@@ -524,12 +524,13 @@ def count_differences(warehouse_id: int, day: date) -> list[CountDifference]:
                   CycleCountTask.book_quantity, CycleCountTask.counted_quantity, CycleCountTask.status,
                   CycleCountTask.counted_at)
         .join(Location, Location.id == CycleCountTask.location_id)
-        .join(Item, Item.id == CycleCountTask.item_id)
+        .outerjoin(Item, Item.id == CycleCountTask.item_id)  # a bin counted empty names no item
         .where(Location.warehouse_id == warehouse_id, _within(CycleCountTask.counted_at, start, end))
         .order_by(CycleCountTask.counted_at, CycleCountTask.id)
     ).all()
     return [
-        CountDifference(r.id, r.location, r.sku, r.name, int(r.book_quantity or 0), int(r.counted_quantity or 0),
+        CountDifference(r.id, r.location, r.sku or "", r.name or "", int(r.book_quantity or 0),
+                        int(r.counted_quantity or 0),
                         int(r.counted_quantity or 0) - int(r.book_quantity or 0), r.status, r.counted_at)
         for r in rows
     ]

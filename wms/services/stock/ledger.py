@@ -186,7 +186,7 @@ def _write(entries: list[dict], takes: list, puts: list) -> list[int]:
             raise
         days = {e["business_day"] for e in entries}
         day = days.pop().isoformat() if len(days) == 1 and None not in days else None
-        raise DayClosed(business_day=day) if day else DayClosed() from exc
+        raise DayClosed(**({"business_day": day} if day else {})) from exc
 
 
 def _write_entries(entries: list[dict], takes: list, puts: list) -> list[int]:

@@ -8,6 +8,7 @@ const TILES = [
   {hash: "#/putaway", label: "home.putaway", permission: "putaway"},
   {hash: "#/post", label: "home.post", permission: "receipt.post"},
   {hash: "#/report", label: "home.report", permission: "report.read"},
+  {hash: "#/reconcile", label: "home.reconcile", permission: "reconcile"},
   {hash: "#/waves", label: "home.pick", permission: "pick"},
   {hash: "#/counts", label: "home.counts", permission: "pick"},
   {hash: "#/pack", label: "home.pack", permission: "ship"},
@@ -16,6 +17,7 @@ const TILES = [
   {hash: "#/approvals", label: "home.approvals", permission: "outbound.approve"},
   {hash: "#/differences", label: "home.differences", permission: "stock.adjust"},
   {hash: "#/stations", label: "home.stations", permission: "station.manage"},
+  {hash: "#/audit", label: "home.audit", permission: "audit.read"},
   {hash: "#/queue", label: "home.queue", permission: null},
   {hash: "#/settings", label: "home.settings", permission: null},
 ];

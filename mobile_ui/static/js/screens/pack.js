@@ -3,12 +3,17 @@
  * against the weight the parcel should have, get the waybill, and ship with one press:
  * the service weighs the parcel on the station's scale, checks its weight, ships, deducts
  * and queues the label for the station's printer. The label job is followed until it is
- * printed (a failed one can be sent again), then the next order.
+ * printed: a label the printer missed (switched off, out of paper) is printed by the
+ * service's print watch once the printer answers again, without a press here; "print
+ * again" sends it at once.
  *
  * Nothing here decides: whether a unit belongs in the parcel, whether the weight is right
  * and whether the order may ship are the service's answers. While the parcel is open the
  * screen asks the service every few seconds whether the order may still ship, so a hold
- * recorded meanwhile stops the parcel with its reason before the ship button is pressed. */
+ * recorded meanwhile stops the parcel with its reason before the ship button is pressed,
+ * and a supervisor's acceptance of the parcel's weight shows who accepted it and why.
+ * The units scanned so far are the service's too: a reload mid-verify shows them again.
+ * The parcel goes onto the courier's handover manifest, whose driver signs for the batch. */
 
 import {h, fill} from "../dom.js";
 import {t, errorText, hintFor, currentLanguage} from "../i18n.js";
@@ -19,10 +24,10 @@ import {signal, refused} from "../feedback.js";
 const SCALE_POLL_MS = 250;
 /** How often the service is asked whether the open order may still ship (holds, S4). */
 const VALIDITY_POLL_MS = 2500;
-/** How often a label job's state is read until it is printed or failed. */
+/** How often a label job's state is read until it is printed (slower while it waits for the printer). */
 const JOB_POLL_MS = 700;
+const FAILED_JOB_POLL_MS = 1500;
 const STATION_KEY = "wms.station";
-const FINAL_JOB_STATES = ["printed", "failed"];
 
 let generation = 0;
 
@@ -40,6 +45,11 @@ function grams(reading) {
 /* Why the printer did not print, in the user's words (the printer's own text stays below it). */
 function printerError(job) {
   return job.error_code ? errorText({code: job.error_code, errors: {}, message: job.error}) : (job.error || "");
+}
+
+/* A packaging type's name in the user's language (its Chinese name when it has no English one). */
+export function packagingName(packaging) {
+  return currentLanguage() === "en" && packaging.name_en ? packaging.name_en : packaging.name;
 }
 
 export function courierName(courier) {
@@ -80,9 +90,13 @@ export default {
     const fresh = (order) => ({
       order: order, step: "verify", lines: linesOf(order), remaining: null, awaitingLot: null,
       packaging: null, expected: null, reading: null, readingError: null, waybill: null,
-      courier: couriers.length ? couriers[0].code : null, stop: null, mismatch: null, shipping: false,
-      shipped: null, job: null,
+      courier: couriers.length ? couriers[0].code : null, stop: null, mismatch: null, override: null,
+      shipping: false, shipped: null, job: null,
     });
+
+    /* The units to verify as the service counts them: per item and lot, scanned and missing. */
+    const linesFrom = (answer) => (answer.lines || []).map((l) => ({sku: l.sku, name: l.item_name, lot: l.lot,
+      quantity: l.quantity, scanned: l.scanned}));
 
     /* The units to verify: the order's counted pick tasks, by item and lot. */
     const linesOf = (order) => {
@@ -185,7 +199,7 @@ export default {
         h("div.step", null, t("pack.step_packaging")),
         h("div.grid3", {id: "packagings"}, packagings.map((p) => h("button" + (s.packaging === p.code ? ".chosen" : ""),
           {type: "button", dataset: {packaging: p.code}, onclick: () => choosePackaging(p.code)},
-          p.name, h("div.muted", null, t("pack.grams", {n: p.tare_grams}))))),
+          packagingName(p), h("div.muted", null, t("pack.grams", {n: p.tare_grams}))))),
         h("div.step", null, t("pack.step_weigh")),
         h("div.scales", null, weightBox(), expectedBox()),
         h("div.step", null, t("pack.step_waybill")),
@@ -203,7 +217,11 @@ export default {
         h("strong", null, t("pack.weight_wrong")),
         h("p", null, t("pack.weight_figures", {expected: s.mismatch.expected_grams, measured: s.mismatch.measured_grams,
           tolerance: s.mismatch.tolerance_grams})),
-        h("p", null, t("pack.ask_supervisor"))) : null,
+        s.override ? null : h("p", null, t("pack.ask_supervisor"))) : null,
+        s.override ? h("div.notice", {id: "weight-override", dataset: {override: String(s.override.id)}},
+          h("strong", null, t("pack.override_by", {name: s.override.approved_by_name || s.override.approved_by,
+            reason: s.override.reason})),
+          h("p", null, t("pack.override_ship"))) : null,
         h("div.footer-actions", null,
           h("button.primary.ship", {type: "button", id: "ship", disabled: blocked, onclick: ship},
             s.shipping ? t("pack.shipping") : s.mismatch ? t("pack.ship_again") : t("pack.ship"))));
@@ -224,6 +242,7 @@ export default {
         s.job ? h("div.card", {id: "label-job", dataset: {job: String(s.job.id), state: s.job.state}},
           jobTag(s.job), " ", t("pack.label_job", {id: s.job.id}),
           s.job.state === "failed" ? h("p", {id: "label-error"}, printerError(s.job)) : null,
+          s.job.state === "failed" ? h("p", {id: "label-waits"}, t("pack.label_waits")) : null,
           s.job.state === "failed" && s.job.error ? h("p.muted.tech", null, s.job.error) : null,
           s.job.state === "failed" ? h("button", {type: "button", id: "retry-label", onclick: retryLabel}, t("pack.retry_label")) : null)
           : h("p.muted", {id: "label-job"}, t("pack.no_label")),
@@ -246,6 +265,11 @@ export default {
       }
       s = fresh(order);
       if (order.stage === "counted") {
+        try {
+          const progress = await get(path(number, "/verify-scans"));
+          s.lines = linesFrom(progress);
+          s.remaining = progress.remaining;
+        } catch (e) { /* the order's counted tasks, none scanned: the first scan's answer corrects it */ }
         setStep("verify");
         signal("ok", t("pack.order_opened", {number: order.number}));
       } else if (order.stage === "verified") {
@@ -285,9 +309,10 @@ export default {
       s.awaitingLot = null;
       if (!result.done) { signal("warn", t("pack.scan_queued"), {code: "queued"}); return; }
       const answer = result.data;
-      const line = s.lines.filter((l) => (l.sku === body.item || l.barcode === body.item) && (!body.lot || l.lot === body.lot)
-        && l.scanned < l.quantity)[0];
-      if (line) line.scanned += 1;
+      const before = s.lines;
+      s.lines = linesFrom(answer);
+      const line = s.lines.filter((l) => before.filter((b) => b.sku === l.sku && b.lot === l.lot
+        && b.scanned < l.scanned).length)[0];
       s.remaining = answer.remaining;
       if (answer.complete) {
         setStep("parcel");
@@ -350,22 +375,32 @@ export default {
       while (alive() && parcel === s && parcel.step === "parcel") {
         try {
           const answer = await get(path(parcel.order.number, "/validity"));
-          if (!answer.valid && parcel === s && parcel.step === "parcel") await stopped(parcel, answer);
+          if (parcel === s && parcel.step === "parcel") overridden(parcel, answer.weight_override || null);
+          if (!answer.valid && parcel === s && parcel.step === "parcel") stopped(parcel, answer);
           else if (answer.valid && parcel.stop && parcel === s) { parcel.stop = null; draw(); }
         } catch (e) { /* the next round asks again */ }
         await new Promise((resolve) => setTimeout(resolve, VALIDITY_POLL_MS));
       }
     };
 
-    const stopped = async (parcel, answer) => {
-      let text = answer.message || errorText({code: answer.code, errors: answer.details || {}});
+    /* A supervisor accepted the parcel's weight (or the acceptance was used or withdrawn). */
+    const overridden = (parcel, override) => {
+      const was = parcel.override ? parcel.override.id : null;
+      if (was === (override ? override.id : null)) return;
+      parcel.override = override;
+      if (override) {
+        signal("ok", t("pack.override_by", {name: override.approved_by_name || override.approved_by, reason: override.reason}));
+      }
+      draw();
+    };
+
+    const stopped = (parcel, answer) => {
+      let text;
       if (answer.code === "order_on_hold") {
+        const holds = answer.holds || [];
         const numbers = (answer.details && answer.details.holds) || [];
-        try {
-          const holds = await get("/shipping/holds");
-          const reasons = holds.filter((x) => numbers.indexOf(x.number) >= 0).map((x) => x.number + " " + x.reason);
-          text = t("pack.on_hold", {reason: reasons.length ? reasons.join("; ") : numbers.join(", ")});
-        } catch (e) { text = t("pack.on_hold", {reason: numbers.join(", ")}); }
+        text = t("pack.on_hold", {reason: holds.length ? holds.map((x) => x.number + " " + x.reason).join("; ")
+          : numbers.join(", ")});
       } else {
         text = errorText({code: answer.code, errors: answer.details || {}});
       }
@@ -396,9 +431,8 @@ export default {
     const ship = async () => {
       const parcel = s;
       if (parcel.stop || parcel.shipping) return;
-      const courier = couriers.filter((c) => c.code === parcel.waybill.courier)[0];
-      const body = {station: station, shipper_signature: app.user.display_name || app.user.username,
-        carrier_signature: courierName(courier) || parcel.waybill.courier};
+      // The parcel goes onto the courier's handover manifest: its driver signs for the batch there.
+      const body = {station: station, handover: "manifest", shipper_signature: app.user.display_name || app.user.username};
       if (parcel.packaging) body.packaging = parcel.packaging;
       parcel.shipping = true;
       draw();
@@ -412,7 +446,7 @@ export default {
           parcel.mismatch = e.body.errors || {};
           refused(e.body);
         } else if (e instanceof ApiError && e.body.code === "order_on_hold") {
-          await stopped(parcel, {valid: false, code: e.body.code, details: e.body.errors || {}});
+          stopped(parcel, {valid: false, code: e.body.code, details: e.body.errors || {}});
         } else {
           app.failed(e);
         }
@@ -430,18 +464,25 @@ export default {
       if (parcel.job) followJob(parcel);
     };
 
-    /* The label job's state, read until it is printed or failed (and again after a retry). */
+    /* The label job's state, read until it is printed: a failed one is said once, then
+     * followed while the service's print watch waits for the printer to answer again. */
     const followJob = async (parcel) => {
-      while (alive() && parcel === s && parcel.job && FINAL_JOB_STATES.indexOf(parcel.job.state) < 0) {
-        await new Promise((resolve) => setTimeout(resolve, JOB_POLL_MS));
+      if (parcel.following) return;
+      parcel.following = true;
+      let told = null;
+      while (alive() && parcel === s && parcel.job && parcel.job.state !== "printed") {
+        if (parcel.job.state === "failed" && told !== parcel.job.attempts) {
+          told = parcel.job.attempts;
+          signal("error", t("pack.label_failed", {error: printerError(parcel.job)}), {code: "print_failed"});
+        }
+        await new Promise((resolve) => setTimeout(resolve, parcel.job.state === "failed" ? FAILED_JOB_POLL_MS : JOB_POLL_MS));
         try {
           parcel.job = await get("/print-jobs/" + parcel.job.id);
         } catch (e) { /* the next round asks again */ }
         if (alive() && parcel === s) drawLabel();
       }
-      if (alive() && parcel === s && parcel.job && parcel.job.state === "failed") {
-        signal("error", t("pack.label_failed", {error: printerError(parcel.job)}), {code: "print_failed"});
-      } else if (alive() && parcel === s && parcel.job && parcel.job.state === "printed") {
+      parcel.following = false;
+      if (alive() && parcel === s && parcel.job && parcel.job.state === "printed") {
         signal("ok", t("pack.label_printed"));
       }
     };
@@ -452,9 +493,7 @@ export default {
         const result = await act("POST", "/print-jobs/" + parcel.job.id + "/retry", undefined,
           {label: "action.retry_label", labelParams: {id: parcel.job.id}});
         if (!result.done) { signal("warn", t("common.queued"), {code: "queued"}); return; }
-        // The retry answers the job as it was before it was sent again (still failed):
-        // what the printer did since is the job's own state.
-        parcel.job = await get("/print-jobs/" + parcel.job.id);
+        parcel.job = result.data;  // the job as it is after the resend: printed, or failed again
       } catch (e) { app.failed(e); }
       if (parcel === s) { drawLabel(); followJob(parcel); }
     };

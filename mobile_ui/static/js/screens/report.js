@@ -13,7 +13,7 @@
 import {h, fill} from "../dom.js";
 import {t, has, currentLanguage} from "../i18n.js";
 import {act, get} from "../api.js";
-import {signal} from "../feedback.js";
+import {signal, show} from "../feedback.js";
 import {columns, rows} from "../chart.js";
 
 const WAREHOUSE_KEY = "wms.report.warehouse";
@@ -99,16 +99,31 @@ function dayBar(app, report, choice) {
       h("button", {type: "button", id: "day-today", onclick: () => app.go("#/report")}, t("report.today"))),
     h("div.exports", null, ["pdf", "xlsx", "csv"].map((format) =>
       h("a.button", {id: "export-" + format, download: "",
+        onclick: () => show("ok", t("report.export_started", {format: t(EXPORT[format])})),
         href: "/api/v1/reports/day/export?format=" + format + "&warehouse=" + enc(choice.code) + "&date=" + day +
           "&lang=" + enc(currentLanguage())}, t(EXPORT[format])))));
 }
 
-function dayStatus(app, report, choice) {
-  const box = h("div.day-status", {id: "day-status", dataset: {closed: String(!!report.closed)}});
+/* The day's status as GET /days has it (a day before the first closing is closed with it,
+ * and every close and reopen is listed), else as the report has it. */
+function statusOf(report, days) {
+  const row = (days || []).filter((d) => d.day === report.date)[0];
+  if (row) return row;
+  return {day: report.date, closed: !!report.closed, open_day: false, closed_at: report.closed ? report.closed.at : null,
+    closed_by: report.closed ? report.closed.by : null, events: []};
+}
+
+function dayStatus(app, report, choice, day) {
+  const closed = day.closed;
+  const box = h("div.day-status", {id: "day-status", dataset: {closed: String(closed), openDay: String(!!day.open_day)}});
   const zone = report.warehouse.time_zone;
-  const status = report.closed
-    ? h("span.tag.ok", {id: "day-state"}, t("report.closed_by", {by: report.closed.by, at: when(report.closed.at, zone)}))
+  const status = closed
+    ? h("span.tag.ok", {id: "day-state"}, day.closed_by
+      ? t("report.closed_by", {by: day.closed_by, at: when(day.closed_at, zone)}) : t("report.closed_with_later"))
     : h("span.tag.wait", {id: "day-state"}, t("report.open"));
+  const events = (day.events || []).map((e) => h("li", {dataset: {action: e.action}},
+    t(e.action === "reopen" ? "report.event_reopen" : "report.event_close", {user: e.user, at: when(e.at, zone),
+      reason: e.reason || ""})));
   const actions = h("div.day-actions");
   const path = "/days/" + report.date;
   const done = async (result, text) => {
@@ -116,7 +131,7 @@ function dayStatus(app, report, choice) {
     signal("ok", text);
     setTimeout(() => app.go(location.hash), 0);
   };
-  if (!report.closed && app.can("day.close")) {
+  if (!closed && app.can("day.close")) {
     const confirmBox = h("div.notice.warn", {id: "close-confirm-box", hidden: true},
       h("p", null, t("report.close_confirm", {date: report.date, warehouse: report.warehouse.code})),
       h("div.row", null,
@@ -130,7 +145,7 @@ function dayStatus(app, report, choice) {
         h("button", {type: "button", id: "close-cancel", onclick: () => { confirmBox.hidden = true; }}, t("common.cancel"))));
     fill(actions, h("button.primary", {type: "button", id: "close-day", onclick: () => { confirmBox.hidden = false; }},
       t("report.close_day")), confirmBox);
-  } else if (report.closed && app.can("day.reopen")) {
+  } else if (closed && app.can("day.reopen")) {
     const reason = h("input", {id: "reopen-reason", type: "text", maxLength: 500, placeholder: t("report.reopen_reason")});
     fill(actions, h("label", {htmlFor: "reopen-reason"}, t("report.reopen_reason")),
       h("div.row", null, reason,
@@ -142,11 +157,13 @@ function dayStatus(app, report, choice) {
             await done(result, t("report.reopened_now", {date: report.date}));
           } catch (e) { app.failed(e); }
         }}, t("report.reopen"))));
-  } else if (report.closed) {
+  } else if (closed) {
     fill(actions, h("p.muted", {id: "reopen-supervisor-only"}, t("report.reopen_supervisor_only")));
   }
   return fill(box, h("div.row", null, h("span", null, t("report.status")), status,
-    h("span.muted", null, t("report.generated_at", {at: when(report.generated_at, zone)}))), actions);
+    day.open_day ? h("span.tag", {id: "open-day"}, t("report.open_day")) : null,
+    h("span.muted", null, t("report.generated_at", {at: when(report.generated_at, zone)}))),
+  events.length ? h("ul.day-events", {id: "day-events"}, events) : null, actions);
 }
 
 function figures(report) {
@@ -206,7 +223,8 @@ function charts(app, report, choice) {
     .map((age) => ({label: t("report.age_days", {n: age}), bars: [{value: ages[age], series: "late"}]}));
   return h("div.charts", null,
     chartCard("chart-hours", t("report.chart_hours"),
-      columns(hourBars, series, {label: t("report.chart_hours"), format: number, go: go}), !hours.length),
+      columns(hourBars, series, {label: t("report.chart_hours"), format: number, go: go}),
+      !hours.some((row) => row.in || row.out)),
     chartCard("chart-top", t("report.chart_top", {n: TOP_ITEMS}),
       rows(top, {label: t("report.chart_top", {n: TOP_ITEMS}), format: number, go: go, series: series}), !top.length),
     chartCard("chart-defects", t("report.chart_defects"),
@@ -316,12 +334,14 @@ function sections(report, choice) {
 async function renderReport(app, params) {
   const choice = await chosenWarehouse();
   const day = DAY.test(params[0] || "") ? params[0] : null;
-  const report = await get("/reports/day?warehouse=" + enc(choice.code) + (day ? "&date=" + day : ""));
+  const both = await Promise.all([get("/reports/day?warehouse=" + enc(choice.code) + (day ? "&date=" + day : "")),
+    get("/days?days=92&warehouse=" + enc(choice.code)).catch(() => null)]);
+  const report = both[0];
   app.title(t("report.title_of", {date: report.date}));
   app.main.dataset.day = report.date;
   fill(app.main, h("div.report", null,
     dayBar(app, report, choice),
-    dayStatus(app, report, choice),
+    dayStatus(app, report, choice, statusOf(report, both[1])),
     figures(report),
     charts(app, report, choice),
     sections(report, choice)));

@@ -1,8 +1,9 @@
-/* The user's settings: language (saved on the server for this user) and logging out. */
+/* The user's settings: language (saved on the server for this user), this device's name
+ * (kept on the device: every request names it, for the audit trail) and logging out. */
 
 import {h} from "../dom.js";
 import {t, loadLanguage, currentLanguage, LANGUAGES} from "../i18n.js";
-import {act, request} from "../api.js";
+import {act, request, deviceId, deviceName, setDeviceName} from "../api.js";
 import {signal} from "../feedback.js";
 
 export default {
@@ -20,6 +21,16 @@ export default {
           signal("ok", t("settings.language_saved"));
           app.go("#/settings");
         }}, t("language." + language)))));
+    const name = h("input", {id: "device-name", type: "text", maxLength: 40, autocomplete: "off", value: deviceName(),
+      placeholder: t("settings.device_name_hint")});
+    app.main.appendChild(h("section.stack", {id: "device"},
+      h("h2", null, t("settings.device")),
+      h("label", {htmlFor: "device-name"}, t("settings.device_name")), name,
+      h("p.muted", null, t("settings.device_id", {id: deviceId()})),
+      h("button", {type: "button", id: "save-device", onclick: () => {
+        setDeviceName(name.value);
+        signal("ok", deviceName() ? t("settings.device_saved", {name: deviceName()}) : t("settings.device_unnamed"));
+      }}, t("settings.device_save"))));
     app.main.appendChild(h("div.footer-actions", null,
       h("button.danger", {type: "button", id: "logout", onclick: async () => {
         try { await request("DELETE", "/auth/session", undefined, String(Date.now())); } catch (e) { /* gone anyway */ }
