@@ -240,6 +240,7 @@ OPERATION_ERRORS: dict[str, tuple[str, ...]] = {
     ),
     "shipping.PackagingTypes GET": (),
     "shipping.OrderExpectedWeight GET": ("order_not_found", "packaging_not_found"),
+    "shipping.OrderVerifyScans GET": ("order_not_found",),
     "shipping.Manifests POST": ("invalid_reference",),
     "shipping.ManifestResource GET": ("manifest_not_found",),
     "shipping.ManifestParcels POST": (

@@ -6,6 +6,7 @@ from wms.models.days import DayAction, DayBalance, LedgerDay, LedgerDayEvent
 from wms.models.idempotency import IdempotencyRecord
 from wms.models.masterdata import Customer, Item, ItemBarcode, Location, Owner, Supplier, Warehouse
 from wms.models.parcels import PackagingType, ParcelWeightOverride, ShippingManifest, ShippingManifestParcel
+from wms.models.receiving import InboundDocument, InboundLine, Inspection, Receipt, ReceiptLine
 from wms.models.reconciliation import (
     CourierBillMapping,
     CourierRate,
@@ -13,7 +14,6 @@ from wms.models.reconciliation import (
     ReconciliationEvent,
     ReconciliationRun,
 )
-from wms.models.receiving import InboundDocument, InboundLine, Inspection, Receipt, ReceiptLine
 from wms.models.shipping import (
     CountException,
     CycleCountTask,

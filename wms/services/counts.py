@@ -16,7 +16,8 @@ from datetime import date, datetime, timedelta, timezone
 import sqlalchemy as sa
 from flask import current_app
 
-from wms.domain.counts import Bin, CountOrigin, CountScope, PlanSettings, abc_classes, expand_scope, plan_counts as plan
+from wms.domain.counts import Bin, CountOrigin, CountScope, PlanSettings, abc_classes, expand_scope
+from wms.domain.counts import plan_counts as plan
 from wms.domain.locations import AVAILABLE_TYPES
 from wms.domain.permissions import Permission, require, require_any
 from wms.domain.shipping import CYCLE_COUNT_ACTIVE, CycleCountStatus

@@ -184,9 +184,7 @@ def _write(entries: list[dict], takes: list, puts: list) -> list[int]:
     except sa.exc.DBAPIError as exc:
         if not is_day_closed_refusal(exc):
             raise
-        days = {e["business_day"] for e in entries}
-        day = days.pop().isoformat() if len(days) == 1 and None not in days else None
-        raise DayClosed(**({"business_day": day} if day else {})) from exc
+        raise DayClosed() from exc
 
 
 def _write_entries(entries: list[dict], takes: list, puts: list) -> list[int]:
