@@ -176,7 +176,7 @@ class WmsGroup(FlaskGroup):
         "devices": ("devices.cli:devices_cli", "Barcode scanners, scales and label printers."),
         "print-queue": ("wms.print_queue_cli:print_queue_group", "Label print jobs: list, send failed ones again."),
         "couriers": ("wms.couriers_cli:couriers_group", "Couriers: create the presets, list them."),
-        "reconcile": ("wms.reconcile_cli:reconcile_group", "Reconciliation: match a courier's bill for a cycle."),
+        "reconcile": ("wms.reconcile_cli:reconcile_group", "Reconciliation: a courier's bill, return records, outbound, payments for a cycle."),
         "counts": ("wms.counts_cli:counts_group", "Cycle counts: plan the night's counts by rule."),
         "report": ("wms.reports_cli:report_group", "Reports: the end-of-day report as a file."),
         "day": ("wms.days_cli:day_group", "Business days: close, reopen, list (rule L2)."),
