@@ -14,12 +14,18 @@ _FILE = {"type": "string", "format": "binary"}
 
 
 class Mapping(fields.Str):
-    """A column mapping sent as a JSON object in a form field: {"tracking_number": "单号"}."""
+    """A column mapping sent as a JSON object in a form field: {"tracking_number": "单号"}.
+    At most 20 fields (the ``Length`` bound, on the object), its text at most 4,000 characters."""
+
+    def __init__(self, **kwargs):
+        super().__init__(validate=validate.Length(max=20), **kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
         text = super()._deserialize(value, attr, data, **kwargs)
         if not text:
             return None
+        if len(text) > 4000:
+            raise ValidationError("A column mapping is at most 4,000 characters.")
         try:
             mapping = json.loads(text)
         except ValueError:
