@@ -97,7 +97,7 @@ def pickable_orders(ui_server, n: int, *, lots: bool = False) -> list[dict]:
     that holds one lot of the item and at least MIN_BOOK units: ``{number, task, book}``;
     with ``lots``, of lot-tracked items (whose count needs the lot scanned).
 
-    One lot in the bin: counting the whole bin counts the task's book. A candidate whose
+    One lot in the bin, nothing reserved from it: counting the whole bin counts the task's book. A candidate whose
     book would show on the screen anyway (in a code, a date, an id) is passed over."""
     tracked = lot_tracked(ui_server)
     by_bin: dict[tuple[str, str], list[dict]] = {}
@@ -105,7 +105,10 @@ def pickable_orders(ui_server, n: int, *, lots: bool = False) -> list[dict]:
         by_bin.setdefault((row["location_code"], row["sku"]), []).append(row)
     free: dict[str, int] = {}
     for (_, sku), rows in by_bin.items():
-        if (sku in tracked) == lots and len(rows) == 1 and rows[0]["available"] >= MIN_BOOK:
+        # Nothing reserved there: no units of an earlier test's order sit in a tote, still on
+        # the books, so the row's quantity is what the bin holds.
+        if ((sku in tracked) == lots and len(rows) == 1 and rows[0]["available"] >= MIN_BOOK
+                and rows[0]["available"] == rows[0]["quantity"]):
             free[sku] = free.get(sku, 0) + 1
     found, bins = [], set()
     for sku in sorted(free, key=lambda s: (-free[s], s)):
@@ -117,7 +120,7 @@ def pickable_orders(ui_server, n: int, *, lots: bool = False) -> list[dict]:
         if allocated["fully_allocated"] and len(tasks) == 1:
             task = tasks[0]
             rows = by_bin.get((task["location"], task["sku"]), [])
-            book = rows[0]["quantity"] if len(rows) == 1 else None
+            book = rows[0]["quantity"] if len(rows) == 1 and rows[0]["available"] == rows[0]["quantity"] else None
             shown = " ".join(str(task[k]) for k in ("location", "sku", "item_name", "lot", "expiry_date",
                                                     "order_number", "task_id", "barcode"))
             if (book is not None and book >= MIN_BOOK and task["location"] not in bins

@@ -258,6 +258,22 @@ class BinFigures:
         return self.on_hand - self.in_totes
 
 
+def picked_not_shipped(location_id: int, item_id: int, *, quant_id: int | None = None) -> int:
+    """Units taken from the bin into totes for orders not yet shipped: still on the books (the
+    quant keeps them until the ship step deducts), no longer in the bin. Every count at a bin,
+    the picker's (S2 step 1) and the counter's (R8), counts against the book less these;
+    ``quant_id`` narrows it to one lot's quant."""
+    where = [PickTask.location_id == location_id, PickTask.item_id == item_id,
+             PickTask.status == PickTaskStatus.COUNTED.value,
+             SalesOrder.status.not_in([OrderStatus.SHIPPED.value, OrderStatus.CANCELLED.value])]
+    if quant_id is not None:
+        where.append(PickTask.quant_id == quant_id)
+    return int(db.session.execute(
+        sa.select(sa.func.coalesce(sa.func.sum(PickTask.quantity), 0))
+        .join(SalesOrder, SalesOrder.id == PickTask.order_id).where(*where)
+    ).scalar_one())
+
+
 def bin_figures(location_id: int, item_id: int | None) -> BinFigures:
     """The item's figures in the bin now: on-hand (stock_quant), picked for orders not yet
     shipped (in a tote, still on the books), and the bin card (the ledger's sum there)."""
@@ -267,13 +283,7 @@ def bin_figures(location_id: int, item_id: int | None) -> BinFigures:
         sa.select(sa.func.coalesce(sa.func.sum(StockQuant.quantity), 0))
         .where(StockQuant.location_id == location_id, StockQuant.item_id == item_id)
     ).scalar_one()
-    in_totes = db.session.execute(
-        sa.select(sa.func.coalesce(sa.func.sum(PickTask.quantity), 0))
-        .join(SalesOrder, SalesOrder.id == PickTask.order_id)
-        .where(PickTask.location_id == location_id, PickTask.item_id == item_id,
-               PickTask.status == PickTaskStatus.COUNTED.value,
-               SalesOrder.status.not_in([OrderStatus.SHIPPED.value, OrderStatus.CANCELLED.value]))
-    ).scalar_one()
+    in_totes = picked_not_shipped(location_id, item_id)
     bin_card = db.session.execute(
         sa.select(sa.func.coalesce(sa.func.sum(LedgerEntry.quantity), 0))
         .where(LedgerEntry.location_id == location_id, LedgerEntry.item_id == item_id)

@@ -90,7 +90,7 @@ from wms.services.shipping_common import (
     record_step,
     release_reservation,
 )
-from wms.services.shipping_cycle_counts import difference_reason, refuse_pick_under_count
+from wms.services.shipping_cycle_counts import difference_reason, picked_not_shipped, refuse_pick_under_count
 from wms.services.shipping_labels import label_data
 from wms.services.shipping_waves import wave_after_count
 from wms.services.stations import find_station
@@ -156,9 +156,11 @@ def confirm_count(
         db.session.refresh(task)
         check_scans_at_bin(order, task, location=location, item=item, lot=lot, confirming=True)
         refuse_pick_under_count(task.location_id, task.item_id)  # R8: no unit moves under a count
+        # What the bin holds of the task's quant: its on-hand less what other pickers took
+        # into totes and is not shipped yet (those units are no longer in the bin).
         book = db.session.execute(
             sa.select(quants.c.quantity).where(quants.c.id == task.quant_id)
-        ).scalar_one()
+        ).scalar_one() - picked_not_shipped(task.location_id, task.item_id, quant_id=task.quant_id)
         now = utcnow()
         task.counted_quantity, task.counted_by, task.counted_at = counted_quantity, actor.id, now
         result = CountResult(task.id, task.status, book, counted_quantity)

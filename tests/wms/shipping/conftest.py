@@ -89,15 +89,17 @@ class Outbound:
 
 
 def row_book(row: dict) -> int:
-    """The book quantity of the task's lot in its bin (what an honest count finds)."""
+    """What an honest count of the task's lot finds in its bin: its book less the units other
+    pickers took into totes for orders not shipped yet."""
     import sqlalchemy as sa
 
     from wms.models import StockQuant
+    from wms.services.shipping_cycle_counts import picked_not_shipped
 
     task = db.session.get(PickTask, row.task_id)
     return db.session.execute(
         sa.select(StockQuant.quantity).where(StockQuant.id == task.quant_id)
-    ).scalar_one()
+    ).scalar_one() - picked_not_shipped(task.location_id, task.item_id, quant_id=task.quant_id)
 
 
 def two_orders_in_a_wave(out: Outbound, world):

@@ -162,6 +162,27 @@ def test_s2_count_difference_opens_an_exception_and_reallocates(out, world):
     assert out.stage("SO-1") == "counted"
 
 
+def test_s2_a_second_picker_at_a_bin_counts_what_is_left_after_the_first_pickers_tote(out, world):
+    # Units picked into a tote stay on the books until the ship step: the bin holds 8 - 3.
+    stock_in(world, "SKU-1", 8, "A-01-01")
+    out.order("SO-1", [("SKU-1", 3)])
+    out.order("SO-2", [("SKU-1", 2)])
+    out.allocate("SO-1")
+    out.allocate("SO-2")
+    [first] = shipping.pick_list(out.actor("picker"), order_number="SO-1")
+    assert out.count(first, 8).status == "counted"
+    [second] = shipping.pick_list(out.actor("picker"), order_number="SO-2")
+    assert out.count(second, 5).status == "counted"  # what is physically there: no difference
+    assert db.session.execute(sa.select(CountException)).first() is None
+    out.order("SO-3", [("SKU-1", 1)])
+    out.allocate("SO-3")
+    [third] = shipping.pick_list(out.actor("picker"), order_number="SO-3")
+    short = out.count(third, 2)  # 8 - 3 - 2 = 3 are there; 2 counted is one short
+    assert short.status == "exception"
+    exception = db.session.execute(sa.select(CountException)).scalar_one()
+    assert (exception.book_quantity, exception.counted_quantity) == (3, 2)
+
+
 def test_s2_count_difference_without_other_stock_holds_the_line(out, world):
     stock_in(world, "SKU-1", 5, "A-01-01")
     out.order("SO-1", [("SKU-1", 3)])
