@@ -37,8 +37,13 @@ browser-deps:
 setup: $(BIN)/python system-deps
 	$(BIN)/python -m pip install --quiet -e ".[postgres]"
 
-setup-dev: $(BIN)/python system-deps browser-deps
+setup-dev: $(VENV)/.dev-installed system-deps browser-deps
+
+# Installed again only when the project's requirements change, so `make test` and
+# `make test-postgres` can run side by side (CI does) without two pips on one venv.
+$(VENV)/.dev-installed: $(BIN)/python setup.cfg pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[dev,postgres]"
+	touch $@
 
 run: setup
 	$(BIN)/wms db upgrade
