@@ -103,6 +103,10 @@ ACTIONS: dict[str, ActionSpec] = {
     "shipping.TaskCount POST": A("pick.count", "pick_task"),
     "shipping.CycleCountCount POST": A("cycle_count.count", "cycle_count"),
     "shipping.CycleCountComplete POST": A("cycle_count.complete", "cycle_count"),
+    "shipping.CycleCounts POST": A("cycle_count.create", "cycle_count"),
+    "shipping.CycleCountStart POST": A("cycle_count.start", "cycle_count"),
+    "shipping.CycleCountApprove POST": A("cycle_count.approve", "cycle_count"),
+    "shipping.CycleCountReject POST": A("cycle_count.reject", "cycle_count"),
     "shipping.Holds POST": A("hold.issue", "hold"),
     "shipping.Releases POST": A("release.write", "release"),
     "shipping.ReleaseConfirm POST": A("release.confirm", "release"),
@@ -112,6 +116,17 @@ ACTIONS: dict[str, ActionSpec] = {
     "shipping.ManifestParcels POST": A("manifest.add_parcel", "manifest"),
     "shipping.ManifestClose POST": A("manifest.close", "manifest"),
     "shipping.ManifestPrint POST": A("manifest.print", "manifest"),
+    # closing the day (L2)
+    "days.DayClose POST": A("day.close", "day"),
+    "days.DayReopen POST": A("day.reopen", "day"),
+    # reconciliation (L3): a run is named by its id
+    "reconciliation.CourierBills POST": A("reconcile.courier_bill", "reconciliation", "id"),
+    "reconcile.ReturnRecords POST": A("reconcile.returns", "reconciliation", "id"),
+    "reconcile.Outbound POST": A("reconcile.outbound", "reconciliation", "id"),
+    "reconcile.Payments POST": A("reconcile.payments", "reconciliation", "id"),
+    "reconciliation.DifferenceStatus POST": A("difference.status", "difference"),
+    "reconciliation.BillMapping PUT": A("courier.bill_mapping", "courier"),
+    "reconciliation.Rates PUT": A("courier.rates", "courier"),
     # stations and devices
     "devices.Stations POST": A("station.create", "station"),
     "devices.Station PATCH": A("station.update", "station"),
