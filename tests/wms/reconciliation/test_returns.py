@@ -218,7 +218,8 @@ def test_l3_an_empty_mapping_field_is_no_mapping_and_a_bad_form_is_a_typed_refus
     response = api.as_("clerk").post(f"/api/v1/reconciliation/{path}", data=form(cycle="0", mapping=""),
                                      content_type="multipart/form-data")
     assert response.status_code == 422, response.get_json()
-    assert (response.get_json()["code"], response.get_json()["errors"]) == ("invalid_input", {"field": "cycle", "value": "0"})
+    assert (response.get_json()["code"], response.get_json()["errors"]) == (
+        "invalid_input", {"field": "cycle", "value": "0"})
     long_mapping = '{"tracking_number": "' + "单" * 5000 + '"}'
     refused = api.as_("clerk").post(f"/api/v1/reconciliation/{path}", data=form(cycle="2026-11", mapping=long_mapping),
                                     content_type="multipart/form-data")
