@@ -256,7 +256,7 @@ function uploadForm(app, reload) {
   const kind = h("select", {id: "upload-kind", "aria-label": t("recon.upload_kind")},
     KINDS.map((k) => h("option", {value: k}, t(UPLOADS[k].label))));
   const courier = h("select", {id: "upload-courier", "aria-label": t("recon.courier")},
-    state.couriers.map((c) => h("option", {value: c.code}, courierName(c))));
+    state.couriers.map((c) => h("option", {value: c.code, selected: c.code === state.filters.courier}, courierName(c))));
   const platform = h("select", {id: "upload-platform", "aria-label": t("recon.platform")},
     state.presets.payments.map((p) => h("option", {value: p.code}, t("recon_platform." + p.code))));
   const cycle = h("input", {id: "upload-cycle", type: "text", required: true, placeholder: "2026-11",
