@@ -121,6 +121,11 @@ function filterBar(app, reload) {
   const set = (name) => (value) => {
     f[name] = value;
     if (name === "kind") f.type = "";
+    const upload = document.getElementById("upload-courier");
+    if (name === "courier" && value && upload && upload.value !== value) {
+      upload.value = value;  // the next bill is most likely that courier's
+      upload.dispatchEvent(new Event("change"));
+    }
     state.offset = 0;
     reload(true);
   };
