@@ -202,6 +202,8 @@ class ReadBill:
 
 
 def _text(cell) -> str:
+    if type(cell) is str:
+        return cell.strip()  # every cell of a CSV
     if cell is None:
         return ""
     if isinstance(cell, float) and cell.is_integer():
@@ -221,8 +223,7 @@ def read_bill(code: str, filename: str, content: bytes) -> ReadBill:
         raise CourierBillRejected("The header lacks required columns.", reason="missing_columns",
                                   rows=[{"row": header_row, "missing": missing}])
     t, w, f = columns["tracking_number"], columns["weight_kg"], columns["fee"]
-    optional = [(name, columns[name]) for name in ("order_number", "parent_number", "piece_type", "destination")
-                if name in columns]
+    optional = [columns.get(name) for name in ("order_number", "parent_number", "piece_type", "destination")]
     lines: list[BillLine] = []
     problems: list[dict] = []
     count = 0
@@ -245,8 +246,8 @@ def read_bill(code: str, filename: str, content: bytes) -> ReadBill:
             else:
                 break
             continue
-        extra = {name: (_text(cells[i]) if i < size else "")[:64] for name, i in optional}
-        lines.append(BillLine(number, tracking, weight, fee, **extra))
+        lines.append(BillLine(number, tracking, weight, fee, *[
+            _text(cells[i])[:64] if i is not None and i < size else "" for i in optional]))
     if problems:
         raise CourierBillRejected(reason="bad_rows", rows=problems)
     return ReadBill(lines, count, mapping["keys_on_order_number"])
