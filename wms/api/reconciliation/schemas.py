@@ -90,7 +90,7 @@ class StatusChangeSchema(Schema):
 class ClaimArgsSchema(Schema):
     courier = Code(required=True)
     cycle = Cycle(load_default=None)
-    format = fields.Str(load_default="xlsx", validate=validate.OneOf(["xlsx"]))
+    format = fields.Str(load_default="xlsx", validate=validate.OneOf(["xlsx", "pdf"]))
 
 
 class MappingSchema(Schema):
