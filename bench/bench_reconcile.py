@@ -196,10 +196,11 @@ def run(url: str, count: int, lines: int) -> None:
         bill, read_seconds = timed("  of which: read and check the file", lambda: courier_bills.read_bill(
             COURIER, "zto-2026-11.csv", content))
 
-        def matching():
-            rates = courier_bills._rates(COURIER)
-            shipments = courier_bills.load_shipments(COURIER, CYCLE, with_province=True)
-            return match_courier_bill(bill.lines, shipments, rates, courier_bills._rules(COURIER, False), COURIER)
+        def matching():  # as the service runs it: the cyclic collector paused
+            with courier_bills._cycle_collector_paused():
+                rates = courier_bills._rates(COURIER)
+                shipments = courier_bills.load_shipments(COURIER, CYCLE, with_province=True)
+                return match_courier_bill(bill.lines, shipments, rates, courier_bills._rules(COURIER, False), COURIER)
 
         findings, match_seconds = timed("  of which: matching (shipments read in one query, matched)", matching)
         db.session.rollback()
