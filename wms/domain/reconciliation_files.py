@@ -1,24 +1,105 @@
-"""The files of returns, outbound and payment reconciliation (rule L3): column mappings,
-presets and the reading of cells; pure, no database.
+"""The files of reconciliation (rule L3): column mappings, presets and the reading of
+cells; pure, no database.
 
-Each field of a file names the headers it is found under; presets cover the common
-Chinese exports (a courier's return records, a shop's order export, the platforms'
-settlement statements: typical headers, not an official format of any platform) and a
-caller may override any field with its own header (``header_index``). A cell that
-cannot be read raises ``RowProblem``; the import collects them and refuses the file.
-What the records read are matched by is in ``wms.domain.reconciliation_matching``; the
-courier bills' presets are in ``wms.domain.reconciliation``.
+Each field of a file names the headers it is found under (compared without spaces, case
+or full-width brackets); presets cover the common Chinese exports (the couriers' bills,
+a courier's return records, a shop's order export, the platforms' settlement
+statements: typical headers, not an official format of any of them); a courier's saved
+bill mapping replaces its preset, and a caller may override any other file's field with
+its own header (``header_index``). A cell that cannot be read raises ``RowProblem``; the
+import collects them and refuses the file. The records read are matched in
+``wms.domain.reconciliation`` (courier bills) and ``wms.domain.reconciliation_matching``.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from wms.domain.reconciliation import CENT, _header_text, cents, parse_decimal
+from wms.domain.reconciliation import CENT, cents, parse_decimal
+
+# --- courier bills ------------------------------------------------------------------------
+
+#: The fields a bill line has; the first three are required.
+BILL_FIELDS = ("tracking_number", "weight_kg", "fee", "order_number", "parent_number", "piece_type",
+               "destination", "ship_date")
+REQUIRED_BILL_FIELDS = ("tracking_number", "weight_kg", "fee")
+
+
+@dataclass(frozen=True)
+class BillPreset:
+    """The headers a courier's bill export typically uses for each field (first match wins).
+
+    **Reading**: these are the column names the couriers' customer portals commonly
+    export (运单号/快递单号, 计费重量(kg), 运费/应付金额, 目的地/收件省份, 寄件日期 ...), gathered
+    from public sample bills; they are typical, not official, and change with the
+    courier's product. A saved mapping per courier replaces the preset.
+    """
+
+    courier: str
+    headers: Mapping[str, tuple[str, ...]]
+    # SF recommends keying on the order number (a waybill may be a sub-waybill or a
+    # return-receipt number): tried before the tracking number's parent.
+    keys_on_order_number: bool = False
+    weight_step_kg: Decimal = Decimal(1)
+
+
+_COMMON = {
+    "order_number": ("订单号", "客户订单号", "商家订单号", "订单编号", "order_number"),
+    "parent_number": ("母单号", "主单号", "母运单号", "原单号", "parent_number"),
+    "piece_type": ("子母件类型", "件类型", "业务类型", "产品类型", "增值服务", "piece_type"),
+    "destination": ("目的地", "收件省份", "目的省份", "到达省份", "寄达省份", "destination"),
+    "ship_date": ("寄件日期", "发件日期", "揽收日期", "寄件时间", "揽收时间", "ship_date"),
+}
+
+
+def _preset(courier: str, tracking: tuple[str, ...], weight: tuple[str, ...], fee: tuple[str, ...],
+            **extra) -> BillPreset:
+    headers = {"tracking_number": tracking + ("tracking_number",), "weight_kg": weight + ("weight_kg",),
+               "fee": fee + ("fee",), **_COMMON}
+    return BillPreset(courier, headers, **extra)
+
+
+BILL_PRESETS: dict[str, BillPreset] = {p.courier: p for p in (
+    _preset("SF", ("运单号", "运单号码", "子单号"), ("计费重量(kg)", "计费重量", "计费重量（kg）"),
+            ("应付金额", "折后运费", "运费", "费用合计"), keys_on_order_number=True,
+            weight_step_kg=Decimal("0.1")),
+    _preset("ZTO", ("运单号", "单号"), ("结算重量", "计费重量(kg)", "计费重量", "重量(kg)"),
+            ("运费", "结算金额", "应付金额")),
+    _preset("YTO", ("运单号", "快递单号"), ("计费重量(kg)", "计费重量", "结算重量"), ("运费", "应付金额", "总费用")),
+    _preset("STO", ("运单号", "运单编号"), ("计费重量", "结算重量(kg)", "重量"), ("运费", "应收运费", "应付金额")),
+    _preset("YUNDA", ("运单号", "快递单号"), ("计费重量(kg)", "结算重量", "重量"), ("运费", "结算运费", "应付金额")),
+    _preset("JT", ("运单号", "运单编号"), ("计费重量", "结算重量(kg)", "重量(kg)"), ("运费", "应付运费", "结算金额")),
+    _preset("EMS", ("邮件号", "运单号", "邮件号码"), ("计费重量(kg)", "重量(kg)", "计费重量"),
+            ("邮费", "资费", "应付金额", "运费")),
+    _preset("JD", ("运单号", "京东单号"), ("计费重量", "计费重量(kg)", "重量(kg)"), ("应付金额", "运费", "费用合计")),
+)}
+
+
+def _header_text(cell) -> str:
+    return re.sub(r"\s+", "", "" if cell is None else str(cell)).lower().replace("（", "(").replace("）", ")")
+
+
+def map_header(cells: list, mapping: Mapping[str, Iterable[str]]) -> dict[str, int]:
+    """The column index of each field whose header is found (aliases compared without
+    spaces, case or full-width brackets)."""
+    positions = {_header_text(cell): index for index, cell in reversed(list(enumerate(cells)))}
+    found: dict[str, int] = {}
+    for name in BILL_FIELDS:
+        aliases = mapping.get(name) or ()
+        if isinstance(aliases, str):
+            aliases = (aliases,)
+        for alias in aliases:
+            index = positions.get(_header_text(alias))
+            if index is not None:
+                found[name] = index
+                break
+    return found
+
 
 # --- what a cell can say ----------------------------------------------------------------
 

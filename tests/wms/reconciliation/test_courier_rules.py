@@ -10,7 +10,6 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from wms.domain.reconciliation import (
-    BILL_PRESETS,
     DIFFERENCE,
     BillLine,
     DifferenceStatus,
@@ -22,7 +21,6 @@ from wms.domain.reconciliation import (
     action_for,
     cycle_bounds,
     cycle_days,
-    map_header,
     match_courier_bill,
     normalise_province,
     parse_decimal,
@@ -30,6 +28,7 @@ from wms.domain.reconciliation import (
     province_of_address,
     round_up,
 )
+from wms.domain.reconciliation_files import BILL_PRESETS, map_header
 from wms.errors import IllegalTransition, InvalidInput
 
 D = Decimal

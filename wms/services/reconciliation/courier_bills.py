@@ -31,21 +31,18 @@ from wms.domain.couriers import normalise_code
 from wms.domain.permissions import Permission, require
 from wms.domain.reconciliation import (
     ANY_PROVINCE,
-    BILL_FIELDS,
-    BILL_PRESETS,
-    REQUIRED_BILL_FIELDS,
     BillLine,
     MatchRules,
     Rate,
     ReconcileKind,
     Shipment,
     cycle_bounds,
-    map_header,
     match_courier_bill,
     normalise_province,
     parse_decimal,
     province_of_address,
 )
+from wms.domain.reconciliation_files import BILL_FIELDS, BILL_PRESETS, REQUIRED_BILL_FIELDS, map_header
 from wms.errors import CourierBillRejected, CourierNotFound, InvalidInput
 from wms.extensions import db
 from wms.models import Courier, Handover, SalesOrder, User
