@@ -28,7 +28,7 @@ from wms.domain.permissions import Role
 from wms.domain.putaway import PutawayReason
 from wms.domain.receiving import DocumentKind, ReceiptLineState, WaitingFor
 from wms.domain.reconciliation import DifferenceAction, DifferenceStatus, ReconcileKind
-from wms.domain.reconciliation_files import SETTLEMENT_PRESETS
+from wms.domain.reconciliation_files import BILL_FIELDS, SETTLEMENT_PRESETS
 from wms.domain.sampling import Packaging
 from wms.domain.shipping import CountResolution, WaveStatus
 
@@ -100,7 +100,8 @@ def test_every_string_a_script_shows_is_in_the_catalogue():
     expected_prefixes = {"kind.", "packaging.", "line_state.", "wave_state.", "role.", "language.", "waiting_for.",
                          "pick.step_", "count.step_", "pick.count_difference_", "putaway_reason.",
                          "audit_action.", "audit_document.",
-                         "recon_kind.", "recon_type.", "recon_status.", "recon_action.", "recon_platform."}
+                         "recon_kind.", "recon_type.", "recon_status.", "recon_action.", "recon_platform.",
+                         "recon_field."}
     new = prefixes - expected_prefixes
     assert not new, f"a new dynamic key prefix needs its values checked here: {new}"
 
@@ -124,6 +125,7 @@ def test_every_string_a_script_shows_is_in_the_catalogue():
     ("recon_status.", [s.value for s in DifferenceStatus]),
     ("recon_action.", [a.value for a in DifferenceAction]),
     ("recon_platform.", list(SETTLEMENT_PRESETS)),
+    ("recon_field.", list(BILL_FIELDS)),
 ])
 def test_every_warehouse_code_a_screen_names_has_its_words(prefix, values):
     for language in mobile_ui.LANGUAGES:

@@ -29,11 +29,11 @@ DESK = {"viewport": {"width": 1280, "height": 800}}
 
 @pytest.fixture
 def desk(browser, ui_server):
-    """A factory of desktop pages (1280x800) at the UI server, closed after the test."""
+    """A factory of desktop pages (1280x800, or ``device``) at the UI server, closed after the test."""
     contexts = []
 
-    def open_desk(locale: str = "en"):
-        context = browser.new_context(base_url=ui_server.base, locale=locale, **DESK)
+    def open_desk(locale: str = "en", device: dict | None = None):
+        context = browser.new_context(base_url=ui_server.base, locale=locale, **(device or DESK))
         context.set_default_timeout(TIMEOUT_MS)
         contexts.append(context)
         page = context.new_page()

@@ -34,7 +34,7 @@ def register_api(app: Flask) -> None:
     blueprints.append(days_blp)
     for blueprint in blueprints:
         api.register_blueprint(blueprint)
-    document_errors(app, api.spec)
+    api.after_document(lambda spec: document_errors(app, spec))
     _serve_swagger_ui_assets(app)
 
 

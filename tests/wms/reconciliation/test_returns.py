@@ -197,3 +197,29 @@ def test_l3_return_records_uploaded_through_the_api_with_a_mapping(api, app, wor
         "courier": "SF", "cycle": cycle, "mapping": "[1]", "file": (io.BytesIO(content), "sf.csv")},
         content_type="multipart/form-data")
     assert bad.status_code == 422 and bad.get_json()["code"] == "validation_failed"
+
+
+@pytest.mark.parametrize("path, extra", [("returns", {"courier": "SF", "file": "file.png"}),
+                                         ("payments", {"platform": "tmall", "file": "file.png"}),
+                                         ("outbound", {"orders": "orders.png"})])
+def test_l3_an_empty_mapping_field_is_no_mapping_and_a_bad_form_is_a_typed_refusal(api, path, extra):
+    """An empty form field (a mapping left blank) is no mapping: the form's other faults are
+    told, typed, never a server error; a mapping of more than 4,000 characters is refused."""
+
+    def form(**fields):
+        files = {k: (io.BytesIO(b"\x89PNG\r\n\x1a\n"), v) for k, v in extra.items() if k in ("file", "orders")}
+        return {**{k: v for k, v in extra.items() if k not in files}, **files, **fields}
+
+    denied = api.as_("picker").post(f"/api/v1/reconciliation/{path}", data=form(cycle="0", mapping=""),
+                                    content_type="multipart/form-data")
+    assert denied.status_code == 403 and denied.get_json()["code"] == "permission_denied"
+    response = api.as_("clerk").post(f"/api/v1/reconciliation/{path}", data=form(cycle="0", mapping=""),
+                                     content_type="multipart/form-data")
+    assert response.status_code == 422, response.get_json()
+    assert (response.get_json()["code"], response.get_json()["errors"]) == (
+        "invalid_input", {"field": "cycle", "value": "0"})
+    long_mapping = '{"tracking_number": "' + "单" * 5000 + '"}'
+    refused = api.as_("clerk").post(f"/api/v1/reconciliation/{path}", data=form(cycle="2026-11", mapping=long_mapping),
+                                    content_type="multipart/form-data")
+    assert refused.status_code == 422 and refused.get_json()["code"] == "validation_failed", refused.get_json()
+    assert "mapping" in str(refused.get_json()["errors"])

@@ -13,12 +13,19 @@ from wms.domain.reconciliation_files import SETTLEMENT_PRESETS
 _FILE = {"type": "string", "format": "binary"}
 
 
+class _FieldCount(validate.Length):
+    """At most so many fields in a mapping; an empty form field (no mapping) passes."""
+
+    def __call__(self, value):
+        return value if value is None else super().__call__(value)
+
+
 class Mapping(fields.Str):
     """A column mapping sent as a JSON object in a form field: {"tracking_number": "单号"}.
     At most 20 fields (the ``Length`` bound, on the object), its text at most 4,000 characters."""
 
     def __init__(self, **kwargs):
-        super().__init__(validate=validate.Length(max=20), **kwargs)
+        super().__init__(validate=_FieldCount(max=20), **kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
         text = super()._deserialize(value, attr, data, **kwargs)

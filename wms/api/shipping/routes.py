@@ -15,6 +15,7 @@ from wms.api.devices.schemas import PrintJobSchema
 from wms.api.idempotency import idempotent
 from wms.api.schemas import one_page
 from wms.api.security import current_user
+from wms.api.shipping import count_schemas as c
 from wms.api.shipping import schemas as s
 from wms.domain.shipping import WeightReading
 from wms.errors import DomainError
@@ -280,15 +281,15 @@ class TaskScanCheck(MethodView):
 
 @blp.route("/cycle-counts")
 class CycleCounts(MethodView):
-    @blp.arguments(s.CycleCountListArgsSchema, location="query")
-    @blp.response(200, s.CycleCountSchema(many=True))
+    @blp.arguments(c.CycleCountListArgsSchema, location="query")
+    @blp.response(200, c.CycleCountSchema(many=True))
     def get(self, args):
         """Cycle counts in a state (open by default), optionally of one bin; the book only for stock.adjust (R8)."""
         return shipping.list_cycle_counts(current_user(), args["status"], location=args["location"])
 
     @idempotent
-    @blp.arguments(s.CycleCountCreateSchema)
-    @blp.response(201, s.CycleCountSchema(many=True))
+    @blp.arguments(c.CycleCountCreateSchema)
+    @blp.response(201, c.CycleCountSchema(many=True))
     def post(self, data):
         """R8: order a count of a bin, an item or a zone: one task per bin and item with stock (and empty bin)."""
         target = data.get({"bin": "location"}.get(data["scope"], data["scope"]))
@@ -298,8 +299,8 @@ class CycleCounts(MethodView):
 
 @blp.route("/cycle-counts/differences")
 class CycleCountDifferences(MethodView):
-    @blp.arguments(s.CountDifferencesArgsSchema, location="query")
-    @blp.response(200, s.CycleCountDifferenceSchema(many=True))
+    @blp.arguments(c.CountDifferencesArgsSchema, location="query")
+    @blp.response(200, c.CycleCountDifferenceSchema(many=True))
     def get(self, args):
         """R8: the day's counts: book (on-hand), bin card (ledger), physical, difference and status."""
         return counts.list_count_differences(current_user(), args["date"], args["warehouse"])
@@ -308,8 +309,8 @@ class CycleCountDifferences(MethodView):
 @blp.route("/cycle-counts/<int:task_id>/start")
 class CycleCountStart(MethodView):
     @idempotent
-    @blp.arguments(s.CycleCountStartSchema)
-    @blp.response(200, s.CycleCountSchema)
+    @blp.arguments(c.CycleCountStartSchema)
+    @blp.response(200, c.CycleCountSchema)
     def post(self, data, task_id):
         """R8: the counter is at the bin: picks of the item there wait until it is counted."""
         return shipping.start_cycle_count(current_user(), task_id, location=data["location"])
@@ -318,8 +319,8 @@ class CycleCountStart(MethodView):
 @blp.route("/cycle-counts/<int:task_id>/count")
 class CycleCountCount(MethodView):
     @idempotent
-    @blp.arguments(s.BlindCountSchema)
-    @blp.response(200, s.BlindCountResultSchema)
+    @blp.arguments(c.BlindCountSchema)
+    @blp.response(200, c.BlindCountResultSchema)
     def post(self, count, task_id):
         """R8 blind count: scan the bin and the item, enter what is there; the book is never answered."""
         return shipping.count_cycle_count(current_user(), task_id, **count)
@@ -328,7 +329,7 @@ class CycleCountCount(MethodView):
 @blp.route("/cycle-counts/<int:task_id>/approve")
 class CycleCountApprove(MethodView):
     @idempotent
-    @blp.response(200, s.CycleCountSchema)
+    @blp.response(200, c.CycleCountSchema)
     def post(self, task_id):
         """R8: approve a confirmed difference above the threshold: it posts as a count_difference adjustment."""
         return shipping.approve_cycle_count(current_user(), task_id)
@@ -337,7 +338,7 @@ class CycleCountApprove(MethodView):
 @blp.route("/cycle-counts/<int:task_id>/reject")
 class CycleCountReject(MethodView):
     @idempotent
-    @blp.response(200, s.CycleCountSchema)
+    @blp.response(200, c.CycleCountSchema)
     def post(self, task_id):
         """R8: reject a difference: nothing posts, the book stands, the count is closed."""
         return shipping.reject_cycle_count(current_user(), task_id)
@@ -346,7 +347,7 @@ class CycleCountReject(MethodView):
 @blp.route("/cycle-counts/<int:task_id>/complete")
 class CycleCountComplete(MethodView):
     @idempotent
-    @blp.response(200, s.CycleCountSchema)
+    @blp.response(200, c.CycleCountSchema)
     def post(self, task_id):
         """Close a cycle count after the bin was counted and adjusted."""
         return shipping.complete_cycle_count(current_user(), task_id)

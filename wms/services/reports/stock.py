@@ -7,8 +7,8 @@ last closing plus that day's entries, whatever the ledger's age.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import NamedTuple
 
 import sqlalchemy as sa
 
@@ -20,9 +20,11 @@ from wms.services.warehouse_day import warehouse_zone
 ledger = LedgerEntry.__table__
 
 
-@dataclass(frozen=True)
-class StockRow:
-    """One item and owner of a warehouse on one day; ``closing = opening + received_in - shipped_out``."""
+class StockRow(NamedTuple):
+    """One item and owner of a warehouse on one day; ``closing = opening + received_in - shipped_out``.
+
+    A named tuple: a day's report has a row per item and owner (thousands), and a frozen
+    dataclass's construction was a fifth of the section's time."""
 
     item_id: int
     item_sku: str
@@ -102,11 +104,12 @@ def stock_rows(warehouse_id: int, day: date) -> list[StockRow]:
         .join(Owner, Owner.id == totals.c.owner_id)
         .order_by(Item.sku, Owner.code)
     )
+    # Plain tuples from the connection (no ORM row processing): thousands of rows a day.
     return [
-        StockRow(row.item_id, row.item_sku, row.item_name, row.owner_id, row.owner_code, row.owner_name,
-                 row.opening, row.received_in, row.shipped_out,
-                 row.opening + row.received_in - row.shipped_out)
-        for row in db.session.execute(query)
+        StockRow(item_id, sku, name, owner_id, code, owner_name, opening, received_in, shipped_out,
+                 opening + received_in - shipped_out)
+        for item_id, sku, name, owner_id, code, owner_name, opening, received_in, shipped_out
+        in db.session.connection().execute(query).all()
     ]
 
 

@@ -60,7 +60,7 @@ const UPLOADS = {
 };
 
 const state = {filters: {kind: "", type: "", status: "open", courier: "", cycle: ""}, offset: 0, presets: null,
-  couriers: [], selected: null};
+  couriers: [], selected: null, scroll: false};
 
 function money(value) {
   return value === null || value === undefined || value === "" ? "" : "\u00a5" + String(value);
@@ -121,6 +121,11 @@ function filterBar(app, reload) {
   const set = (name) => (value) => {
     f[name] = value;
     if (name === "kind") f.type = "";
+    const upload = document.getElementById("upload-courier");
+    if (name === "courier" && value && upload && upload.value !== value) {
+      upload.value = value;  // the next bill is most likely that courier's
+      upload.dispatchEvent(new Event("change"));
+    }
     state.offset = 0;
     reload(true);
   };
@@ -143,18 +148,49 @@ function filterBar(app, reload) {
 
 /* --- the list -------------------------------------------------------------------------- */
 
-function differenceRow(app, d, reload) {
-  const open = () => { state.selected = d.id; reload(false); };
+/* The columns the table compares side by side, ours before theirs; the rest of a row's
+ * evidence goes to the "other" column (shown only when some row has any). */
+const PAIRS = [
+  {head: "recon.col_weight", ours: EVIDENCE[0], theirs: EVIDENCE[1]},
+  {head: "recon.col_fee", ours: EVIDENCE[2], theirs: EVIDENCE[3]},
+];
+const PAIRED = ["our_weight_kg", "their_weight_kg", "our_fee", "their_fee", "rows", "order_number"];
+
+function otherEvidence(evidence) {
+  const rest = {};
+  Object.keys(evidence).forEach((k) => { if (PAIRED.indexOf(k) < 0) rest[k] = evidence[k]; });
+  return rest;
+}
+
+function hasOther(evidence) {
+  const rest = otherEvidence(evidence);
+  return EVIDENCE.some((f) => rest[f.key] !== undefined && rest[f.key] !== null && rest[f.key] !== "");
+}
+
+function pairCell(pair, evidence) {
+  const ours = shown(pair.ours, evidence[pair.ours.key]);
+  const theirs = shown(pair.theirs, evidence[pair.theirs.key]);
+  if (!ours && !theirs) return h("td.pair", null);
+  const differs = ours && theirs && ours !== theirs;
+  return h("td.pair" + (differs ? ".differs" : ""), {dataset: {pair: pair.ours.key.replace("our_", "")}},
+    h("div.ours", null, h("span.side", null, t("recon.ours")), h("span.num", {dataset: {evidence: pair.ours.key}}, ours || "–")),
+    h("div.theirs", null, h("span.side", null, t("recon.theirs")),
+      h("span.num", {dataset: {evidence: pair.theirs.key}}, theirs || "–")));
+}
+
+function differenceRow(app, d, withOther, reload) {
+  const open = () => { state.selected = d.id; state.scroll = true; reload(false); };
+  const evidence = d.evidence || {};
   return h("tr", {dataset: {difference: String(d.id), type: d.type, status: d.status},
     class: state.selected === d.id ? "chosen" : ""},
-  h("td", null, t("recon_kind." + d.kind)),
-  h("td", null, h("strong", null, typeWord(d.type))),
-  h("td", null, h("button.link", {type: "button", dataset: {open: String(d.id)}, onclick: open}, d.key),
-    d.order_number && d.order_number !== d.key ? h("div.muted", null, d.order_number) : null),
-  h("td", null, d.cycle, h("div.muted", null, d.courier || d.party || "")),
-  h("td", null, evidenceList(d.evidence || {}, true)),
+  h("td.type", null, h("strong", null, typeWord(d.type)), h("div.muted", null, t("recon_kind." + d.kind))),
+  h("td.key", null, h("button.link", {type: "button", dataset: {open: String(d.id)}, onclick: open}, d.key),
+    d.order_number && d.order_number !== d.key ? h("div.muted", null, d.order_number) : null,
+    h("div.muted", null, (d.courier || d.party || "") + " \u00b7 " + d.cycle)),
+  PAIRS.map((pair) => pairCell(pair, evidence)),
+  withOther ? h("td.other", null, evidenceList(otherEvidence(evidence), true)) : null,
   h("td.num", null, money(d.amount)),
-  h("td", null, statusTag(d.status), d.note ? h("div.muted.note", null, d.note) : null));
+  h("td.state", null, statusTag(d.status), d.note ? h("div.muted.note", null, d.note) : null));
 }
 
 function table(app, page, reload) {
@@ -165,11 +201,13 @@ function table(app, page, reload) {
       onclick: () => { state.offset = Math.max(0, state.offset - PAGE_SIZE); reload(true); }}, t("recon.previous")) : null,
     state.offset + PAGE_SIZE < page.total ? h("button", {type: "button", id: "recon-next",
       onclick: () => { state.offset += PAGE_SIZE; reload(true); }}, t("recon.next")) : null);
-  const head = ["recon.kind", "recon.type", "recon.key", "recon.cycle", "recon.evidence", "recon.amount", "recon.status"];
-  return h("section.report-section", null, pager, h("div.table-wrap", null, h("table.data", {id: "differences"},
-    h("thead", null, h("tr", null, head.map((k) => h("th", null, t(k))))),
-    h("tbody", null, page.items.length ? page.items.map((d) => differenceRow(app, d, reload))
-      : h("tr", null, h("td.empty", {colSpan: 7}, t("recon.none")))))));
+  const withOther = page.items.some((d) => hasOther(d.evidence || {}));
+  const head = ["recon.type", "recon.key"].concat(PAIRS.map((p) => p.head), withOther ? ["recon.evidence"] : [],
+    ["recon.amount", "recon.status_note"]);
+  return h("section.report-section", null, pager, h("div.table-wrap", null, h("table.data.recon-table", {id: "differences"},
+    h("thead", null, h("tr", null, head.map((k) => h("th", {class: k === "recon.amount" ? "num" : ""}, t(k))))),
+    h("tbody", null, page.items.length ? page.items.map((d) => differenceRow(app, d, withOther, reload))
+      : h("tr", null, h("td.empty", {colSpan: head.length}, t("recon.none")))))));
 }
 
 /* --- one difference ---------------------------------------------------------------------- */
@@ -206,6 +244,16 @@ function detail(app, d, reload) {
       e.note ? h("div.note", null, e.note) : null))));
 }
 
+/* The columns a courier's bill is read by (its saved mapping, else its preset): each
+ * field with the headers tried for it, first match wins. */
+function columnsRead(found) {
+  const fields = Object.keys(found.columns || {});
+  const source = found.source === "saved" ? t("recon.mapping_saved") : t("recon.mapping_preset");
+  return [h("summary", {dataset: {source: found.source}}, t("recon.columns_read", {courier: found.courier, source: source})),
+    h("dl.kv.mapping", null, fields.map((name) => [h("dt", null, has("recon_field." + name) ? t("recon_field." + name) : name),
+      h("dd", {dataset: {field: name}}, found.columns[name].join(" / "))]))];
+}
+
 /* --- uploads ------------------------------------------------------------------------------- */
 
 function uploadForm(app, reload) {
@@ -213,7 +261,7 @@ function uploadForm(app, reload) {
   const kind = h("select", {id: "upload-kind", "aria-label": t("recon.upload_kind")},
     KINDS.map((k) => h("option", {value: k}, t(UPLOADS[k].label))));
   const courier = h("select", {id: "upload-courier", "aria-label": t("recon.courier")},
-    state.couriers.map((c) => h("option", {value: c.code}, courierName(c))));
+    state.couriers.map((c) => h("option", {value: c.code, selected: c.code === state.filters.courier}, courierName(c))));
   const platform = h("select", {id: "upload-platform", "aria-label": t("recon.platform")},
     state.presets.payments.map((p) => h("option", {value: p.code}, t("recon_platform." + p.code))));
   const cycle = h("input", {id: "upload-cycle", type: "text", required: true, placeholder: "2026-11",
@@ -226,11 +274,26 @@ function uploadForm(app, reload) {
     file: h("label.filter", null, h("span.muted", null, t("recon.file")), file),
     orders: h("label.filter", null, h("span.muted", null, t("recon.orders_file")), orders),
   };
+  const mapping = h("details.recon-mapping", {id: "upload-mapping"});
+  const showMapping = async () => {
+    fill(mapping);
+    mapping.hidden = true;
+    if (kind.value !== "courier" || !courier.value) return;
+    const code = courier.value;
+    try {
+      const found = await get("/reconciliation/couriers/" + enc(code) + "/bill-mapping");
+      if (courier.value !== code || kind.value !== "courier") return;
+      fill(mapping, columnsRead(found));
+      mapping.hidden = false;
+    } catch (e) { /* the form still uploads: the server reads the bill by the same mapping */ }
+  };
   const showFields = () => {
     const spec = UPLOADS[kind.value];
     Object.keys(rows).forEach((name) => { rows[name].hidden = !spec[name]; });
+    showMapping();
   };
   kind.addEventListener("change", showFields);
+  courier.addEventListener("change", showMapping);
   const send = async (event) => {
     event.preventDefault();
     const spec = UPLOADS[kind.value];
@@ -274,8 +337,8 @@ function uploadForm(app, reload) {
       h("label.filter", null, h("span.muted", null, t("recon.upload_kind")), kind),
       rows.courier, rows.platform,
       h("label.filter", null, h("span.muted", null, t("recon.cycle")), cycle),
-      rows.file, rows.orders, submit),
-    result);
+      rows.file, rows.orders, h("div.recon-send", null, submit)),
+    mapping, result);
   showFields();
   return h("section.report-section", null, form);
 }
@@ -307,6 +370,7 @@ export default {
         if (state.selected) {
           try {
             fill(side, detail(app, await get("/reconciliation/differences/" + state.selected), reload));
+            if (state.scroll && side.getBoundingClientRect().top > window.innerHeight) side.scrollIntoView();
           } catch (e) {
             state.selected = null;
             fill(side);
@@ -318,6 +382,7 @@ export default {
       } catch (e) {
         app.failed(e);
       }
+      state.scroll = false;
       screen.dataset.ready = "true";
       screen.dataset.total = String(current ? current.total : 0);
     }
