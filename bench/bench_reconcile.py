@@ -45,6 +45,7 @@ from wms.config import normalise_database_url  # noqa: E402
 from wms.domain.reconciliation import Rate, ReconcileKind, cycle_bounds, match_courier_bill  # noqa: E402
 from wms.extensions import db  # noqa: E402
 from wms.models import Handover, SalesOrder, User, Warehouse  # noqa: E402
+from wms.services.bulk import cycle_collector_paused  # noqa: E402
 from wms.services.couriers import write_presets  # noqa: E402
 from wms.services.reconciliation import courier_bills  # noqa: E402
 from wms.services.uow import transaction  # noqa: E402
@@ -196,13 +197,13 @@ def run(url: str, count: int, lines: int) -> None:
               f"closed {again['summary']['closed']}")
 
         def reading():
-            with courier_bills._cycle_collector_paused():
+            with cycle_collector_paused():
                 return courier_bills.read_bill(COURIER, "zto-2026-11.csv", content)
 
         bill, read_seconds = timed("  of which: read and check the file", reading)
 
         def matching():
-            with courier_bills._cycle_collector_paused():
+            with cycle_collector_paused():
                 rates = courier_bills._rates(COURIER)
                 shipments = courier_bills.load_shipments(COURIER, CYCLE, with_province=True)
                 return match_courier_bill(bill.lines, shipments, rates, courier_bills._rules(COURIER, False), COURIER)

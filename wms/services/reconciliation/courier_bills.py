@@ -14,10 +14,7 @@ memory by dictionaries, and the differences written in bulk: no query per line.
 
 from __future__ import annotations
 
-import gc
 import hashlib
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal, InvalidOperation
@@ -48,6 +45,7 @@ from wms.extensions import db
 from wms.models import Courier, Handover, SalesOrder, User
 from wms.models.reconciliation import CourierBillMapping, CourierRate, ReconciliationRun
 from wms.models.types import utcnow
+from wms.services.bulk import cycle_collector_paused
 from wms.services.import_files import ImportLimits, read_rows
 from wms.services.reconciliation.differences import store_findings
 from wms.services.uow import run_in_transaction
@@ -288,24 +286,6 @@ def load_shipments(code: str, cycle: str, with_province: bool) -> list[Shipment]
     return shipments
 
 
-@contextmanager
-def _cycle_collector_paused() -> Iterator[None]:
-    """CPython's cyclic garbage collector paused while a bill is read and matched.
-
-    A bill's lines and the shipments are tuples that form no cycles, but the collector
-    walks the young objects every 700 allocations and the older generations with them
-    now and then: over a second of a 100,000-line import. It is resumed afterwards (and
-    left alone when something else had paused it).
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def import_courier_bill(actor: User, courier: str, cycle: str, filename: str, content: bytes) -> dict[str, Any]:
     """Read a courier's bill for a cycle, match it and store the differences as a run.
 
@@ -317,7 +297,7 @@ def import_courier_bill(actor: User, courier: str, cycle: str, filename: str, co
     code = _courier(courier).code
     cycle = (cycle or "").strip()
     cycle_bounds(cycle, warehouse_zone())  # a bad cycle is refused before the file is read
-    with _cycle_collector_paused():
+    with cycle_collector_paused():
         return _import(actor, code, cycle, filename, content)
 
 

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 
 from wms.extensions import db
 from wms.models import Item, LedgerEntry, Owner
+from wms.services.bulk import cycle_collector_paused
 from wms.services.days import entries_between, holding_locations, last_closed_day, stored_balances
 from wms.services.warehouse_day import warehouse_zone
 
@@ -111,13 +112,15 @@ def stock_rows(warehouse_id: int, day: date) -> list[StockRow]:
         .join(Owner, Owner.id == totals.c.owner_id)
         .order_by(Item.sku, Owner.code)
     )
-    # Plain tuples from the connection (no ORM row processing): thousands of rows a day.
-    return [
-        StockRow(item_id, sku, name, owner_id, code, owner_name, opening, received_in, shipped_out,
-                 opening + received_in - shipped_out)
-        for item_id, sku, name, owner_id, code, owner_name, opening, received_in, shipped_out
-        in db.session.connection().execute(query).all()
-    ]
+    # Plain tuples from the connection (no ORM row processing), with no collector passes over
+    # them (wms.services.bulk): thousands of rows a day.
+    with cycle_collector_paused():
+        return [
+            StockRow(item_id, sku, name, owner_id, code, owner_name, opening, received_in, shipped_out,
+                     opening + received_in - shipped_out)
+            for item_id, sku, name, owner_id, code, owner_name, opening, received_in, shipped_out
+            in db.session.connection().execute(query).all()
+        ]
 
 
 def hourly_movements(warehouse_id: int, day: date) -> list[tuple[int, int, int]]:
