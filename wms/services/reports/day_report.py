@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from decimal import Decimal
 
 import sqlalchemy as sa
 
@@ -29,7 +30,6 @@ from wms.domain.shipping import HoldScope, mask_name, mask_phone
 from wms.extensions import db
 from wms.models import (
     Customer,
-    CycleCountTask,
     ExchangeNotice,
     HoldNotice,
     InboundDocument,
@@ -183,13 +183,17 @@ class Holds:
 
 @dataclass(frozen=True)
 class CountDifference:
-    """A bin counted that day (R8): the book, what was counted, the difference, the count's state."""
+    """A bin counted that day (R8), as ``wms.services.counts.count_differences`` reports it:
+    the book (on-hand), the units of it in totes, the bin card (the ledger's sum), the
+    physical count, the difference and where the count stands."""
 
     task_id: int
     location: str
     item_sku: str
     item_name: str
     book: int
+    in_totes: int
+    bin_card: int
     counted: int
     difference: int
     status: str
@@ -198,11 +202,17 @@ class CountDifference:
 
 @dataclass(frozen=True)
 class ReconciliationDifference:
-    """An open reconciliation difference (L3); see ``reconciliation_differences``."""
+    """A reconciliation difference (L3) not resolved at the day's end, its age in days then."""
 
-    reference: str
-    description: str
-    amount: int
+    id: int
+    kind: str
+    type: str
+    courier: str
+    reference: str  # the tracking number, or the order number the difference is keyed on
+    order_number: str
+    amount: Decimal | None
+    status: str
+    age_days: int
 
 
 @dataclass(frozen=True)
@@ -516,29 +526,26 @@ def holds_of_day(warehouse_id: int, day: date) -> Holds:
 
 
 def count_differences(warehouse_id: int, day: date) -> list[CountDifference]:
-    """Cycle counts (R8) counted that day in the warehouse's bins: book, counted, difference."""
-    start, end = day_bounds(day)
-    rows = db.session.execute(
-        sa.select(CycleCountTask.id, Location.code.label("location"), Item.sku, Item.name,
-                  CycleCountTask.book_quantity, CycleCountTask.counted_quantity, CycleCountTask.status,
-                  CycleCountTask.counted_at)
-        .join(Location, Location.id == CycleCountTask.location_id)
-        .outerjoin(Item, Item.id == CycleCountTask.item_id)  # a bin counted empty names no item
-        .where(Location.warehouse_id == warehouse_id, _within(CycleCountTask.counted_at, start, end))
-        .order_by(CycleCountTask.counted_at, CycleCountTask.id)
-    ).all()
-    return [
-        CountDifference(r.id, r.location, r.sku or "", r.name or "", int(r.book_quantity or 0),
-                        int(r.counted_quantity or 0),
-                        int(r.counted_quantity or 0) - int(r.book_quantity or 0), r.status, r.counted_at)
-        for r in rows
-    ]
+    """Cycle counts (R8) counted that day in the warehouse's bins, from the difference report
+    (``wms.services.counts.count_differences``, the one place that says what a count's
+    difference is): book, bin card, physical, difference and status."""
+    from wms.services import counts
+
+    return [CountDifference(r.task_id, r.location, r.item_sku or "", r.item_name or "", r.book, r.in_totes,
+                            r.bin_card, r.counted, r.difference, r.status, r.counted_at)
+            for r in counts.count_differences(warehouse_id, day)]
 
 
 def reconciliation_differences(warehouse_id: int, day: date) -> list[ReconciliationDifference]:
-    """Open reconciliation differences (对账差异) of the day: empty until issue L3 fills it.
+    """Reconciliation differences (对账差异, L3) found by the day's end and not resolved (open,
+    explained or claimed), oldest first (``wms.services.reconciliation.open_differences``).
 
-    Reconciling the ledger with the shops' and couriers' accounts is rule L3's issue; this
-    section is in every report (and export) already, so that issue only fills it.
+    A difference belongs to a courier's or a platform's account, not to a warehouse, so
+    every warehouse's report lists them. The rows carry no personal data: the evidence
+    (where masked names may be) is left on the reconciliation screen.
     """
-    return []
+    from wms.services.reconciliation import open_differences
+
+    return [ReconciliationDifference(d["id"], d["kind"], d["type"], d["courier"] or d["party"] or "", d["key"],
+                                     d["order_number"] or "", d["amount"], d["status"], d["age_days"])
+            for d in open_differences(day)]
