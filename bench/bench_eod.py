@@ -4,7 +4,8 @@ entries and again over 5,000,000, beside one hand-written SQL aggregate of the s
 The ledger is loaded day by day with bulk inserts (the same day's volume every day, so
 the 5M ledger is the 1M one with more history), and every day but the reported one is
 closed through the real ``close_day``, which stores its closing balances. The report
-day is the last one, left open. Measured, each the median of several warm runs:
+day is the last one, left open. Measured, each the median of several warm runs taken in
+turns (one of each, then again):
 
 - ``sql``: the stock section's figures written by hand in one SQL statement: the day
   before's stored closing plus, per movement, item and owner, the day's net at the
@@ -51,7 +52,7 @@ from wms.services.warehouse_day import warehouse_today, warehouse_zone  # noqa: 
 ENTRIES_PER_DAY = 30_000
 ITEMS = 5_000
 BINS = 400
-RUNS = 7
+RUNS = 11
 
 # The same figures as the stock section, written by hand in one statement: the stored
 # closing of the day before plus the day's nets at the stock-holding places, with names.
@@ -157,16 +158,20 @@ def insert_entries(rows: list[dict]) -> None:
         connection.execute(sa.insert(LedgerEntry.__table__), rows)
 
 
-def timed(fn, runs: int = RUNS) -> float:
-    """Median seconds of ``runs`` warm calls (after one unmeasured call)."""
-    fn()
-    samples = []
-    for _ in range(runs):
-        started = time.perf_counter()
+def timed(fns: dict, runs: int = RUNS) -> dict[str, float]:
+    """Median seconds of ``runs`` warm calls of each function (after one unmeasured call each),
+    taken in turns, so that a moment of load on a shared machine falls on all of them alike."""
+    for fn in fns.values():
         fn()
-        samples.append(time.perf_counter() - started)
         db.session.rollback()
-    return statistics.median(samples)
+    samples: dict[str, list[float]] = {name: [] for name in fns}
+    for _ in range(runs):
+        for name, fn in fns.items():
+            started = time.perf_counter()
+            fn()
+            samples[name].append(time.perf_counter() - started)
+            db.session.rollback()
+    return {name: statistics.median(values) for name, values in samples.items()}
 
 
 def measure(world: dict, day: date, entries: int) -> dict:
@@ -176,9 +181,10 @@ def measure(world: dict, day: date, entries: int) -> dict:
         db.session.commit()
     warehouse = world["warehouse"]
     params = {"day": day, "previous": day - timedelta(days=1), "warehouse": warehouse}
-    sql = timed(lambda: db.session.execute(BASELINE_SQL, params).all())
-    stock = timed(lambda: stock_rows(warehouse, day))
-    report = timed(lambda: day_report(warehouse, day))
+    medians = timed({"sql": lambda: db.session.execute(BASELINE_SQL, params).all(),
+                     "stock": lambda: stock_rows(warehouse, day),
+                     "report": lambda: day_report(warehouse, day)})
+    sql, stock, report = medians["sql"], medians["stock"], medians["report"]
     rows = stock_rows(warehouse, day)
     baseline = {(r[0], r[1]): (int(r[6]), int(r[7]), int(r[8])) for r in db.session.execute(BASELINE_SQL, params)}
     agree = len(baseline) == len(rows) and all(

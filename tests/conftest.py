@@ -7,6 +7,7 @@ a throw-away database is created on that server for the session and dropped afte
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 
 import pytest
@@ -56,12 +57,29 @@ def _empty_postgres_tables() -> None:
         conn.exec_driver_sql(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
 
 
+@pytest.fixture(scope="session")
+def sqlite_schema(tmp_path_factory, postgres_url):
+    """A SQLite file with the current schema (tables, indexes, the ledger's triggers), made
+    once per session: each test copies it instead of creating the schema again."""
+    if postgres_url:
+        return None
+    path = tmp_path_factory.mktemp("schema") / "schema.db"
+    schema_app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}", "SECRET_KEY": "test",
+                             "TESTING": True})
+    with schema_app.app_context():
+        db.create_all()
+        db.engine.dispose()
+    return path
+
+
 @pytest.fixture
-def database_url(tmp_path, postgres_url):
+def database_url(tmp_path, postgres_url, sqlite_schema):
     """The URL of an empty database with the current schema."""
     if postgres_url:
         return postgres_url
-    return f"sqlite:///{tmp_path / 'wms.db'}"
+    path = tmp_path / "wms.db"
+    shutil.copyfile(sqlite_schema, path)
+    return f"sqlite:///{path}"
 
 
 @pytest.fixture
@@ -76,11 +94,9 @@ def app(database_url, tmp_path):
         # Fast hashing keeps fixtures quick; the production default is scrypt.
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
     })
-    with app.app_context():
-        if ON_POSTGRES:
+    if ON_POSTGRES:
+        with app.app_context():
             _empty_postgres_tables()
-        else:
-            db.create_all()
     yield app
     with app.app_context():
         db.session.remove()

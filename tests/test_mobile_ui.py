@@ -27,8 +27,8 @@ from wms.domain.audit import ACTION_NAMES, ACTIONS
 from wms.domain.permissions import Role
 from wms.domain.putaway import PutawayReason
 from wms.domain.receiving import DocumentKind, ReceiptLineState, WaitingFor
-from wms.domain.reconciliation import BILL_FIELDS, DifferenceAction, DifferenceStatus, ReconcileKind
-from wms.domain.reconciliation_matching import SETTLEMENT_PRESETS
+from wms.domain.reconciliation import DifferenceAction, DifferenceStatus, ReconcileKind
+from wms.domain.reconciliation_files import BILL_FIELDS, SETTLEMENT_PRESETS
 from wms.domain.sampling import Packaging
 from wms.domain.shipping import CountResolution, CycleCountStatus, WaveStatus
 

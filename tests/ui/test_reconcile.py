@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from openpyxl import load_workbook
+from pypdf import PdfReader
 
 from tests.ui.helpers import js_errors, login, shot, wait_ready
 from tests.ui.test_packing import expected, got, picked_order, post
@@ -133,12 +134,15 @@ def fits(page) -> bool:
     }""")
 
 
-def claim_list(page) -> str:
-    """Every cell of the claim list the page downloads, as one text."""
+def claim_list(page, form: str = "xlsx") -> str:
+    """The text of the claim list the page downloads: every cell (XLSX), every page (PDF)."""
     with page.expect_download() as download:
-        page.click("#claims-xlsx")
-    assert download.value.suggested_filename.endswith(".xlsx")
-    sheet = load_workbook(io.BytesIO(Path(download.value.path()).read_bytes())).active
+        page.click(f"#claims-{form}")
+    assert download.value.suggested_filename.endswith(f".{form}")
+    content = Path(download.value.path()).read_bytes()
+    if form == "pdf":
+        return " ".join(p.extract_text() for p in PdfReader(io.BytesIO(content)).pages)
+    sheet = load_workbook(io.BytesIO(content)).active
     return " ".join(str(c) for row in sheet.iter_rows(values_only=True) for c in row if c is not None)
 
 
@@ -199,12 +203,13 @@ def test_L3_a_clerk_imports_a_courier_bill_finds_its_differences_resolves_one_an
     at = datetime.fromisoformat(last["at"])
     assert abs(datetime.now(timezone.utc) - at) < timedelta(minutes=5)
 
-    claims = claim_list(page)
-    assert parcels["heavy"]["tracking"] in claims and parcels["fee"]["tracking"] in claims
-    assert parcels["twice"]["tracking"] not in claims  # resolved: no longer claimed
-    assert parcels["unbilled"]["tracking"] not in claims  # shipped but not billed is no claim to the courier
-    assert mask_name(RECIPIENT[0]) in claims and mask_phone(RECIPIENT[1]) in claims
-    assert all(secret not in claims for secret in RECIPIENT)
+    for form in ("xlsx", "pdf"):
+        claims = claim_list(page, form)
+        assert parcels["heavy"]["tracking"] in claims and parcels["fee"]["tracking"] in claims, form
+        assert parcels["twice"]["tracking"] not in claims  # resolved: no longer claimed
+        assert parcels["unbilled"]["tracking"] not in claims  # shipped but not billed is no claim to the courier
+        assert mask_name(RECIPIENT[0]) in claims and mask_phone(RECIPIENT[1]) in claims, form
+        assert all(secret not in claims for secret in RECIPIENT), form
     assert js_errors(page) == []
 
     for locale, device, name in (("en", DESK, "reconcile-desk-en"), ("en", TABLET, "reconcile-tablet-en"),

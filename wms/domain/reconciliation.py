@@ -1,6 +1,7 @@
 """Reconciliation (对账, rule L3) rules that need no database: the difference model's
-kinds, types and states, cycles, the couriers' bill column presets, rate tables and the
-matching of a courier's bill against our shipments.
+kinds, types and states, cycles, rate tables and the matching of a courier's bill
+against our shipments (the bills' columns and the couriers' presets are in
+``wms.domain.reconciliation_files``).
 
 **The difference model** (shared by every kind of reconciliation: courier bills,
 returns, outbound, payments). A run (``reconciliation_run``) reads one file or one
@@ -315,87 +316,9 @@ def find_rate(rates: Mapping[str, Rate], province: str) -> Rate | None:
     return rates.get(province) or rates.get(ANY_PROVINCE)
 
 
-# --- bill column presets ------------------------------------------------------------
-
-#: The fields a bill line has; the first three are required.
-BILL_FIELDS = ("tracking_number", "weight_kg", "fee", "order_number", "parent_number", "piece_type",
-               "destination", "ship_date")
-REQUIRED_BILL_FIELDS = ("tracking_number", "weight_kg", "fee")
-
-
-@dataclass(frozen=True)
-class BillPreset:
-    """The headers a courier's bill export typically uses for each field (first match wins).
-
-    **Reading**: these are the column names the couriers' customer portals commonly
-    export (运单号/快递单号, 计费重量(kg), 运费/应付金额, 目的地/收件省份, 寄件日期 ...), gathered
-    from public sample bills; they are typical, not official, and change with the
-    courier's product. A saved mapping per courier replaces the preset.
-    """
-
-    courier: str
-    headers: Mapping[str, tuple[str, ...]]
-    # SF recommends keying on the order number (a waybill may be a sub-waybill or a
-    # return-receipt number): tried before the tracking number's parent.
-    keys_on_order_number: bool = False
-    weight_step_kg: Decimal = Decimal(1)
-
-
-_COMMON = {
-    "order_number": ("订单号", "客户订单号", "商家订单号", "订单编号", "order_number"),
-    "parent_number": ("母单号", "主单号", "母运单号", "原单号", "parent_number"),
-    "piece_type": ("子母件类型", "件类型", "业务类型", "产品类型", "增值服务", "piece_type"),
-    "destination": ("目的地", "收件省份", "目的省份", "到达省份", "寄达省份", "destination"),
-    "ship_date": ("寄件日期", "发件日期", "揽收日期", "寄件时间", "揽收时间", "ship_date"),
-}
-
-
-def _preset(courier: str, tracking: tuple[str, ...], weight: tuple[str, ...], fee: tuple[str, ...],
-            **extra) -> BillPreset:
-    headers = {"tracking_number": tracking + ("tracking_number",), "weight_kg": weight + ("weight_kg",),
-               "fee": fee + ("fee",), **_COMMON}
-    return BillPreset(courier, headers, **extra)
-
-
-BILL_PRESETS: dict[str, BillPreset] = {p.courier: p for p in (
-    _preset("SF", ("运单号", "运单号码", "子单号"), ("计费重量(kg)", "计费重量", "计费重量（kg）"),
-            ("应付金额", "折后运费", "运费", "费用合计"), keys_on_order_number=True,
-            weight_step_kg=Decimal("0.1")),
-    _preset("ZTO", ("运单号", "单号"), ("结算重量", "计费重量(kg)", "计费重量", "重量(kg)"),
-            ("运费", "结算金额", "应付金额")),
-    _preset("YTO", ("运单号", "快递单号"), ("计费重量(kg)", "计费重量", "结算重量"), ("运费", "应付金额", "总费用")),
-    _preset("STO", ("运单号", "运单编号"), ("计费重量", "结算重量(kg)", "重量"), ("运费", "应收运费", "应付金额")),
-    _preset("YUNDA", ("运单号", "快递单号"), ("计费重量(kg)", "结算重量", "重量"), ("运费", "结算运费", "应付金额")),
-    _preset("JT", ("运单号", "运单编号"), ("计费重量", "结算重量(kg)", "重量(kg)"), ("运费", "应付运费", "结算金额")),
-    _preset("EMS", ("邮件号", "运单号", "邮件号码"), ("计费重量(kg)", "重量(kg)", "计费重量"),
-            ("邮费", "资费", "应付金额", "运费")),
-    _preset("JD", ("运单号", "京东单号"), ("计费重量", "计费重量(kg)", "重量(kg)"), ("应付金额", "运费", "费用合计")),
-)}
-
 #: A piece_type cell naming a return-receipt (签回单) line, or a sub-waybill (子件).
 RETURN_RECEIPT_WORDS = ("签回单", "签单返还", "回单")
 SUB_PIECE_WORDS = ("子件", "子单")
-
-
-def _header_text(cell) -> str:
-    return re.sub(r"\s+", "", "" if cell is None else str(cell)).lower().replace("（", "(").replace("）", ")")
-
-
-def map_header(cells: list, mapping: Mapping[str, Iterable[str]]) -> dict[str, int]:
-    """The column index of each field whose header is found (aliases compared without
-    spaces, case or full-width brackets)."""
-    positions = {_header_text(cell): index for index, cell in reversed(list(enumerate(cells)))}
-    found: dict[str, int] = {}
-    for name in BILL_FIELDS:
-        aliases = mapping.get(name) or ()
-        if isinstance(aliases, str):
-            aliases = (aliases,)
-        for alias in aliases:
-            index = positions.get(_header_text(alias))
-            if index is not None:
-                found[name] = index
-                break
-    return found
 
 
 # --- bill lines and shipments -------------------------------------------------------
@@ -475,25 +398,29 @@ def match_courier_bill(lines: list[BillLine], shipments: Iterable[Shipment], rat
         if shipment.order_number:
             by_order[shipment.order_number] = shipment
 
-    def shipment_of(line: BillLine) -> Shipment | None:
-        found = by_tracking.get(line.tracking_number)
-        if found is None and line.order_number and rules.keys_on_order_number:
-            found = by_order.get(line.order_number)
-        if found is None and line.parent_number:
-            found = by_tracking.get(line.parent_number)
-        if found is None and line.order_number and not rules.keys_on_order_number and (
-                line.is_sub_piece or line.is_return_receipt):
-            found = by_order.get(line.order_number)
-        return found
-
-    billed: dict[str, list[BillLine]] = {}
+    # A bill has 100,000 lines: the usual one (its own tracking number, no parent, no piece
+    # type) is told apart with one lookup; only the others go through ``_shipment_of``.
+    first_line: dict[str, BillLine] = {}  # a shipment's first main line
+    again: dict[str, list[BillLine]] = {}  # a shipment's main lines when billed more than once
     unknown: dict[str, list[BillLine]] = {}
+    find = by_tracking.get
     for line in lines:
-        shipment = shipment_of(line)
-        if shipment is None:
-            unknown.setdefault(line.tracking_number, []).append(line)
-        elif not (line.is_sub_piece or line.is_return_receipt):
-            billed.setdefault(shipment.tracking_number, []).append(line)
+        shipment = find(line.tracking_number)
+        if line.parent_number or line.piece_type or shipment is None:
+            shipment = _shipment_of(line, shipment, by_tracking, by_order, rules.keys_on_order_number)
+            if shipment is None:
+                unknown.setdefault(line.tracking_number, []).append(line)
+                continue
+            if line.is_sub_piece or line.is_return_receipt:
+                continue
+        number = shipment.tracking_number
+        seen = first_line.get(number)
+        if seen is None:
+            first_line[number] = line
+        elif number in again:
+            again[number].append(line)
+        else:
+            again[number] = [seen, line]
 
     findings: list[Finding] = []
     for number, found in unknown.items():
@@ -503,56 +430,90 @@ def match_courier_bill(lines: list[BillLine], shipments: Iterable[Shipment], rat
             order_number=found[0].order_number or None,
             evidence={"rows": [line.row for line in found], "their_weight_kg": _kg(found[0].weight_kg),
                       "their_fee": _money(fee), "order_number": found[0].order_number or None}))
+    judge = _LineJudge(rates, rules, courier)
     for shipment in by_tracking.values():
-        found = billed.get(shipment.tracking_number)
-        if not found:
+        first = first_line.get(shipment.tracking_number)
+        if first is None:
             if shipment.in_cycle:
                 findings.append(Finding(
                     DifferenceType.SHIPPED_NOT_BILLED, shipment.tracking_number, courier_code=courier,
                     order_number=shipment.order_number,
                     evidence={"our_weight_kg": _kg(grams_to_kg(shipment.weight_grams))}))
             continue
-        findings.extend(_line_findings(shipment, found, rates, rules, courier))
+        findings.extend(judge(shipment, first, again.get(shipment.tracking_number)))
     return findings
 
 
-def _line_findings(shipment: Shipment, found: list[BillLine], rates: Mapping[str, Rate], rules: MatchRules,
-                   courier: str) -> list[Finding]:
-    first = found[0]
-    our_kg = Decimal(shipment.weight_grams) / 1000
-    province = shipment.province or normalise_province(first.destination)
-    rate = rates.get(province) or rates.get(ANY_PROVINCE) if rates else None
-    step = rate.weight_step_kg if rate else rules.weight_step_kg
-    our_billable = _billable(our_kg, step)
-    tolerance = rules.weight_tolerance_kg
-    if rules.weight_tolerance_percent:
-        tolerance = max(tolerance, our_kg * rules.weight_tolerance_percent / 100)
-    over = first.weight_kg > our_billable + tolerance
-    expected = _fee(rate, first.weight_kg) if rate is not None else None
-    mismatch = expected is not None and abs(first.fee - expected) > rules.fee_tolerance
-    if len(found) == 1 and not over and not mismatch:
-        return []  # the usual line: nothing to say, no evidence built
-    findings = []
-    base = {"rows": [line.row for line in found], "order_number": shipment.order_number,
-            "our_weight_kg": _kg(our_kg), "their_weight_kg": _kg(first.weight_kg),
-            "their_fee": _money(first.fee), "province": province or None}
-    if len(found) > 1:
-        extra = sum((line.fee for line in found[1:]), Decimal(0))
-        findings.append(Finding(
-            DifferenceType.BILLED_TWICE, shipment.tracking_number, amount=cents(extra), courier_code=courier,
-            order_number=shipment.order_number, evidence={**base, "times": len(found),
-                                                        "fees": [_money(line.fee) for line in found]}))
-    if over:
-        our_fee = _fee(rate, our_kg) if rate is not None else None
-        findings.append(Finding(
-            DifferenceType.WEIGHT_OVER, shipment.tracking_number, courier_code=courier,
-            order_number=shipment.order_number,
-            amount=cents(first.fee - our_fee) if our_fee is not None else None,
-            evidence={**base, "our_billable_weight_kg": _kg(our_billable), "tolerance_kg": _kg(tolerance),
-                      "our_fee": _money(our_fee)}))
-    if mismatch:
-        findings.append(Finding(
-            DifferenceType.FEE_MISMATCH, shipment.tracking_number, courier_code=courier,
-            order_number=shipment.order_number, amount=cents(first.fee - expected),
-            evidence={**base, "our_fee": _money(expected), "rate_province": rate.province}))
-    return findings
+def _shipment_of(line: BillLine, by_number: Shipment | None, by_tracking: Mapping[str, Shipment],
+                 by_order: Mapping[str, Shipment], keys_on_order_number: bool) -> Shipment | None:
+    found = by_number
+    if found is None and line.order_number and keys_on_order_number:
+        found = by_order.get(line.order_number)
+    if found is None and line.parent_number:
+        found = by_tracking.get(line.parent_number)
+    if found is None and line.order_number and not keys_on_order_number and (
+            line.is_sub_piece or line.is_return_receipt):
+        found = by_order.get(line.order_number)
+    return found
+
+
+class _LineJudge:
+    """A shipment's main bill lines against its weight and the rate table: billed twice,
+    weight over, fee mismatch.
+
+    What depends on the shipment alone (its rate, our billable weight and the most the
+    courier may bill) is worked out once per (weight, province): a bill repeats the same
+    few hundred of them.
+    """
+
+    def __init__(self, rates: Mapping[str, Rate], rules: MatchRules, courier: str) -> None:
+        self.rates, self.rules, self.courier = rates, rules, courier
+        self._limits: dict[tuple[int, str], tuple[Rate | None, Decimal, Decimal, Decimal]] = {}
+
+    def _limit(self, grams: int, province: str) -> tuple[Rate | None, Decimal, Decimal, Decimal]:
+        """(rate, our kg, our billable kg, tolerance kg) for a shipment's weight and province."""
+        key = (grams, province)
+        known = self._limits.get(key)
+        if known is None:
+            rules = self.rules
+            rate = find_rate(self.rates, province) if self.rates else None
+            our_kg = Decimal(grams) / 1000
+            our_billable = _billable(our_kg, rate.weight_step_kg if rate else rules.weight_step_kg)
+            tolerance = rules.weight_tolerance_kg
+            if rules.weight_tolerance_percent:
+                tolerance = max(tolerance, our_kg * rules.weight_tolerance_percent / 100)
+            known = self._limits[key] = (rate, our_kg, our_billable, tolerance)
+        return known
+
+    def __call__(self, shipment: Shipment, first: BillLine, found: list[BillLine] | None) -> list[Finding]:
+        province = shipment.province or normalise_province(first.destination)
+        rate, our_kg, our_billable, tolerance = self._limit(shipment.weight_grams, province)
+        over = first.weight_kg > our_billable + tolerance
+        expected = _fee(rate, first.weight_kg) if rate is not None else None
+        mismatch = expected is not None and abs(first.fee - expected) > self.rules.fee_tolerance
+        if found is None and not over and not mismatch:
+            return []  # the usual line: nothing to say, no evidence built
+        found = found or [first]
+        courier, number, order = self.courier, shipment.tracking_number, shipment.order_number
+        findings = []
+        base = {"rows": [line.row for line in found], "order_number": order,
+                "our_weight_kg": _kg(our_kg), "their_weight_kg": _kg(first.weight_kg),
+                "their_fee": _money(first.fee), "province": province or None}
+        if len(found) > 1:
+            extra = sum((line.fee for line in found[1:]), Decimal(0))
+            findings.append(Finding(
+                DifferenceType.BILLED_TWICE, number, amount=cents(extra), courier_code=courier, order_number=order,
+                evidence={**base, "times": len(found), "fees": [_money(line.fee) for line in found]}))
+        if over:
+            our_fee = _fee(rate, our_kg) if rate is not None else None
+            findings.append(Finding(
+                DifferenceType.WEIGHT_OVER, number, courier_code=courier, order_number=order,
+                amount=cents(first.fee - our_fee) if our_fee is not None else None,
+                evidence={**base, "our_billable_weight_kg": _kg(our_billable), "tolerance_kg": _kg(tolerance),
+                          "our_fee": _money(our_fee)}))
+        if mismatch:
+            findings.append(Finding(
+                DifferenceType.FEE_MISMATCH, number, courier_code=courier, order_number=order,
+                amount=cents(first.fee - expected), evidence={**base, "our_fee": _money(expected),
+                                                              "rate_province": rate.province}))
+        return findings

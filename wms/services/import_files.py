@@ -126,9 +126,9 @@ def _checked_rows(filename: str, content: bytes, limits: ImportLimits) -> Iterat
         if len(cells) > limits.max_columns:
             raise _Refused("too_many_columns", f"A row may have at most {limits.max_columns} columns.",
                            row=number, column=len(cells), limit=limits.max_columns)
-        for column, value in enumerate(cells, start=1):
-            if isinstance(value, str) and len(value) > limits.max_field_chars:
-                raise _field_too_long(limits, number, column)
+        if max(map(_chars, cells)) > limits.max_field_chars:
+            column = next(i for i, value in enumerate(cells, start=1) if _chars(value) > limits.max_field_chars)
+            raise _field_too_long(limits, number, column)
         found = True
         yield number, cells
     if not found:
@@ -155,6 +155,11 @@ def whole_number(value) -> int | None:
     if text.endswith(".0"):
         text = text[:-2]
     return int(text) if text.isascii() and text.isdigit() and len(text) <= len(str(MAX_WHOLE_NUMBER)) else None
+
+
+def _chars(value) -> int:
+    """A text cell's length (0 for a number or a date)."""
+    return len(value) if isinstance(value, str) else 0
 
 
 def _blank(value) -> bool:

@@ -15,7 +15,8 @@ import pytest
 import sqlalchemy as sa
 
 from tests.wms.reconciliation.conftest import bill_csv, bill_xlsx, utc
-from wms.domain.reconciliation import BILL_PRESETS, Rate
+from wms.domain.reconciliation import Rate
+from wms.domain.reconciliation_files import BILL_PRESETS
 from wms.errors import CourierBillRejected
 from wms.extensions import db
 from wms.models.reconciliation import ReconciliationDifference, ReconciliationEvent, ReconciliationRun

@@ -126,3 +126,31 @@ def test_L3_a_saved_mapping_is_read_back_and_used(api, shipped):
     assert response.get_json()["summary"]["by_type"] == {"shipped_not_billed": 2}
     bad = _put(api, "clerk", "/api/v1/reconciliation/couriers/ZTO/bill-mapping", {"columns": {"fee": ["x"]}})
     assert bad.status_code == 422
+
+
+def test_L3_the_claim_list_as_pdf_has_chinese_text_the_tracking_numbers_and_no_personal_data(api, shipped):
+    from pypdf import PdfReader
+
+    clerk = api.as_("clerk")
+    content = bill_csv(HEADER, [["730000000001", "SO-1", "1", "8", "浙江"], ["730000000002", "SO-2", "3", "16", "浙江"],
+                                ["730000000002", "SO-2", "3", "16", "浙江"], ["739999999999", "", "1", "8", "广东"]])
+    assert _upload(clerk, content).status_code == 201
+    export = clerk.get("/api/v1/reconciliation/claims?courier=ZTO&cycle=2026-11&format=pdf")
+    assert export.status_code == 200, export.get_json()
+    assert export.content_type == "application/pdf" and export.data.startswith(b"%PDF")
+    assert 'filename="claims-ZTO-2026-11.pdf"' in export.headers["Content-Disposition"]
+    reader = PdfReader(io.BytesIO(export.data))
+    text = "\n".join(page.extract_text() for page in reader.pages)
+    for words in ("索赔清单", "运单号", "超重计费", "重复计费", "未发货计费", "730000000002", "739999999999", "SO-2",
+                  "张**", "138****8000", "第 1 页"):
+        assert words in text, words
+    assert all(secret not in text for secret in RECIPIENT)
+    assert "730000000003" not in text  # shipped but not billed is no claim to the courier
+    fonts = {str(font.get_object()["/BaseFont"]) for page in reader.pages
+             for font in page["/Resources"]["/Font"].values()}
+    assert any("WenQuanYi" in f or "CJK" in f or "Droid" in f for f in fonts), fonts
+
+
+def test_L3_a_claim_list_in_another_format_is_refused(api, shipped):
+    response = api.as_("clerk").get("/api/v1/reconciliation/claims?courier=ZTO&cycle=2026-11&format=docx")
+    assert response.status_code == 422 and response.get_json()["code"] == "validation_failed"

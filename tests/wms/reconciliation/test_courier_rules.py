@@ -10,7 +10,6 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from wms.domain.reconciliation import (
-    BILL_PRESETS,
     DIFFERENCE,
     BillLine,
     DifferenceStatus,
@@ -22,7 +21,6 @@ from wms.domain.reconciliation import (
     action_for,
     cycle_bounds,
     cycle_days,
-    map_header,
     match_courier_bill,
     normalise_province,
     parse_decimal,
@@ -30,6 +28,7 @@ from wms.domain.reconciliation import (
     province_of_address,
     round_up,
 )
+from wms.domain.reconciliation_files import BILL_PRESETS, map_header
 from wms.errors import IllegalTransition, InvalidInput
 
 D = Decimal
@@ -151,6 +150,44 @@ def test_L3_the_weight_tolerance_is_the_larger_of_kg_and_percent():
 def test_L3_a_fee_within_the_cent_tolerance_is_no_difference():
     assert _types([_line(2, "A", fee="10.01")], [_ship("A")]) == []
     assert _types([_line(2, "A", fee="10.02")], [_ship("A")]) == [("fee_mismatch", "A")]
+
+
+def test_L3_the_fee_is_judged_against_the_destination_s_rate_after_its_discount():
+    rates = {"浙江": Rate("浙江", D(1), D(8), D(4), D(1), D(20), D(1)),  # 8 + 4 per kg, less 20 %
+             "*": Rate("*", D(1), D(12), D(6), D(1), D(10), D(1))}  # 12 + 6 per kg, less 10 %
+    shipments = [_ship("A", 1800), _ship("B", 1800), Shipment("C", "O-C", 1800, True, "广东"),
+                 Shipment("E", "O-E", 1800, True, "")]
+    lines = [_line(2, "A", kg="2", fee="9.60"),  # (8 + 4) * 0.8: the discounted price
+             _line(3, "B", kg="2", fee="12.00"),  # the list price, before the discount
+             _line(4, "C", kg="2", fee="16.20"),  # (12 + 6) * 0.9: the other provinces' row
+             _line(5, "E", kg="2", fee="9.60", destination="浙江省")]  # the bill's destination when ours is blank
+    found = match_courier_bill(lines, shipments, rates, DEFAULT_RULES, "ZTO")
+    assert [(f.type, f.match_key) for f in found] == [("fee_mismatch", "B")]
+    assert found[0].amount == D("2.40") and found[0].evidence["our_fee"] == "9.60"
+    assert found[0].evidence["their_fee"] == "12.00" and found[0].evidence["rate_province"] == "浙江"
+
+
+def test_L3_a_duplicate_line_is_billed_twice_with_the_extra_fee_as_its_amount():
+    found = match_courier_bill([_line(2, "A"), _line(9, "A"), _line(5, "A")], [_ship("A")], RATES, DEFAULT_RULES,
+                               "ZTO")
+    assert [(f.type, f.match_key, f.amount) for f in found] == [("billed_twice", "A", D("20.00"))]
+    assert found[0].evidence["rows"] == [2, 9, 5] and found[0].evidence["times"] == 3
+
+
+def test_L3_weight_over_carries_both_weights_and_the_fee_our_weight_would_cost():
+    found = match_courier_bill([_line(2, "A", kg="3", fee="20")], [_ship("A", 1000)], RATES, DEFAULT_RULES, "ZTO")
+    assert [(f.type, f.amount) for f in found] == [("weight_over", D("10.00"))]
+    evidence = found[0].evidence
+    assert (evidence["our_weight_kg"], evidence["their_weight_kg"], evidence["our_fee"], evidence["their_fee"]) == (
+        "1.000", "3.000", "10.00", "20.00")
+    assert evidence["tolerance_kg"] == "0.100" and evidence["our_billable_weight_kg"] == "1.000"
+
+
+def test_L3_only_the_parent_line_of_a_multi_piece_shipment_is_priced():
+    lines = [_line(2, "P", kg="3", fee="20", parent_number="P", piece_type="母件"),
+             _line(3, "P-2", kg="1", fee="10", parent_number="P", piece_type="子件"),
+             _line(4, "P-3", kg="1", fee="10", piece_type="子单", order_number="O-P")]
+    assert _types(lines, [_ship("P", 2900)]) == []  # the sub-waybills' own fees are neither twice nor off
 
 
 def test_L3_a_sub_waybill_and_a_return_receipt_belong_to_their_shipment():

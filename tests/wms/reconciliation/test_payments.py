@@ -14,17 +14,15 @@ import pytest
 import sqlalchemy as sa
 
 from tests.wms.reconciliation.conftest import bill_csv, bill_xlsx, utc
-from wms.domain.reconciliation_matching import (
+from wms.domain.reconciliation_files import (
     SETTLEMENT_PRESETS,
     RowProblem,
     SettlementKind,
-    SettlementLine,
-    ShippedOrder,
     date_of,
-    match_payments,
     money,
     settlement_kind,
 )
+from wms.domain.reconciliation_matching import SettlementLine, ShippedOrder, match_payments
 from wms.errors import InvalidInput, ReconciliationFileRejected
 from wms.extensions import db
 from wms.models.reconciliation import ReconciliationDifference, ReconciliationRun

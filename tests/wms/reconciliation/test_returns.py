@@ -14,12 +14,10 @@ import sqlalchemy as sa
 
 from tests.wms.receiving.helpers import HANDOVER
 from tests.wms.reconciliation.conftest import bill_csv, bill_xlsx
+from wms.domain.reconciliation_files import Condition, RowProblem, condition_of
 from wms.domain.reconciliation_matching import (
-    Condition,
     CourierReturn,
     ReceivedReturn,
-    RowProblem,
-    condition_of,
     match_returns,
     merge_courier_returns,
 )

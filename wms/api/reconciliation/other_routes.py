@@ -20,9 +20,8 @@ from wms.api.reconciliation.schemas import RunSchema
 from wms.api.security import current_user
 from wms.domain.permissions import Permission, require
 from wms.domain.reconciliation import DifferenceStatus, DifferenceType, ReconcileKind
+from wms.domain.reconciliation_files import RETURNS_COLUMNS, SETTLEMENT_PRESETS
 from wms.domain.reconciliation_matching import (
-    RETURNS_COLUMNS,
-    SETTLEMENT_PRESETS,
     OutboundDifferenceType,
     PaymentDifferenceType,
     ReturnsDifferenceType,

@@ -8,7 +8,7 @@ from marshmallow import Schema, ValidationError, fields, validate
 
 from wms.api.reconciliation.schemas import Cycle, RunSchema
 from wms.api.schemas import Code
-from wms.domain.reconciliation_matching import SETTLEMENT_PRESETS
+from wms.domain.reconciliation_files import SETTLEMENT_PRESETS
 
 _FILE = {"type": "string", "format": "binary"}
 

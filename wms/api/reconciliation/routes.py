@@ -79,9 +79,10 @@ class Claims(MethodView):
     @blp.arguments(s.ClaimArgsSchema, location="query")
     @blp.doc(responses={"200": {"description": "The courier's claim list, recipients masked", "content": {
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {
-            "schema": {"type": "string", "format": "binary"}}}}})
+            "schema": {"type": "string", "format": "binary"}},
+        "application/pdf": {"schema": {"type": "string", "format": "binary"}}}}})
     def get(self, args):
-        """A courier's claim list (``?courier=SF&cycle=2026-11&format=xlsx``): claimed differences and the
+        """A courier's claim list (``?courier=SF&cycle=2026-11&format=xlsx`` or ``pdf``): claimed differences and the
         claimable ones still open or explained, with their evidence."""
         body, media_type, filename = claims.export_claims(current_user(), args["courier"], args["cycle"],
                                                           args["format"])

@@ -5,7 +5,8 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from wms.api.schemas import Code, plain_text
-from wms.domain.reconciliation import BILL_FIELDS, DifferenceStatus, ReconcileKind
+from wms.domain.reconciliation import DifferenceStatus, ReconcileKind
+from wms.domain.reconciliation_files import BILL_FIELDS
 
 Cycle = lambda **kw: fields.Str(validate=[validate.Length(min=1, max=16), plain_text()], **kw)  # noqa: E731
 
@@ -90,7 +91,7 @@ class StatusChangeSchema(Schema):
 class ClaimArgsSchema(Schema):
     courier = Code(required=True)
     cycle = Cycle(load_default=None)
-    format = fields.Str(load_default="xlsx", validate=validate.OneOf(["xlsx"]))
+    format = fields.Str(load_default="xlsx", validate=validate.OneOf(["xlsx", "pdf"]))
 
 
 class MappingSchema(Schema):

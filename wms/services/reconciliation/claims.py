@@ -1,11 +1,13 @@
 """A claim list (索赔清单) per courier: what we ask the courier to credit, with the
-evidence, as XLSX (and PDF once the report renderer is there).
+evidence, as XLSX or PDF.
 
 A claim holds the courier's differences in status ``claimed``, and those of the
 claimable types (``CLAIMABLE_TYPES``: billed but not shipped, billed twice, weight over,
 fee mismatch) still open or explained. The recipient of each parcel is shown masked by
 the one rule (``wms.domain.shipping.mask_*``): the courier needs to find the parcel, not
-to read who it went to.
+to read who it went to. The PDF is laid out on the end-of-day report's page
+(``wms.services.reports.pdf``: its CJK font embedded, so the Chinese is text a reader can
+search), in both languages as the sheet is.
 """
 
 from __future__ import annotations
@@ -25,8 +27,11 @@ from wms.models import SalesOrder, User
 from wms.models.reconciliation import ReconciliationDifference
 from wms.services.reconciliation.courier_bills import _courier
 
-FORMATS = ("xlsx",)
+FORMATS = ("xlsx", "pdf")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+PDF = "application/pdf"
+#: The columns a PDF right-aligns.
+NUMBERS = ("id", "our_weight_kg", "their_weight_kg", "our_fee", "their_fee", "amount")
 COLUMNS = (
     ("id", "编号 No."), ("type", "差异类型 Type"), ("key", "运单号 Tracking number"), ("order_number", "订单号 Order"),
     ("recipient", "收件人 Recipient"), ("phone", "电话 Phone"), ("address", "地址 Address"),
@@ -79,17 +84,19 @@ def claim_rows(actor: User, courier: str, cycle: str | None = None) -> list[dict
 def export_claims(actor: User, courier: str, cycle: str | None, fmt: str = "xlsx") -> tuple[bytes, str, str]:
     """The claim list as a file: (bytes, media type, file name)."""
     if fmt not in FORMATS:
-        raise InvalidInput("Export as xlsx.", field="format", value=fmt, allowed=list(FORMATS))
+        raise InvalidInput("Export as xlsx or pdf.", field="format", value=fmt, allowed=list(FORMATS))
     rows = claim_rows(actor, courier, cycle)
     code = _courier(courier).code
     name = f"claims-{code}-{cycle or 'all'}"
+    total = sum((r["amount"] for r in rows if r["amount"] is not None and r["amount"] > 0), Decimal(0))
+    if fmt == "pdf":
+        return _pdf(rows, code, cycle, total), PDF, f"{name}.pdf"
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
     book = Workbook()
     sheet = book.active
     sheet.title = code
-    total = sum((r["amount"] for r in rows if r["amount"] is not None and r["amount"] > 0), Decimal(0))
     sheet.append([f"索赔清单 Claim list {code}", cycle or "", f"{len(rows)}", "", "", "", "", "", "", "",
                   "合计 Total", float(total)])
     sheet.append([title for _, title in COLUMNS])
@@ -101,3 +108,36 @@ def export_claims(actor: User, courier: str, cycle: str | None, fmt: str = "xlsx
     out = io.BytesIO()
     book.save(out)
     return out.getvalue(), XLSX, f"{name}.xlsx"
+
+
+_PDF_TEMPLATE = """
+table.claims { font-size: 7.5pt; }
+</style></head><body>
+<h1>{{ title }}</h1>
+<table class="summary">{% for key, value in summary %}
+<tr><th>{{ key }}</th><td>{{ value }}</td></tr>{% endfor %}</table>
+{% if rows %}
+<table class="claims">
+<thead><tr>{% for c in columns %}<th class="{{ c.cls }}">{{ c.title }}</th>{% endfor %}</tr></thead>
+<tbody>{% for row in rows %}<tr>{% for cell in row %}<td class="{{ cell.cls }}">{{ cell.text }}</td>{% endfor %}</tr>
+{% endfor %}</tbody></table>
+{% else %}<p class="empty">无 None</p>{% endif %}
+</body></html>"""
+
+
+def _pdf(rows: list[dict[str, Any]], code: str, cycle: str | None, total: Decimal) -> bytes:
+    from jinja2 import Environment
+    from markupsafe import Markup
+
+    from wms.services.reports.pdf import FONT_FAMILIES, PAGE_TEMPLATE, cell_text, page_counter, write_pdf
+
+    columns = [{"title": title, "cls": "num" if key in NUMBERS else ""} for key, title in COLUMNS]
+    cells = [[{"text": cell_text(r[key]), "cls": "num" if key in NUMBERS else ""} for key, _ in COLUMNS]
+             for r in rows]
+    summary = [("快递公司 Courier", code), ("周期 Cycle", cycle or "全部 all"), ("条数 Lines", str(len(rows))),
+               ("合计 Total", cell_text(total))]
+    html = Environment(autoescape=True).from_string(PAGE_TEMPLATE + _PDF_TEMPLATE).render(
+        lang="zh-CN", title=f"索赔清单 Claim list {code}", fonts=Markup(FONT_FAMILIES),
+        page_label=Markup(f"{page_counter('zh-CN')} · {page_counter('en')}"),
+        footer=f"{code} {cycle or ''}".strip(), summary=summary, columns=columns, rows=cells)
+    return write_pdf(html)

@@ -38,6 +38,7 @@ from wms.services.uow import run_in_transaction
 from wms.services.warehouse_day import warehouse_zone
 
 _CHUNK = 5_000
+_INSERT = sa.insert(ReconciliationDifference.__table__)
 NOTE_MAX = ReconciliationDifference.__table__.c.note.type.length
 
 
@@ -51,8 +52,11 @@ def store_findings(run: ReconciliationRun, findings: list[Finding]) -> dict[str,
     """
     D = ReconciliationDifference
     scope = (D.kind == run.kind, D.cycle == run.cycle, D.party == run.party)
-    existing = [Existing(r.id, r.type, r.match_key, r.status, r.auto_resolved) for r in db.session.execute(
-        sa.select(D.id, D.type, D.match_key, D.status, D.auto_resolved).where(*scope))]
+    existing, stored = [], {}
+    for r in db.session.execute(sa.select(D.id, D.type, D.match_key, D.status, D.auto_resolved, D.evidence, D.amount)
+                                .where(*scope)):
+        existing.append(Existing(r.id, r.type, r.match_key, r.status, r.auto_resolved))
+        stored[r.id] = (r.evidence, r.amount)
     plan = plan_rerun(findings, existing)
     now = utcnow()
     new_rows = [{
@@ -62,11 +66,15 @@ def store_findings(run: ReconciliationRun, findings: list[Finding]) -> dict[str,
         "first_run_id": run.id, "last_run_id": run.id, "created_at": now,
     } for f in plan.new]
     for start in range(0, len(new_rows), _CHUNK):
-        db.session.execute(sa.insert(D), new_rows[start:start + _CHUNK])
-    kept_rows = [{"id": id_, "evidence": dict(f.evidence), "amount": f.amount, "last_run_id": run.id}
-                 for id_, f in plan.kept]
-    for start in range(0, len(kept_rows), _CHUNK):
-        db.session.execute(sa.update(D), kept_rows[start:start + _CHUNK])
+        db.session.execute(_INSERT, new_rows[start:start + _CHUNK])
+    # A re-run of the same bill finds the same evidence: only what changed is written row by row.
+    changed = [{"id": id_, "evidence": dict(f.evidence), "amount": f.amount} for id_, f in plan.kept
+               if stored[id_] != (dict(f.evidence), f.amount)]
+    for start in range(0, len(changed), _CHUNK):
+        db.session.execute(sa.update(D), changed[start:start + _CHUNK])
+    kept_ids = [id_ for id_, _ in plan.kept]
+    for start in range(0, len(kept_ids), _CHUNK):
+        db.session.execute(sa.update(D).where(D.id.in_(kept_ids[start:start + _CHUNK])).values(last_run_id=run.id))
     events = []
     by_id = {e.id: e for e in existing}
     if plan.closed:

@@ -19,7 +19,7 @@ from typing import Any
 from flask import current_app
 
 from wms.domain.reconciliation import Finding
-from wms.domain.reconciliation_matching import RowProblem, header_index, unknown_override_fields
+from wms.domain.reconciliation_files import RowProblem, header_index, unknown_override_fields
 from wms.errors import ReconciliationFileRejected
 from wms.extensions import db
 from wms.models import User

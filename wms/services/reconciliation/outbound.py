@@ -22,16 +22,13 @@ import sqlalchemy as sa
 
 from wms.domain.permissions import Permission, require
 from wms.domain.reconciliation import ReconcileKind, cycle_bounds
+from wms.domain.reconciliation_files import SHOP_ORDER_AMOUNT_HEADERS, RowProblem, money, text_of
 from wms.domain.reconciliation_matching import (
-    SHOP_ORDER_AMOUNT_HEADERS,
     Deduction,
     OutboundShipment,
-    RowProblem,
     ShopOrder,
     match_deductions,
     match_shop_orders,
-    money,
-    text_of,
 )
 from wms.domain.shipping import DocumentType
 from wms.extensions import db

@@ -22,18 +22,16 @@ from flask import current_app
 
 from wms.domain.permissions import Permission, require
 from wms.domain.reconciliation import ReconcileKind, cycle_bounds
-from wms.domain.reconciliation_matching import (
+from wms.domain.reconciliation_files import (
     SETTLEMENT_FIELDS,
     SETTLEMENT_PRESETS,
     RowProblem,
-    SettlementLine,
-    ShippedOrder,
     date_of,
-    match_payments,
     money,
     settlement_kind,
     text_of,
 )
+from wms.domain.reconciliation_matching import SettlementLine, ShippedOrder, match_payments
 from wms.domain.shipping import OrderKind
 from wms.errors import InvalidInput
 from wms.extensions import db

@@ -19,16 +19,8 @@ import sqlalchemy as sa
 from wms.domain.permissions import Permission, require
 from wms.domain.receiving import ReceiptStatus
 from wms.domain.reconciliation import ReconcileKind, cycle_bounds
-from wms.domain.reconciliation_matching import (
-    RETURNS_COLUMNS,
-    RETURNS_KEYS,
-    CourierReturn,
-    ReceivedReturn,
-    RowProblem,
-    condition_of,
-    match_returns,
-    text_of,
-)
+from wms.domain.reconciliation_files import RETURNS_COLUMNS, RETURNS_KEYS, RowProblem, condition_of, text_of
+from wms.domain.reconciliation_matching import CourierReturn, ReceivedReturn, match_returns
 from wms.domain.sampling import DocumentKind
 from wms.extensions import db
 from wms.models import InboundDocument, Receipt, ReceiptLine, User

@@ -23,23 +23,18 @@ FONT_FAMILIES = ('"WenQuanYi Micro Hei", "Noto Sans CJK SC", "Noto Sans SC", "So
                  '"Droid Sans Fallback", sans-serif')
 IN_COLOUR, OUT_COLOUR = "#2f6fb0", "#d9822b"
 
-_TEMPLATE = """<!DOCTYPE html>
+#: The page every PDF of the product is laid out on (the end-of-day report, a courier's claim
+#: list): A4 landscape, the CJK font, the footer's page counter (``page_counter``) and
+#: ``footer`` text, and the tables' look. A template starts with it and closes ``<style>``.
+PAGE_TEMPLATE = """<!DOCTYPE html>
 <html lang="{{ lang }}"><head><meta charset="utf-8"><title>{{ title }}</title>
 <style>
 @page { size: A4 landscape; margin: 14mm 12mm 16mm 12mm;
   @bottom-center { content: "{{ page_label }}"; font-family: {{ fonts }}; font-size: 8pt; color: #555; }
-  @bottom-right { content: "{{ warehouse.code }} {{ day }}"; font-family: {{ fonts }}; font-size: 8pt; color: #555; } }
+  @bottom-right { content: "{{ footer }}"; font-family: {{ fonts }}; font-size: 8pt; color: #555; } }
 body { font-family: {{ fonts }}; font-size: 9pt; color: #222; }
 h1 { font-size: 16pt; margin: 0 0 4pt 0; }
-h2 { font-size: 11.5pt; margin: 12pt 0 4pt 0; border-bottom: 1.5pt solid #2f6fb0; padding-bottom: 2pt;
-     break-after: avoid; }
 table { border-collapse: collapse; width: 100%; margin-bottom: 4pt; }
-table.narrow { width: auto; min-width: 45%; }
-table.grid { width: 72%; break-inside: avoid; }
-table.grid td { border: none; border-bottom: 0.5pt solid #ddd; }
-table.grid td.num { padding-right: 16pt; font-weight: bold; }
-td.zero { color: #999; font-weight: normal !important; }
-p.figures { margin: 2pt 0 4pt 0; }
 th, td { border: 0.5pt solid #bbb; padding: 2pt 4pt; text-align: left; vertical-align: top; }
 th { background: #e8eef6; font-weight: bold; }
 thead { display: table-header-group; }
@@ -50,6 +45,17 @@ table.summary { width: auto; }
 table.summary th { background: none; border: none; padding-right: 10pt; }
 table.summary td { border: none; }
 p.empty { color: #777; margin: 2pt 0 6pt 0; }
+"""
+
+_TEMPLATE = PAGE_TEMPLATE + """
+h2 { font-size: 11.5pt; margin: 12pt 0 4pt 0; border-bottom: 1.5pt solid #2f6fb0; padding-bottom: 2pt;
+     break-after: avoid; }
+table.narrow { width: auto; min-width: 45%; }
+table.grid { width: 72%; break-inside: avoid; }
+table.grid td { border: none; border-bottom: 0.5pt solid #ddd; }
+table.grid td.num { padding-right: 16pt; font-weight: bold; }
+td.zero { color: #999; font-weight: normal !important; }
+p.figures { margin: 2pt 0 4pt 0; }
 .charts { display: flex; gap: 10pt; align-items: flex-start; }
 .chart { break-inside: avoid; margin: 4pt 0; }
 .chart .caption { font-weight: bold; margin-bottom: 2pt; }
@@ -95,7 +101,8 @@ p.empty { color: #777; margin: 2pt 0 6pt 0; }
 _environment = Environment(autoescape=True)
 
 
-def _cell_text(value) -> str:
+def cell_text(value) -> str:
+    """A cell as a PDF shows it: dates ISO, instants to the minute, amounts with two decimals."""
     if value is None:
         return ""
     if isinstance(value, datetime):
@@ -113,7 +120,7 @@ def _numeric(kind: str) -> bool:
 
 def _view(table: Table, lang: str) -> dict:
     columns = [{"title": c.title, "cls": "num" if _numeric(c.kind) else ""} for c in table.columns]
-    rows = [[{"text": _cell_text(v), "cls": columns[i]["cls"]} for i, v in enumerate(row)] for row in table.rows]
+    rows = [[{"text": cell_text(v), "cls": columns[i]["cls"]} for i, v in enumerate(row)] for row in table.rows]
     total = None
     if table.key == "stock" and table.rows:
         total = [{"text": label(lang, "total"), "cls": ""}] + [{"text": "", "cls": ""}] * 3 + [
@@ -203,18 +210,28 @@ def to_html(report: DayReport, lang: str, section: str | None = None) -> str:
     words["inspection_figures"] = label(lang, "inspection_figures", lots=report.inspections.lots,
                                         accepted=report.inspections.accepted,
                                         rejected=report.inspections.rejected)
-    page_label = label(lang, "page", page='" counter(page) "', pages='" counter(pages) "')
-    summary = [(key, _cell_text(value)) for key, value in summary_rows(report, lang)]
+    page_label = page_counter(lang)
+    summary = [(key, cell_text(value)) for key, value in summary_rows(report, lang)]
     return _environment.from_string(_TEMPLATE).render(
-        lang=lang, title=label(lang, "title"), fonts=Markup(FONT_FAMILIES), page_label=Markup(page_label),
-        warehouse=report.warehouse, day=report.day.isoformat(), summary=summary, tables=tables, words=words,
+        lang=lang, title=label(lang, "title"), fonts=Markup(FONT_FAMILIES), page_label=page_label,
+        footer=f"{report.warehouse.code} {report.day.isoformat()}", summary=summary, tables=tables, words=words,
         charts={"hours": _bar_chart_hours(report), "top_items": _top_items(report),
                 "defects": _defect_rates(report)},
     )
 
 
-def to_pdf(report: DayReport, lang: str, section: str | None = None) -> bytes:
-    """The report as a PDF with its fonts embedded."""
+def page_counter(lang: str) -> Markup:
+    """The footer's "page n of m" in ``lang``, as CSS content (counters between quoted text)."""
+    return Markup(label(lang, "page", page='" counter(page) "', pages='" counter(pages) "'))
+
+
+def write_pdf(html: str) -> bytes:
+    """A page laid out from ``PAGE_TEMPLATE`` as a PDF, the subset of its fonts embedded."""
     from weasyprint import HTML
 
-    return HTML(string=to_html(report, lang, section)).write_pdf()
+    return HTML(string=html).write_pdf()
+
+
+def to_pdf(report: DayReport, lang: str, section: str | None = None) -> bytes:
+    """The report as a PDF with its fonts embedded."""
+    return write_pdf(to_html(report, lang, section))

@@ -38,11 +38,14 @@ class StockRow(NamedTuple):
     closing: int
 
 
-def _movement_nets(warehouse_id: int, day: date):
-    """Per (movement, item, owner) the net change on ``day`` at the warehouse's stock-holding places."""
+def _movement_nets(warehouse_id: int, day: date, *, timed: bool = True):
+    """Per (movement, item, owner) the net change on ``day`` at the warehouse's stock-holding
+    places; with ``timed``, also ``at``, the movement's first entry's clock time."""
+    columns = [ledger.c.movement_id, ledger.c.item_id, ledger.c.owner_id, sa.func.sum(ledger.c.quantity).label("net")]
+    if timed:
+        columns.append(sa.func.min(ledger.c.created_at).label("at"))
     return (
-        sa.select(ledger.c.movement_id, ledger.c.item_id, ledger.c.owner_id,
-                  sa.func.sum(ledger.c.quantity).label("net"), sa.func.min(ledger.c.created_at).label("at"))
+        sa.select(*columns)
         .where(ledger.c.business_day == day, ledger.c.location_id.in_(holding_locations(warehouse_id)))
         .group_by(ledger.c.movement_id, ledger.c.item_id, ledger.c.owner_id)
     )
@@ -72,16 +75,20 @@ def stock_rows(warehouse_id: int, day: date) -> list[StockRow]:
     each (index ``ix_ledger_entry_business_day``), grouped once per item and owner.
     """
     previous = last_closed_day(warehouse_id, before=day)
-    before = entries_between(warehouse_id, previous, day - timedelta(days=1)).subquery("before")
-    nets = _movement_nets(warehouse_id, day).subquery("nets")
+    nets = _movement_nets(warehouse_id, day, timed=False).subquery("nets")
     zero = sa.literal(0, sa.BigInteger)
     parts = [
-        sa.select(before.c.item_id, before.c.owner_id, before.c.quantity.label("opening"),
-                  zero.label("received_in"), zero.label("shipped_out"), zero.label("moved")),
-        sa.select(nets.c.item_id, nets.c.owner_id, zero,
-                  sa.case((nets.c.net > 0, nets.c.net), else_=0), sa.case((nets.c.net < 0, -nets.c.net), else_=0),
-                  sa.literal(1, sa.BigInteger)),
+        sa.select(nets.c.item_id, nets.c.owner_id, zero.label("opening"),
+                  sa.case((nets.c.net > 0, nets.c.net), else_=0).label("received_in"),
+                  sa.case((nets.c.net < 0, -nets.c.net), else_=0).label("shipped_out"),
+                  sa.literal(1, sa.BigInteger).label("moved")),
     ]
+    if previous is None or previous < day - timedelta(days=1):
+        # Days after the last closing that are not closed: their entries are the opening's too.
+        # (None when the day before is closed: an empty range SQLite would still scan for.)
+        before = entries_between(warehouse_id, previous, day - timedelta(days=1)).subquery("before")
+        parts.insert(0, sa.select(before.c.item_id, before.c.owner_id, before.c.quantity.label("opening"),
+                                  zero.label("received_in"), zero.label("shipped_out"), zero.label("moved")))
     if previous is not None:
         stored = stored_balances(warehouse_id, previous).subquery("stored")
         parts.insert(0, sa.select(stored.c.item_id, stored.c.owner_id, stored.c.quantity.label("opening"),

@@ -132,9 +132,11 @@ function filterBar(app, reload) {
   const types = f.kind ? state.presets.types[f.kind] : KINDS.reduce((all, k) => all.concat(state.presets.types[k]), []);
   const cycle = h("input", {id: "filter-cycle", type: "text", value: f.cycle, placeholder: "2026-11",
     "aria-label": t("recon.cycle"), onchange: () => set("cycle")(cycle.value.trim())});
-  const claimLink = f.courier ? h("a.button", {id: "claims-xlsx", download: "",
-    href: "/api/v1/reconciliation/claims?format=xlsx&courier=" + enc(f.courier) + (f.cycle ? "&cycle=" + enc(f.cycle) : "")},
-  t("recon.claims_xlsx", {courier: f.courier})) : h("span.muted", {id: "claims-hint"}, t("recon.claims_hint"));
+  const claims = (format, words) => h("a.button", {id: "claims-" + format, download: "",
+    href: "/api/v1/reconciliation/claims?format=" + format + "&courier=" + enc(f.courier) + (f.cycle ? "&cycle=" + enc(f.cycle) : "")},
+  words);
+  const claimLink = f.courier ? [claims("xlsx", t("recon.claims_xlsx", {courier: f.courier})),
+    claims("pdf", t("recon.claims_pdf", {courier: f.courier}))] : h("span.muted", {id: "claims-hint"}, t("recon.claims_hint"));
   return h("div.recon-bar", null,
     select("filter-kind", t("recon.kind"), f.kind, KINDS.map((k) => ({value: k, text: t("recon_kind." + k)})), set("kind")),
     select("filter-type", t("recon.type"), f.type, types.map((ty) => ({value: ty, text: typeWord(ty)})), set("type")),
