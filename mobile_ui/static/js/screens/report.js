@@ -19,6 +19,7 @@ import {columns, rows} from "../chart.js";
 const WAREHOUSE_KEY = "wms.report.warehouse";
 const PAGE_SIZE = 50;
 const TOP_ITEMS = 8;
+const RECONCILIATION_ROWS = 20;  // the oldest shown; every one is in the exports and on #/reconcile
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
 const DIRECTION = {in: "report.in", out: "report.out"};
@@ -281,8 +282,8 @@ function stockTable(report, choice) {
     h("span.muted", null, t("report.stock_rows", {n: number(body.length)}))), stock);
 }
 
-/* Reconciliation differences (L3) not resolved at the day's end: how many, a short table, a
-   link to the reconciliation screen where they are resolved. */
+/* Reconciliation differences (L3) not resolved at the day's end: how many, a short table of
+   the oldest, a link to the reconciliation screen where they are resolved. */
 function reconciliationSection(open) {
   return section("section-reconciliation", t("report.section_reconciliation"), h("div", null,
     h("p", {id: "reconciliation-count", dataset: {count: String(open.length)}}, t("report.recon_open", {n: number(open.length)}),
@@ -291,7 +292,7 @@ function reconciliationSection(open) {
       [{label: t("report.recon_type")}, {label: t("report.recon_kind")}, {label: t("report.courier")},
         {label: t("report.reference")}, {label: t("report.amount"), num: true}, {label: t("report.state")},
         {label: t("report.age"), num: true}],
-      open.map((r) => ({attrs: {dataset: {id: String(r.id)}},
+      open.slice(0, RECONCILIATION_ROWS).map((r) => ({attrs: {dataset: {id: String(r.id)}},
         cells: [word("recon_type.", r.type), word("recon_kind.", r.kind), r.courier,
           r.order_number && r.order_number !== r.reference ? r.reference + " / " + r.order_number : r.reference,
           number(r.amount), word("recon_status.", r.status), number(r.age_days)]})))));
