@@ -30,7 +30,7 @@ from wms.domain.receiving import DocumentKind, ReceiptLineState, WaitingFor
 from wms.domain.reconciliation import DifferenceAction, DifferenceStatus, ReconcileKind
 from wms.domain.reconciliation_files import BILL_FIELDS, SETTLEMENT_PRESETS
 from wms.domain.sampling import Packaging
-from wms.domain.shipping import CountResolution, WaveStatus
+from wms.domain.shipping import CountResolution, CycleCountStatus, WaveStatus
 
 STATIC = Path(mobile_ui.__file__).resolve().parent / "static"
 APP_SCRIPTS = sorted(p for p in STATIC.rglob("*.js") if "vendor" not in p.parts)
@@ -126,6 +126,7 @@ def test_every_string_a_script_shows_is_in_the_catalogue():
     ("recon_action.", [a.value for a in DifferenceAction]),
     ("recon_platform.", list(SETTLEMENT_PRESETS)),
     ("recon_field.", list(BILL_FIELDS)),
+    ("report.count_status.", [s.value for s in CycleCountStatus]),  # the report's word("report.count_status.", ...)
 ])
 def test_every_warehouse_code_a_screen_names_has_its_words(prefix, values):
     for language in mobile_ui.LANGUAGES:

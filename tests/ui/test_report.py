@@ -1,7 +1,9 @@
 """The clerk's end-of-day report (L2) in real Chromium against the real server.
 
 At a desk (1280x800, in Chinese) after a movement in and one out through the API: the
-totals on the screen are the API's; a figure of the stock table and an hour's bar drill
+totals on the screen are the API's; the count section is the API's difference report
+and the reconciliation section lists the open differences (one crafted from a courier's
+bill) with a link to the reconciliation page; a figure of the stock table and an hour's bar drill
 down to ledger entries whose quantities add up to the figure; the PDF and XLSX exports
 download (``%PDF``, ``PK``); the clerk closes the previous day on the screen after a
 confirmation and sees it closed, with no way to reopen it (and the API refuses her).
@@ -100,8 +102,39 @@ def adjust_in_and_out(ui_server) -> dict:
     return row
 
 
+def ghost_bill_line(ui_server) -> str:
+    """A courier's bill for a long-past month with one tracking number we never shipped: an
+    open reconciliation difference (L3, billed but not shipped) found today."""
+    ghost = "EM" + str(uuid.uuid4().int)[:11]
+    body = f"邮件号,计费重量(kg),邮费\n{ghost},1.0,12.00\n".encode()
+    answer = ui_server.as_("clerk").post(f"{API}/reconciliation/courier-bills", headers=key(),
+                                         data={"courier": "EMS", "cycle": "2020-01"},
+                                         files={"file": ("ems-2020-01.csv", body, "text/csv")})
+    assert answer.status_code == 201, answer.text
+    return ghost
+
+
+def check_counts_and_reconciliation(page, today: dict, ghost: str) -> None:
+    """The count section is the API's difference report; the reconciliation section counts
+    and lists the differences not resolved, the crafted one among them, and links to them."""
+    statuses = page.eval_on_selector_all("#count-differences tbody tr[data-status]",
+                                         "rows => rows.map(r => r.dataset.status)")
+    assert statuses == [c["status"] for c in today["count_differences"]]
+    assert page.locator("#count-differences thead th").count() == 9  # book, in totes, bin card, counted ...
+    shown = page.get_attribute("#reconciliation-count", "data-count")
+    assert int(shown) == len(today["reconciliation"]) >= 1
+    shown_rows = page.eval_on_selector_all("#reconciliation tbody tr[data-id]", "rows => rows.map(r => r.dataset.id)")
+    assert shown_rows == [str(d["id"]) for d in today["reconciliation"][:20]]  # a short table, oldest first
+    [mine] = [d for d in today["reconciliation"] if d["reference"] == ghost]
+    if str(mine["id"]) in shown_rows:
+        row = page.locator(f"#reconciliation tr[data-id='{mine['id']}']")
+        assert ghost in row.text_content() and "有账单无发货" in row.text_content()
+    assert page.get_attribute("#reconciliation-link", "href") == "#/reconcile"
+
+
 def test_the_clerk_reads_the_day_drills_down_exports_and_closes_a_day_a_supervisor_reopens(screen_of, ui_server):
     row = adjust_in_and_out(ui_server)
+    ghost = ghost_bill_line(ui_server)
     page = screen_of("zh-CN", DESK)
     login(page, "clerk")
     page.wait_for_selector("button.tile[data-go='#/report']")
@@ -110,6 +143,7 @@ def test_the_clerk_reads_the_day_drills_down_exports_and_closes_a_day_a_supervis
     assert page.get_attribute("main", "data-day") == today["date"]
     assert shown_totals(page) == {figure: today["totals"][figure] for figure in FIGURES}
     assert today["totals"]["in"] >= 3 and today["totals"]["out"] >= 3
+    check_counts_and_reconciliation(page, today, ghost)
     shot(page, "report-desk-zh-CN")
 
     # A figure of the stock table: the entries behind it add up to it.

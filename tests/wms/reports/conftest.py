@@ -3,12 +3,15 @@
 Today, in the warehouse's time zone: stock brought in, three supplier lots decided (two
 rejected, which tightens the supplier's sampling, R5), a receipt left unposted (R8), one
 order shipped and two left open (S7), a customer hold issued and released and an order
-hold left standing (S4), and a bin counted with a difference (R8).
+hold left standing (S4), a bin counted with a difference (R8), and reconciliation
+differences (L3): open, explained and claimed ones, a resolved one and one found later.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 
@@ -17,6 +20,7 @@ from tests.wms.receiving.helpers import make_document, receive, run_lot
 from tests.wms.shipping.conftest import Outbound
 from wms.extensions import db
 from wms.models import CycleCountTask
+from wms.models.reconciliation import ReconciliationDifference, ReconciliationRun
 from wms.models.types import utcnow
 from wms.services import shipping, shipping_holds
 from wms.services.stock.corrections import adjust_stock
@@ -36,6 +40,7 @@ class CraftedDay:
     order_hold: str
     release: str
     count_task: int
+    open_differences: list[str]  # the match keys of those not resolved at the day's end
 
 
 def craft_day(world) -> CraftedDay:
@@ -62,13 +67,38 @@ def craft_day(world) -> CraftedDay:
                  owner_id=world.owners["OWN"], quantity_change=-1, reason="破损一件")
     with transaction():
         task = CycleCountTask(location_id=world.locations["A-01-01"], item_id=world.items["SKU-1"],
-                              status="counted", reason="test", book_quantity=15, counted_quantity=14,
+                              status="counted", reason="test", book_quantity=15, on_hand_quantity=16,
+                              bin_card_quantity=17, counted_quantity=14,
                               counted_by=world.users["picker"], counted_at=utcnow())
         db.session.add(task)
         db.session.flush()
         task_id = task.id
     return CraftedDay(shipping.warehouse_today(), unposted.number or f"#{unposted.id}", hold.number,
-                      order_hold.number, release.number, task_id)
+                      order_hold.number, release.number, task_id, reconciliation_differences(world))
+
+
+def reconciliation_differences(world) -> list[str]:
+    """Five differences (L3): three not resolved (one three days old), one resolved, one found
+    after the day. Their evidence quotes a recipient unmasked, which no report may show."""
+    now = utcnow()
+    rows = [  # type, kind, key, order number, amount, status, found
+        ("weight_over", "courier", "SF1001", "SO-SHIP", "3.50", "open", now - timedelta(days=3)),
+        ("short_paid", "payments", "SO-PAY", "SO-PAY", "12.00", "explained", now),
+        ("billed_twice", "courier", "SF1002", None, "8.00", "claimed", now),
+        ("fee_mismatch", "courier", "SF1003", None, "1.20", "resolved", now),
+        ("billed_not_shipped", "courier", "SF1004", None, "9.00", "open", now + timedelta(days=2)),
+    ]
+    with transaction():
+        run = ReconciliationRun(kind="courier", cycle="2026-11", party="SF", courier_code="SF",
+                                created_by=world.users["admin"])
+        db.session.add(run)
+        db.session.flush()
+        db.session.add_all([ReconciliationDifference(
+            kind=kind, cycle="2026-11", party="SF" if kind == "courier" else "tmall", type=type_, match_key=key,
+            courier_code="SF" if kind == "courier" else None, order_number=number, amount=Decimal(amount),
+            status=status, evidence={"recipient": RECIPIENT_NAME, "phone": PHONE}, first_run_id=run.id,
+            last_run_id=run.id, created_at=found) for type_, kind, key, number, amount, status, found in rows])
+    return ["SF1001", "SO-PAY", "SF1002"]
 
 
 @pytest.fixture

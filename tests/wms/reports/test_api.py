@@ -39,8 +39,13 @@ def _check_l2_report_json(crafted_api, api):
     assert (inspections["lots"], inspections["accepted"], inspections["rejected"]) == (3, 1, 2)
     assert inspections["switching"][0]["to_level"] == "tightened"
     assert len(body["holds"]["issued"]) == 2 and len(body["holds"]["released"]) == 1
-    assert body["count_differences"][0]["difference"] == -1
-    assert body["reconciliation"] == []
+    count = body["count_differences"][0]
+    assert {k: count[k] for k in ("book", "in_totes", "bin_card", "counted", "difference", "status")} == {
+        "book": 16, "in_totes": 1, "bin_card": 17, "counted": 14, "difference": -1, "status": "counted"}
+    assert [d["reference"] for d in body["reconciliation"]] == ["SF1001", "SO-PAY", "SF1002"]
+    assert set(body["reconciliation"][0]) == {"id", "kind", "type", "courier", "reference", "order_number",
+                                              "amount", "status", "age_days"}
+    assert body["reconciliation"][0]["amount"] == "3.50"
     text = response.get_data(as_text=True)
     for secret in (CUSTOMER_NAME, RECIPIENT_NAME, PHONE):
         assert secret not in text

@@ -109,12 +109,29 @@ def _check_s4_holds_issued_and_released_with_personal_data_masked(crafted, world
 def _check_r8_count_differences_of_the_day(crafted, world):
     [count] = reports.count_differences(world.warehouse_id, crafted.day)
     assert (count.task_id, count.location, count.item_sku) == (crafted.count_task, "A-01-01", "SKU-1")
-    assert (count.book, count.counted, count.difference, count.status) == (15, 14, -1, "counted")
+    assert (count.book, count.in_totes, count.bin_card, count.counted, count.difference, count.status) == (
+        16, 1, 17, 14, -1, "counted")
     assert reports.count_differences(world.warehouse_id, crafted.day - timedelta(days=1)) == []
 
 
-def _check_l3_reconciliation_section_is_empty_until_l3(crafted, world):
-    assert reports.day_report(world.warehouse_id, crafted.day).reconciliation == []
+def _check_r8_count_section_is_the_difference_report(crafted, world):
+    from wms.services.counts import count_differences
+
+    [row] = count_differences(world.warehouse_id, crafted.day)
+    [count] = reports.count_differences(world.warehouse_id, crafted.day)
+    assert (count.book, count.in_totes, count.bin_card, count.counted, count.difference) == (
+        row.book, row.in_totes, row.bin_card, row.counted, row.difference)
+
+
+def _check_l3_open_reconciliation_differences_of_the_day(crafted, world):
+    found = reports.day_report(world.warehouse_id, crafted.day).reconciliation
+    assert [d.reference for d in found] == crafted.open_differences  # oldest first; not resolved, not later
+    first = found[0]
+    assert (first.kind, first.type, first.courier, first.order_number, str(first.amount), first.status,
+            first.age_days) == ("courier", "weight_over", "SF", "SO-SHIP", "3.50", "open", 3)
+    assert {d.status for d in found} == {"open", "explained", "claimed"}
+    assert all(RECIPIENT_NAME not in str(d) and PHONE not in str(d) for d in found)
+    assert reports.reconciliation_differences(world.warehouse_id, crafted.day - timedelta(days=4)) == []
 
 
 def _check_l2_report_is_read_only(crafted, world):
@@ -169,7 +186,8 @@ def test_l2_r5_r8_s4_s7_l3_sections_of_a_crafted_day(crafted, world):
     _check_r5_inspections_defect_rate_by_supplier_and_switching_of_the_day(crafted, world)
     _check_s4_holds_issued_and_released_with_personal_data_masked(crafted, world)
     _check_r8_count_differences_of_the_day(crafted, world)
-    _check_l3_reconciliation_section_is_empty_until_l3(crafted, world)
+    _check_r8_count_section_is_the_difference_report(crafted, world)
+    _check_l3_open_reconciliation_differences_of_the_day(crafted, world)
     _check_l2_report_is_read_only(crafted, world)
     _check_l2_drill_down_entries_add_up_to_the_figure(crafted, world)
     _check_l2_drill_down_refuses_unknown_item_and_direction(crafted, world)

@@ -37,7 +37,13 @@ def _check_l2_xlsx_has_a_sheet_per_section_typed_cells_and_a_frozen_header(repor
     counts = book["盘点差异"]
     assert counts.freeze_panes == "A2"
     counted_row = next(counts.iter_rows(min_row=2, values_only=True))
-    assert isinstance(counted_row[-1], datetime) and counted_row[6] == -1
+    assert [c.value for c in counts[1]][4:9] == ["账面", "在周转箱", "货位卡", "实盘", "差异"]
+    assert isinstance(counted_row[-1], datetime) and counted_row[4:9] == (16, 1, 17, 14, -1)
+    assert counted_row[9] == "已盘点（待审批）"
+    reconciliation = book["对账差异"]
+    open_rows = list(reconciliation.iter_rows(min_row=2, values_only=True))
+    assert [r[4] for r in open_rows] == ["SF1001", "SO-PAY", "SF1002"]
+    assert open_rows[0][1:4] == ("快递账单", "计费重量超出", "SF") and open_rows[0][6:] == (3.5, "待处理", 3)
     uncleared = book["未当日清结单据"]
     assert all(isinstance(r[2], datetime | date) for r in uncleared.iter_rows(min_row=2, values_only=True))
     inspections = book["检验"]
@@ -67,6 +73,10 @@ def _check_l2_csv_is_one_section_with_bom_and_header(report):
         text = body.decode("utf-8-sig")
         assert list(csv.reader(io.StringIO(text)))[0]
         _assert_no_personal_data(text)
+    body, _, _ = export_report(report, "csv", "en", "reconciliation")
+    rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
+    assert [r[4] for r in rows[1:]] == ["SF1001", "SO-PAY", "SF1002"]
+    assert rows[1][1:4] == ["Courier bill", "Billed weight above ours", "SF"] and rows[1][6] == "3.50"
 
 
 def _check_l2_pdf_has_extractable_chinese_in_an_embedded_cjk_font(report):
@@ -77,7 +87,7 @@ def _check_l2_pdf_has_extractable_chinese_in_an_embedded_cjk_font(report):
     reader = PdfReader(io.BytesIO(body))
     text = "\n".join(page.extract_text() for page in reader.pages)
     for words in ("日终报表", "杭州一号仓", "库存", "保温杯", "未当日清结单据", "暂缓出货", "盘点差异", "对账差异",
-                  "SO-OPEN", "SUP-1", "第 1 页"):
+                  "SO-OPEN", "SUP-1", "第 1 页", "货位卡", "已盘点（待审批）", "SF1001", "SO-PAY", "计费重量超出"):
         assert words in text, words
     _assert_no_personal_data(text)
     fonts = {str(font.get_object()["/BaseFont"]) for page in reader.pages
@@ -124,3 +134,16 @@ def test_l2_exports_of_a_crafted_day_open_and_mask_personal_data(crafted, world)
     _check_l2_pdf_in_english(report)
     _check_l2_every_section_has_a_table(report)
     _check_l2_export_refuses_an_unknown_format_or_section(report)
+
+
+def test_r8_l3_every_count_and_reconciliation_state_has_its_words_in_both_languages():
+    from wms.api.reconciliation.other_routes import TYPES
+    from wms.domain.reconciliation import DifferenceStatus, ReconcileKind
+    from wms.domain.shipping import CycleCountStatus
+    from wms.services.reports.labels import LABELS
+
+    keys = ([f"count.{s.value}" for s in CycleCountStatus] + [f"recon_kind.{k.value}" for k in ReconcileKind]
+            + [f"recon_type.{t.value}" for types in TYPES.values() for t in types]
+            + [f"recon_status.{s.value}" for s in DifferenceStatus])
+    for lang, words in LABELS.items():
+        assert [key for key in keys if key not in words] == [], lang

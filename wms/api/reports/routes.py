@@ -10,6 +10,7 @@ from wms.api.reports import schemas as s
 from wms.api.security import current_user
 from wms.i18n import current_locale
 from wms.services.reports import day_report as reports
+from wms.services.reports import entries
 from wms.services.reports.exports import export_report
 
 blp = Blueprint("reports", __name__, url_prefix="/api/v1/reports", description="The end-of-day report (L2)")
@@ -31,7 +32,7 @@ class DayEntries(MethodView):
     @blp.response(200, s.DayEntriesSchema)
     def get(self, args):
         """The ledger entries behind a figure of the day's stock section, with their total."""
-        return reports.day_entries_for(
+        return entries.day_entries_for(
             current_user(), args["warehouse"], args["date"], item=args["item"], owner=args["owner"],
             direction=args["direction"], hour=args["hour"], limit=args["limit"], offset=args["offset"])
 

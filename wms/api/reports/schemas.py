@@ -142,17 +142,26 @@ class CountDifferenceSchema(Schema):
     location = fields.Str()
     item_sku = fields.Str()
     item_name = fields.Str()
-    book = fields.Int()
-    counted = fields.Int()
-    difference = fields.Int()
-    status = fields.Str()
+    book = fields.Int(metadata={"description": "On-hand in the bin and item when counted"})
+    in_totes = fields.Int(metadata={"description": "Units of the book picked but not shipped (in a tote)"})
+    bin_card = fields.Int(metadata={"description": "The ledger's sum for the bin and item"})
+    counted = fields.Int(metadata={"description": "The physical count"})
+    difference = fields.Int(metadata={"description": "counted - (book - in_totes)"})
+    status = fields.Str(metadata={"description": "started, recount, counted (waiting for approval), done or "
+                                                 "rejected"})
     counted_at = fields.DateTime()
 
 
 class ReconciliationSchema(Schema):
-    reference = fields.Str()
-    description = fields.Str()
-    amount = fields.Int()
+    id = fields.Int()
+    kind = fields.Str(metadata={"description": "courier, returns, outbound or payments"})
+    type = fields.Str()
+    courier = fields.Str(metadata={"description": "The courier's code, or the platform's"})
+    reference = fields.Str(metadata={"description": "The tracking number or order number it is keyed on"})
+    order_number = fields.Str()
+    amount = fields.Decimal(as_string=True, allow_none=True)
+    status = fields.Str(metadata={"description": "open, explained or claimed"})
+    age_days = fields.Int()
 
 
 class DayReportSchema(Schema):
@@ -169,8 +178,8 @@ class DayReportSchema(Schema):
     holds = fields.Nested(HoldsSchema)
     count_differences = fields.List(fields.Nested(CountDifferenceSchema))
     reconciliation = fields.List(fields.Nested(ReconciliationSchema),
-                                 metadata={"description": "Open reconciliation differences (rule L3); empty "
-                                                          "until reconciliation is in use"})
+                                 metadata={"description": "Reconciliation differences (rule L3) not resolved "
+                                                          "at the day's end"})
 
 
 class DayEntrySchema(Schema):

@@ -5,7 +5,8 @@ Each section comes from its own source, in the warehouse's own day
 (``wms.services.reports.stock``), the day's documents from their tables, the documents
 not cleared the same day from the queries behind ``/receipts/unposted`` (R8) and
 ``/shipping/open-documents`` (S7), inspections and the suppliers' switching changes (R5),
-holds issued and released (S4), count differences (R8), and reconciliation (L3).
+holds issued and released (S4), count differences (R8), and reconciliation (L3). The
+drill-down from a figure to its ledger entries is ``wms.services.reports.entries``.
 
 The report is a plain structure of dataclasses; the API, the exports and the night job's
 command all render the same one. Customers' and recipients' names are masked here by the
@@ -16,7 +17,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime
+from decimal import Decimal
 
 import sqlalchemy as sa
 
@@ -25,11 +27,9 @@ from wms.domain.receiving import defect_rate_percent
 from wms.domain.reports import age_in_days, shipping_waiting_for
 from wms.domain.sampling import Outcome, switching_state
 from wms.domain.shipping import HoldScope, mask_name, mask_phone
-from wms.errors import InvalidInput, NotFound
 from wms.extensions import db
 from wms.models import (
     Customer,
-    CycleCountTask,
     ExchangeNotice,
     HoldNotice,
     InboundDocument,
@@ -37,9 +37,7 @@ from wms.models import (
     Item,
     LedgerEntry,
     Location,
-    Lot,
     MovementKind,
-    Owner,
     Receipt,
     ReceiptLine,
     ReleaseNotice,
@@ -53,6 +51,7 @@ from wms.models import (
 from wms.models.types import utcnow
 from wms.services.receiving.inspection import sampling_rules, supplier_decisions
 from wms.services.receiving.posting import unposted_receipts_of_day
+from wms.services.reports.entries import DayEntries, DayEntry, day_entries, day_entries_for  # noqa: F401 (the drill-down)
 from wms.services.shipping_documents import resolve_warehouse
 from wms.services.warehouse_day import day_bounds, warehouse_today, warehouse_zone
 
@@ -184,13 +183,17 @@ class Holds:
 
 @dataclass(frozen=True)
 class CountDifference:
-    """A bin counted that day (R8): the book, what was counted, the difference, the count's state."""
+    """A bin counted that day (R8), as ``wms.services.counts.count_differences`` reports it:
+    the book (on-hand), the units of it in totes, the bin card (the ledger's sum), the
+    physical count, the difference and where the count stands."""
 
     task_id: int
     location: str
     item_sku: str
     item_name: str
     book: int
+    in_totes: int
+    bin_card: int
     counted: int
     difference: int
     status: str
@@ -199,11 +202,17 @@ class CountDifference:
 
 @dataclass(frozen=True)
 class ReconciliationDifference:
-    """An open reconciliation difference (L3); see ``reconciliation_differences``."""
+    """A reconciliation difference (L3) not resolved at the day's end, its age in days then."""
 
-    reference: str
-    description: str
-    amount: int
+    id: int
+    kind: str
+    type: str
+    courier: str
+    reference: str  # the tracking number, or the order number the difference is keyed on
+    order_number: str
+    amount: Decimal | None
+    status: str
+    age_days: int
 
 
 @dataclass(frozen=True)
@@ -517,135 +526,26 @@ def holds_of_day(warehouse_id: int, day: date) -> Holds:
 
 
 def count_differences(warehouse_id: int, day: date) -> list[CountDifference]:
-    """Cycle counts (R8) counted that day in the warehouse's bins: book, counted, difference."""
-    start, end = day_bounds(day)
-    rows = db.session.execute(
-        sa.select(CycleCountTask.id, Location.code.label("location"), Item.sku, Item.name,
-                  CycleCountTask.book_quantity, CycleCountTask.counted_quantity, CycleCountTask.status,
-                  CycleCountTask.counted_at)
-        .join(Location, Location.id == CycleCountTask.location_id)
-        .outerjoin(Item, Item.id == CycleCountTask.item_id)  # a bin counted empty names no item
-        .where(Location.warehouse_id == warehouse_id, _within(CycleCountTask.counted_at, start, end))
-        .order_by(CycleCountTask.counted_at, CycleCountTask.id)
-    ).all()
-    return [
-        CountDifference(r.id, r.location, r.sku or "", r.name or "", int(r.book_quantity or 0),
-                        int(r.counted_quantity or 0),
-                        int(r.counted_quantity or 0) - int(r.book_quantity or 0), r.status, r.counted_at)
-        for r in rows
-    ]
+    """Cycle counts (R8) counted that day in the warehouse's bins, from the difference report
+    (``wms.services.counts.count_differences``, the one place that says what a count's
+    difference is): book, bin card, physical, difference and status."""
+    from wms.services import counts
+
+    return [CountDifference(r.task_id, r.location, r.item_sku or "", r.item_name or "", r.book, r.in_totes,
+                            r.bin_card, r.counted, r.difference, r.status, r.counted_at)
+            for r in counts.count_differences(warehouse_id, day)]
 
 
 def reconciliation_differences(warehouse_id: int, day: date) -> list[ReconciliationDifference]:
-    """Open reconciliation differences (对账差异) of the day: empty until issue L3 fills it.
+    """Reconciliation differences (对账差异, L3) found by the day's end and not resolved (open,
+    explained or claimed), oldest first (``wms.services.reconciliation.open_differences``).
 
-    Reconciling the ledger with the shops' and couriers' accounts is rule L3's issue; this
-    section is in every report (and export) already, so that issue only fills it.
+    A difference belongs to a courier's or a platform's account, not to a warehouse, so
+    every warehouse's report lists them. The rows carry no personal data: the evidence
+    (where masked names may be) is left on the reconciliation screen.
     """
-    return []
+    from wms.services.reconciliation import open_differences
 
-
-# --- drill-down: the ledger entries behind a figure --------------------------------------
-
-
-@dataclass(frozen=True)
-class DayEntry:
-    id: int
-    created_at: datetime
-    business_day: date
-    kind: str
-    movement_id: str
-    item_sku: str
-    owner_code: str
-    location: str
-    lot: str
-    quantity: int
-    document_type: str | None
-    document_id: str | None
-    user: str
-
-
-@dataclass(frozen=True)
-class DayEntries:
-    total: int
-    quantity: int
-    limit: int
-    offset: int
-    entries: list[DayEntry]
-
-
-def day_entries_for(actor: User, warehouse_code: str | None, day: date | None, *, item: str | None = None,
-                    owner: str | None = None, direction: str = "all", hour: int | None = None,
-                    limit: int = 100, offset: int = 0) -> DayEntries:
-    """The entries behind a figure of the stock section, for a clerk or supervisor."""
-    require(actor.role, Permission.REPORT_READ)
-    return day_entries(resolve_warehouse(warehouse_code).id, day or warehouse_today(), item=item, owner=owner,
-                       direction=direction, hour=hour, limit=limit, offset=offset)
-
-
-def day_entries(warehouse_id: int, day: date, *, item: str | None = None, owner: str | None = None,
-                direction: str = "all", hour: int | None = None, limit: int = 100,
-                offset: int = 0) -> DayEntries:
-    """The day's entries behind an in or out figure of the stock section (or of an hour).
-
-    The figures are the stock section's (``wms.services.reports.stock``): per movement, item
-    and owner, the net change of the day at the warehouse's stock-holding places, in when
-    positive, out when negative, in the hour of the movement's first entry. The entries listed
-    are exactly those nets' entries, so ``quantity`` (their sum; for ``out`` as the positive
-    figure, for ``all`` the net in less out) is the figure drilled into.
-    """
-    from wms.services.days import holding_locations
-    from wms.services.reports.stock import _movement_nets
-
-    if direction not in ("in", "out", "all"):
-        raise InvalidInput("The direction is in, out or all.", field="direction", value=direction)
-    nets = _movement_nets(warehouse_id, day)
-    item_id = _find_id(Item, Item.sku, item, "item")
-    owner_id = _find_id(Owner, Owner.code, owner, "owner")
-    if item_id is not None:
-        nets = nets.where(LedgerEntry.item_id == item_id)
-    if owner_id is not None:
-        nets = nets.where(LedgerEntry.owner_id == owner_id)
-    nets = nets.subquery("nets")
-    picked = [nets.c.net > 0 if direction == "in" else nets.c.net < 0 if direction == "out" else nets.c.net != 0]
-    if hour is not None:
-        zone = warehouse_zone()
-        local_start = datetime.combine(day, time(hour), tzinfo=zone)
-        picked.append(_within(nets.c.at, local_start.astimezone(timezone.utc),
-                              (local_start + timedelta(hours=1)).astimezone(timezone.utc)))
-    entries = (
-        sa.select(LedgerEntry.id, LedgerEntry.quantity)
-        .join(nets, sa.and_(nets.c.movement_id == LedgerEntry.movement_id, nets.c.item_id == LedgerEntry.item_id,
-                            nets.c.owner_id == LedgerEntry.owner_id))
-        .where(LedgerEntry.business_day == day, LedgerEntry.location_id.in_(holding_locations(warehouse_id)),
-               *picked)
-    ).subquery("entries")
-    total, quantity = db.session.execute(
-        sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(entries.c.quantity), 0))
-    ).one()
-    rows = db.session.execute(
-        sa.select(LedgerEntry.id, LedgerEntry.created_at, LedgerEntry.business_day, LedgerEntry.kind,
-                  LedgerEntry.movement_id, Item.sku, Owner.code.label("owner"), Location.code.label("location"),
-                  Lot.code.label("lot"), LedgerEntry.quantity, LedgerEntry.document_type, LedgerEntry.document_id,
-                  sa.func.coalesce(User.display_name, User.username).label("user"))
-        .join(entries, entries.c.id == LedgerEntry.id)
-        .join(Item, Item.id == LedgerEntry.item_id).join(Owner, Owner.id == LedgerEntry.owner_id)
-        .join(Location, Location.id == LedgerEntry.location_id).join(Lot, Lot.id == LedgerEntry.lot_id)
-        .join(User, User.id == LedgerEntry.user_id)
-        .order_by(LedgerEntry.created_at, LedgerEntry.id).limit(limit).offset(offset)
-    ).all()
-    sign = -1 if direction == "out" else 1
-    return DayEntries(int(total), sign * int(quantity), limit, offset, [
-        DayEntry(r.id, r.created_at, r.business_day, r.kind, r.movement_id, r.sku, r.owner, r.location, r.lot,
-                 r.quantity, r.document_type, r.document_id, r.user)
-        for r in rows
-    ])
-
-
-def _find_id(model, column, value: str | None, name: str) -> int | None:
-    if value is None:
-        return None
-    found = db.session.execute(sa.select(model.id).where(column == value)).scalar_one_or_none()
-    if found is None:
-        raise NotFound(f"No {name} '{value}'.", **{name: value})
-    return found
+    return [ReconciliationDifference(d["id"], d["kind"], d["type"], d["courier"] or d["party"] or "", d["key"],
+                                     d["order_number"] or "", d["amount"], d["status"], d["age_days"])
+            for d in open_differences(day)]

@@ -103,12 +103,16 @@ def report_tables(report: DayReport, lang: str) -> list[Table]:
               h.released_by, h.confirmed_by] for h in report.holds.released]),
         "count_differences": Table("count_differences", label(lang, "count_differences"), cols(
             ("task_id", "int"), ("location", "text"), ("item_sku", "text"), ("item_name", "text"), ("book", "int"),
-            ("counted", "int"), ("difference", "int"), ("status", "text"), ("counted_at", "datetime")),
-            [[c.task_id, c.location, c.item_sku, c.item_name, c.book, c.counted, c.difference,
-              word("count", c.status), local_time(c.counted_at)] for c in report.count_differences]),
+            ("in_totes", "int"), ("bin_card", "int"), ("counted", "int"), ("difference", "int"), ("status", "text"),
+            ("counted_at", "datetime")),
+            [[c.task_id, c.location, c.item_sku, c.item_name, c.book, c.in_totes, c.bin_card, c.counted,
+              c.difference, word("count", c.status), local_time(c.counted_at)] for c in report.count_differences]),
         "reconciliation": Table("reconciliation", label(lang, "reconciliation"), cols(
-            ("reference", "text"), ("description", "text"), ("amount", "int")),
-            [[r.reference, r.description, r.amount] for r in report.reconciliation]),
+            ("difference_id", "int"), ("recon_kind", "text"), ("recon_type", "text"), ("courier", "text"),
+            ("reference", "text"), ("order_number", "text"), ("amount", "decimal"), ("status", "text"),
+            ("age_days", "int")),
+            [[r.id, word("recon_kind", r.kind), word("recon_type", r.type), r.courier, r.reference, r.order_number,
+              r.amount, word("recon_status", r.status), r.age_days] for r in report.reconciliation]),
     }
     return [tables[key] for key in SECTIONS]
 

@@ -84,8 +84,6 @@ p.figures { margin: 2pt 0 4pt 0; }
 {% if table.key == "documents" %}
   <table class="grid"><tbody>{% for row in table.grid %}<tr>{% for cell in row %}
   <td class="{{ cell.cls }}">{{ cell.text }}</td>{% endfor %}</tr>{% endfor %}</tbody></table>
-{% elif table.key == "reconciliation" and not table.rows %}
-  <p class="empty">{{ words.reconciliation_pending }}</p>
 {% elif not table.rows %}
   <p class="empty">{{ words.none }}</p>
 {% elif table.key != "movements_by_hour" %}
@@ -208,8 +206,7 @@ def _defect_rates(report: DayReport) -> Markup:
 def to_html(report: DayReport, lang: str, section: str | None = None) -> str:
     """The report's page as HTML (what the PDF is laid out from)."""
     tables = [_view(t, lang) for t in report_tables(report, lang) if not section or t.key == section]
-    words = {key: label(lang, key) for key in ("in", "out", "top_items", "defect_rate_chart", "none",
-                                                "reconciliation_pending")}
+    words = {key: label(lang, key) for key in ("in", "out", "top_items", "defect_rate_chart", "none")}
     words["inspection_figures"] = label(lang, "inspection_figures", lots=report.inspections.lots,
                                         accepted=report.inspections.accepted,
                                         rejected=report.inspections.rejected)

@@ -19,6 +19,7 @@ import {columns, rows} from "../chart.js";
 const WAREHOUSE_KEY = "wms.report.warehouse";
 const PAGE_SIZE = 50;
 const TOP_ITEMS = 8;
+const RECONCILIATION_ROWS = 20;  // the oldest shown; every one is in the exports and on #/reconcile
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
 const DIRECTION = {in: "report.in", out: "report.out"};
@@ -281,6 +282,22 @@ function stockTable(report, choice) {
     h("span.muted", null, t("report.stock_rows", {n: number(body.length)}))), stock);
 }
 
+/* Reconciliation differences (L3) not resolved at the day's end: how many, a short table of
+   the oldest, a link to the reconciliation screen where they are resolved. */
+function reconciliationSection(open) {
+  return section("section-reconciliation", t("report.section_reconciliation"), h("div", null,
+    h("p", {id: "reconciliation-count", dataset: {count: String(open.length)}}, t("report.recon_open", {n: number(open.length)}),
+      " ", h("a", {id: "reconciliation-link", href: "#/reconcile"}, t("report.recon_link"))),
+    table("reconciliation",
+      [{label: t("report.recon_type")}, {label: t("report.recon_kind")}, {label: t("report.courier")},
+        {label: t("report.reference")}, {label: t("report.amount"), num: true}, {label: t("report.state")},
+        {label: t("report.age"), num: true}],
+      open.slice(0, RECONCILIATION_ROWS).map((r) => ({attrs: {dataset: {id: String(r.id)}},
+        cells: [word("recon_type.", r.type), word("recon_kind.", r.kind), r.courier,
+          r.order_number && r.order_number !== r.reference ? r.reference + " / " + r.order_number : r.reference,
+          number(r.amount), word("recon_status.", r.status), number(r.age_days)]})))));
+}
+
 function sections(report, choice) {
   const zone = report.warehouse.time_zone;
   const inspections = report.inspections || {};
@@ -321,13 +338,13 @@ function sections(report, choice) {
           t("report.released_by_names", {by: x.released_by || "", confirmed: x.confirmed_by || ""})]})))))),
     section("section-counts", t("report.section_counts"), table("count-differences",
       [{label: t("report.count_task")}, {label: t("report.location")}, {label: t("report.item")},
-        {label: t("report.book"), num: true}, {label: t("report.counted"), num: true},
+        {label: t("report.book"), num: true}, {label: t("report.in_totes"), num: true},
+        {label: t("report.bin_card"), num: true}, {label: t("report.counted"), num: true},
         {label: t("report.difference"), num: true}, {label: t("report.state")}],
-      (report.count_differences || []).map((c) => ({cells: [String(c.task_id), c.location, c.item_sku, number(c.book),
-        number(c.counted), number(c.difference), word("report.count_status.", c.status)]})))),
-    section("section-reconciliation", t("report.section_reconciliation"), table("reconciliation",
-      [{label: t("report.reference")}, {label: t("report.description")}, {label: t("report.amount"), num: true}],
-      (report.reconciliation || []).map((r) => ({cells: [r.reference, r.description, number(r.amount)]})))),
+      (report.count_differences || []).map((c) => ({attrs: {dataset: {status: c.status}},
+        cells: [String(c.task_id), c.location, c.item_sku, number(c.book), number(c.in_totes), number(c.bin_card),
+          number(c.counted), number(c.difference), word("report.count_status.", c.status)]})))),
+    reconciliationSection(report.reconciliation || []),
   ];
 }
 
