@@ -20,7 +20,7 @@ from tests.wms.receiving.helpers import make_document, receive, run_lot
 from tests.wms.shipping.conftest import Outbound
 from wms.extensions import db
 from wms.models import CycleCountTask
-from wms.models.reconciliation import ReconciliationDifference, ReconciliationRun
+from wms.models.reconciliation import ReconciliationDifference, ReconciliationEvent, ReconciliationRun
 from wms.models.types import utcnow
 from wms.services import shipping, shipping_holds
 from wms.services.stock.corrections import adjust_stock
@@ -93,11 +93,19 @@ def reconciliation_differences(world) -> list[str]:
                                 created_by=world.users["admin"])
         db.session.add(run)
         db.session.flush()
-        db.session.add_all([ReconciliationDifference(
+        made = [ReconciliationDifference(
             kind=kind, cycle="2026-11", party="SF" if kind == "courier" else "tmall", type=type_, match_key=key,
             courier_code="SF" if kind == "courier" else None, order_number=number, amount=Decimal(amount),
             status=status, evidence={"recipient": RECIPIENT_NAME, "phone": PHONE}, first_run_id=run.id,
-            last_run_id=run.id, created_at=found) for type_, kind, key, number, amount, status, found in rows])
+            last_run_id=run.id, created_at=found) for type_, kind, key, number, amount, status, found in rows]
+        db.session.add_all(made)
+        db.session.flush()
+        # Each status as the service leaves it: found open by the run, then changed by a person.
+        db.session.add_all([ReconciliationEvent(difference_id=d.id, from_status=None, to_status="open",
+                                                action="found", run_id=run.id, at=d.created_at) for d in made])
+        db.session.add_all([ReconciliationEvent(difference_id=d.id, from_status="open", to_status=d.status,
+                                                action="change", user_id=world.users["clerk"], at=d.created_at)
+                            for d in made if d.status != "open"])
     return ["SF1001", "SO-PAY", "SF1002"]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+import sqlalchemy as sa
 
 from tests.wms.reports.conftest import CUSTOMER_NAME, PHONE, RECIPIENT_NAME
 from wms.domain.permissions import Role
@@ -12,6 +13,8 @@ from wms.domain.reports import age_in_days, shipping_waiting_for
 from wms.errors import InvalidInput, NotFound, PermissionDenied
 from wms.extensions import db
 from wms.models import LedgerEntry, StockQuant
+from wms.models.types import utcnow
+from wms.services.reconciliation.differences import open_differences
 from wms.services.reports import day_report as reports
 from wms.services.reports.day_report import masked_text
 
@@ -132,6 +135,20 @@ def _check_l3_open_reconciliation_differences_of_the_day(crafted, world):
     assert {d.status for d in found} == {"open", "explained", "claimed"}
     assert all(RECIPIENT_NAME not in str(d) and PHONE not in str(d) for d in found)
     assert reports.reconciliation_differences(world.warehouse_id, crafted.day - timedelta(days=4)) == []
+    # Resolved the day after: the day's report still shows it as it stood at the day's end.
+    from wms.models.reconciliation import ReconciliationEvent
+    from wms.services.reconciliation.differences import change_status
+    from wms.services.uow import transaction
+
+    [old] = [d for d in found if d.reference == "SF1001"]
+    change_status(world.user("clerk"), old.id, "resolved", "courier refunded")
+    with transaction():  # as if resolved the morning after
+        db.session.execute(sa.update(ReconciliationEvent).where(
+            ReconciliationEvent.difference_id == old.id, ReconciliationEvent.to_status == "resolved"
+        ).values(at=utcnow() + timedelta(days=1)))
+    assert "SF1001" not in [d["key"] for d in open_differences()]  # today: resolved
+    again = reports.day_report(world.warehouse_id, crafted.day).reconciliation
+    assert [d.reference for d in again] == crafted.open_differences and again[0].status == "open"
 
 
 def _check_l2_report_is_read_only(crafted, world):

@@ -214,16 +214,28 @@ def change_status(actor: User, difference_id: int, status: str, note: str | None
 def open_differences(day: date | None = None) -> list[dict[str, Any]]:
     """The differences not yet resolved (open, explained, claimed), oldest first, for the
     end-of-day report: id, kind, type, key, courier, cycle, amount, evidence, status and
-    age in days (as of the end of ``day`` in the warehouse's time zone, or now). With a
-    day, only differences found by then are listed."""
-    D = ReconciliationDifference
-    stmt = sa.select(D).where(D.status != DifferenceStatus.RESOLVED.value).order_by(D.created_at, D.id)
-    as_of = utcnow()
-    if day is not None:
+    age in days (as of the end of ``day`` in the warehouse's time zone, or now).
+
+    With a day, only differences found by then are listed, each with the status it had at
+    the day's end (its last event before then; open before any): a day's report reads the
+    same tomorrow, after a difference of that day was resolved."""
+    D, E = ReconciliationDifference, ReconciliationEvent
+    if day is None:
+        as_of = utcnow()
+        rows = db.session.execute(
+            sa.select(D, D.status).where(D.status != DifferenceStatus.RESOLVED.value).order_by(D.created_at, D.id)
+        ).all()
+    else:
         as_of = datetime.combine(day + timedelta(days=1), time(), warehouse_zone())
-        stmt = stmt.where(D.created_at < as_of)
-    rows = db.session.execute(stmt).scalars().all()
+        last = (sa.select(E.difference_id, sa.func.max(E.id).label("event_id"))
+                .where(E.at < as_of).group_by(E.difference_id).subquery("last"))
+        status = sa.func.coalesce(E.to_status, DifferenceStatus.OPEN.value)
+        rows = db.session.execute(
+            sa.select(D, status).outerjoin(last, last.c.difference_id == D.id).outerjoin(E, E.id == last.c.event_id)
+            .where(D.created_at < as_of, status != DifferenceStatus.RESOLVED.value)
+            .order_by(D.created_at, D.id)
+        ).all()
     return [{"id": r.id, "kind": r.kind, "type": r.type, "key": r.match_key, "courier": r.courier_code,
              "party": r.party, "cycle": r.cycle, "order_number": r.order_number,
              "amount": None if r.amount is None else Decimal(r.amount), "evidence": r.evidence or {},
-             "status": r.status, "age_days": max(0, (as_of - r.created_at).days)} for r in rows]
+             "status": then, "age_days": max(0, (as_of - r.created_at).days)} for r, then in rows]
