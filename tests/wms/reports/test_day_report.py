@@ -10,13 +10,13 @@ import sqlalchemy as sa
 from tests.wms.reports.conftest import CUSTOMER_NAME, PHONE, RECIPIENT_NAME
 from wms.domain.permissions import Role
 from wms.domain.reports import age_in_days, shipping_waiting_for
+from wms.domain.shipping import masked_text
 from wms.errors import InvalidInput, NotFound, PermissionDenied
 from wms.extensions import db
 from wms.models import LedgerEntry, StockQuant
 from wms.models.types import utcnow
 from wms.services.reconciliation.differences import open_differences
 from wms.services.reports import day_report as reports
-from wms.services.reports.day_report import masked_text
 
 
 def test_l2_waiting_for_of_an_open_shipping_document():

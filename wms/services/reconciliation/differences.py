@@ -29,9 +29,10 @@ from wms.domain.reconciliation import (
     action_for,
     plan_rerun,
 )
+from wms.domain.shipping import masked_text
 from wms.errors import DifferenceNotFound, InvalidInput
 from wms.extensions import db
-from wms.models import User
+from wms.models import SalesOrder, User
 from wms.models.reconciliation import ReconciliationDifference, ReconciliationEvent, ReconciliationRun
 from wms.models.types import utcnow
 from wms.services.uow import run_in_transaction
@@ -128,18 +129,33 @@ def _filtered(f: DifferenceFilter):
     return stmt
 
 
-def difference_view(row: ReconciliationDifference, users: dict[int, str] | None = None) -> dict[str, Any]:
-    """A difference as the API and the exports show it (it holds no personal data)."""
+def difference_view(row: ReconciliationDifference, users: dict[int, str] | None = None,
+                    recipients: dict[str, str] | None = None) -> dict[str, Any]:
+    """A difference as the API and the exports show it: its evidence holds no personal data,
+    and a clerk's note is shown masked (``masked_text``: phone numbers, and the order's
+    recipient when ``recipients`` names them by order number)."""
     users = users or {}
+    names = [(recipients or {}).get(row.order_number or "", "")]
     return {
         "id": row.id, "kind": row.kind, "type": row.type, "key": row.match_key, "cycle": row.cycle,
         "party": row.party, "courier": row.courier_code, "order_number": row.order_number,
         "evidence": row.evidence or {}, "amount": None if row.amount is None else Decimal(row.amount),
-        "status": row.status, "auto_resolved": row.auto_resolved, "note": row.note,
+        "status": row.status, "auto_resolved": row.auto_resolved,
+        "note": masked_text(row.note, names) if row.note else row.note,
         "created_at": row.created_at, "changed_at": row.changed_at,
         "changed_by": users.get(row.changed_by) if row.changed_by else None,
         "actions": DIFFERENCE.actions_from(row.status),
     }
+
+
+def _recipients(order_numbers) -> dict[str, str]:
+    """The recipient's name of each order named, to mask in notes that quote it."""
+    numbers = sorted({n for n in order_numbers if n})
+    found: dict[str, str] = {}
+    for start in range(0, len(numbers), 1000):
+        found.update(db.session.execute(sa.select(SalesOrder.number, SalesOrder.recipient_name)
+                                        .where(SalesOrder.number.in_(numbers[start:start + 1000]))).all())
+    return found
 
 
 def _usernames(ids) -> dict[int, str]:
@@ -159,7 +175,8 @@ def list_differences(actor: User, f: DifferenceFilter) -> dict[str, Any]:
     rows = db.session.execute(stmt.order_by(ReconciliationDifference.id.desc())
                               .limit(f.limit).offset(f.offset)).scalars().all()
     users = _usernames(r.changed_by for r in rows)
-    return {"total": total, "items": [difference_view(r, users) for r in rows]}
+    recipients = _recipients(r.order_number for r in rows if r.note)
+    return {"total": total, "items": [difference_view(r, users, recipients) for r in rows]}
 
 
 def read_difference(actor: User, difference_id: int) -> dict[str, Any]:
@@ -175,9 +192,12 @@ def _with_history(row: ReconciliationDifference) -> dict[str, Any]:
     E = ReconciliationEvent
     events = db.session.execute(sa.select(E).where(E.difference_id == row.id).order_by(E.id)).scalars().all()
     users = _usernames([row.changed_by, *(e.user_id for e in events)])
-    view = difference_view(row, users)
+    recipients = _recipients([row.order_number])
+    view = difference_view(row, users, recipients)
+    names = [recipients.get(row.order_number or "", "")]
     view["history"] = [{"from_status": e.from_status, "to_status": e.to_status, "action": e.action,
-                        "note": e.note, "by": users.get(e.user_id) if e.user_id else None,
+                        "note": masked_text(e.note, names) if e.note else e.note,
+                        "by": users.get(e.user_id) if e.user_id else None,
                         "run_id": e.run_id, "at": e.at} for e in events]
     return view
 

@@ -15,7 +15,6 @@ product's one rule (``wms.domain.shipping.mask_name``), so no rendering can leak
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -26,7 +25,7 @@ from wms.domain.permissions import Permission, require
 from wms.domain.receiving import defect_rate_percent
 from wms.domain.reports import age_in_days, shipping_waiting_for
 from wms.domain.sampling import Outcome, switching_state
-from wms.domain.shipping import HoldScope, mask_name, mask_phone
+from wms.domain.shipping import HoldScope, mask_name, masked_text
 from wms.extensions import db
 from wms.models import (
     Customer,
@@ -482,18 +481,6 @@ def _hold_targets(holds: list[HoldNotice]) -> dict[int, tuple[str, list[str]]]:
         else:
             targets[hold.id] = ("", [])
     return targets
-
-
-#: A run of digits long enough to be a phone number, in a free-text reason.
-_PHONE_LIKE = re.compile(r"(?<![0-9A-Za-z-])\+?\d{7,15}(?![0-9A-Za-z-])")
-
-
-def masked_text(text: str, names: list[str]) -> str:
-    """A free text with the personal data it may quote masked by the one rule: the named
-    people's names (``mask_name``) and anything shaped like a phone number (``mask_phone``)."""
-    for name in sorted(names, key=len, reverse=True):
-        text = text.replace(name, mask_name(name))
-    return _PHONE_LIKE.sub(lambda m: mask_phone(m.group(0)), text)
 
 
 def holds_of_day(warehouse_id: int, day: date) -> Holds:

@@ -18,6 +18,7 @@ from decimal import Decimal
 from wms.errors import InvalidInput
 from wms.services.reports.day_report import SECTIONS, DayReport
 from wms.services.reports.labels import label, language
+from wms.services.spreadsheets import csv_cell, xlsx_append
 from wms.services.warehouse_day import warehouse_zone
 
 FORMATS = ("pdf", "xlsx", "csv")
@@ -174,7 +175,7 @@ def to_csv(report: DayReport, lang: str, section: str = "stock") -> bytes:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow([c.title for c in table.columns])
-    writer.writerows([[_text(v) for v in row] for row in table.rows])
+    writer.writerows([[_text(csv_cell(v)) for v in row] for row in table.rows])
     return out.getvalue().encode("utf-8-sig")
 
 
@@ -202,10 +203,10 @@ def to_xlsx(report: DayReport, lang: str, section: str | None = None) -> bytes:
     taken: set[str] = set()
     summary = book.active
     summary.title = _sheet_title(label(lang, "summary"), taken)
-    summary.append([label(lang, "title"), ""])
+    xlsx_append(summary, [label(lang, "title"), ""])
     summary["A1"].font = Font(bold=True)
     for key, value in summary_rows(report, lang):
-        summary.append([key, value])
+        xlsx_append(summary, [key, value])
         cell = summary.cell(row=summary.max_row, column=2)
         if isinstance(value, datetime):
             cell.number_format = _NUMBER_FORMATS["datetime"]
@@ -219,11 +220,11 @@ def to_xlsx(report: DayReport, lang: str, section: str | None = None) -> bytes:
         if section and table.key != section:
             continue
         sheet = book.create_sheet(_sheet_title(table.title, taken))
-        sheet.append([c.title for c in table.columns])
+        xlsx_append(sheet, [c.title for c in table.columns])
         for cell in sheet[1]:
             cell.font = bold
         for row in table.rows:
-            sheet.append(row)
+            xlsx_append(sheet, row)
         for index, column in enumerate(table.columns, start=1):
             number_format = _NUMBER_FORMATS.get(column.kind)
             if number_format:
