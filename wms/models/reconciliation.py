@@ -85,6 +85,8 @@ class ReconciliationDifference(db.Model):
         sa.CheckConstraint(_one_of("status", DifferenceStatus), name="status"),
         sa.Index("ix_reconciliation_difference_status", "status", "kind"),
         sa.Index("ix_reconciliation_difference_courier", "courier_code", "cycle"),
+        # a day's report reads the differences changed since its end (their status then)
+        sa.Index("ix_reconciliation_difference_changed_at", "changed_at"),
     )
 
 

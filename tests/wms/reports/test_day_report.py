@@ -136,16 +136,19 @@ def _check_l3_open_reconciliation_differences_of_the_day(crafted, world):
     assert all(RECIPIENT_NAME not in str(d) and PHONE not in str(d) for d in found)
     assert reports.reconciliation_differences(world.warehouse_id, crafted.day - timedelta(days=4)) == []
     # Resolved the day after: the day's report still shows it as it stood at the day's end.
-    from wms.models.reconciliation import ReconciliationEvent
+    from wms.models.reconciliation import ReconciliationDifference, ReconciliationEvent
     from wms.services.reconciliation.differences import change_status
     from wms.services.uow import transaction
 
     [old] = [d for d in found if d.reference == "SF1001"]
     change_status(world.user("clerk"), old.id, "resolved", "courier refunded")
-    with transaction():  # as if resolved the morning after
+    with transaction():  # as if resolved the morning after (the change and its event alike)
+        morning = utcnow() + timedelta(days=1)
         db.session.execute(sa.update(ReconciliationEvent).where(
             ReconciliationEvent.difference_id == old.id, ReconciliationEvent.to_status == "resolved"
-        ).values(at=utcnow() + timedelta(days=1)))
+        ).values(at=morning))
+        db.session.execute(sa.update(ReconciliationDifference).where(ReconciliationDifference.id == old.id)
+                           .values(changed_at=morning))
     assert "SF1001" not in [d["key"] for d in open_differences()]  # today: resolved
     again = reports.day_report(world.warehouse_id, crafted.day).reconciliation
     assert [d.reference for d in again] == crafted.open_differences and again[0].status == "open"

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -29,6 +29,7 @@ from wms.domain.reconciliation import (
     action_for,
     plan_rerun,
 )
+from wms.domain.reports import age_in_days
 from wms.domain.shipping import masked_text
 from wms.errors import DifferenceNotFound, InvalidInput
 from wms.extensions import db
@@ -36,7 +37,7 @@ from wms.models import SalesOrder, User
 from wms.models.reconciliation import ReconciliationDifference, ReconciliationEvent, ReconciliationRun
 from wms.models.types import utcnow
 from wms.services.uow import run_in_transaction
-from wms.services.warehouse_day import warehouse_zone
+from wms.services.warehouse_day import day_bounds, warehouse_zone
 
 _CHUNK = 5_000
 _INSERT = sa.insert(ReconciliationDifference.__table__)
@@ -240,22 +241,29 @@ def open_differences(day: date | None = None) -> list[dict[str, Any]]:
     the day's end (its last event before then; open before any): a day's report reads the
     same tomorrow, after a difference of that day was resolved."""
     D, E = ReconciliationDifference, ReconciliationEvent
+    unresolved = D.status.in_([s.value for s in DifferenceStatus if s is not DifferenceStatus.RESOLVED])
     if day is None:
         as_of = utcnow()
-        rows = db.session.execute(
-            sa.select(D, D.status).where(D.status != DifferenceStatus.RESOLVED.value).order_by(D.created_at, D.id)
-        ).all()
+        rows = db.session.execute(sa.select(D, D.status).where(unresolved).order_by(D.created_at, D.id)).all()
+        report_day = as_of.astimezone(warehouse_zone()).date()
     else:
-        as_of = datetime.combine(day + timedelta(days=1), time(), warehouse_zone())
+        report_day = day
+        as_of = day_bounds(day)[1]
+        # Unresolved at the day's end can only be what is unresolved now or changed since (a
+        # difference resolved before then and not changed after was resolved then): both by
+        # index, so the section does not grow with the years of resolved differences.
+        candidates = sa.select(D.id).where(D.created_at < as_of, sa.or_(unresolved, D.changed_at >= as_of))
         last = (sa.select(E.difference_id, sa.func.max(E.id).label("event_id"))
-                .where(E.at < as_of).group_by(E.difference_id).subquery("last"))
+                .where(E.at < as_of, E.difference_id.in_(candidates)).group_by(E.difference_id).subquery("last"))
         status = sa.func.coalesce(E.to_status, DifferenceStatus.OPEN.value)
         rows = db.session.execute(
             sa.select(D, status).outerjoin(last, last.c.difference_id == D.id).outerjoin(E, E.id == last.c.event_id)
-            .where(D.created_at < as_of, status != DifferenceStatus.RESOLVED.value)
+            .where(D.id.in_(candidates), status != DifferenceStatus.RESOLVED.value)
             .order_by(D.created_at, D.id)
         ).all()
+    zone = warehouse_zone()
     return [{"id": r.id, "kind": r.kind, "type": r.type, "key": r.match_key, "courier": r.courier_code,
              "party": r.party, "cycle": r.cycle, "order_number": r.order_number,
              "amount": None if r.amount is None else Decimal(r.amount), "evidence": r.evidence or {},
-             "status": then, "age_days": max(0, (as_of - r.created_at).days)} for r, then in rows]
+             "status": then, "age_days": age_in_days(report_day, r.created_at.astimezone(zone).date())}
+            for r, then in rows]
