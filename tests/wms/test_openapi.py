@@ -26,3 +26,23 @@ def test_docs_page_is_served_offline(client):
     asset = client.get("/api/docs/static/swagger-ui-bundle.js")
     assert asset.status_code == 200 and len(asset.data) > 100_000
     asset.close()
+
+
+def test_the_document_built_on_first_read_is_whole_for_threads_reading_at_once(app):
+    """The document is written when first read (``wms.api.base.WmsApi``): a second thread
+    reading meanwhile waits for all of it instead of getting the part written so far."""
+    import threading
+
+    api = app.extensions["flask-smorest"]["apis"][""]["ext_obj"]
+    start, seen = threading.Barrier(4), []
+
+    def read() -> None:
+        start.wait()
+        seen.append(len(api.spec.to_dict()["paths"]))
+
+    threads = [threading.Thread(target=read) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(set(seen)) == 1 and seen[0] > 100, seen

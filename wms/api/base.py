@@ -67,10 +67,10 @@ class WmsApi(Api):
     def spec(self):
         """The OpenAPI document (``apispec.APISpec``), its pending parts written first."""
         if self._pending_docs:
-            with self._docs_lock:
-                pending, self._pending_docs = self._pending_docs, []
-                for write in pending:
-                    write()
+            with self._docs_lock:  # another thread reading meanwhile waits for the whole document
+                while self._pending_docs:  # each part taken off only once written, so none is lost
+                    self._pending_docs[0]()
+                    self._pending_docs.pop(0)
         return self._spec
 
     @spec.setter
