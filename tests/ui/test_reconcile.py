@@ -117,7 +117,8 @@ def listed(page) -> dict[tuple[str, str], dict]:
           id: Number(tr.dataset.difference), type: tr.dataset.type, status: tr.dataset.status,
           key: tr.querySelector('button[data-open]').textContent.trim(), text: tr.textContent,
           evidence: Object.fromEntries(Array.from(tr.querySelectorAll('[data-evidence]'))
-            .map((el) => [el.dataset.evidence, el.textContent.trim()]))}))""")}
+            .map((el) => [el.dataset.evidence, el.textContent.trim()])),
+          marked: Array.from(tr.querySelectorAll('td.pair.differs')).map((td) => td.dataset.pair)}))""")}
 
 
 def choose(page, select: str, value: str) -> None:
@@ -173,6 +174,9 @@ def test_L3_a_clerk_imports_a_courier_bill_finds_its_differences_resolves_one_an
     heavy = shown[("weight_over", parcels["heavy"]["tracking"])]
     assert heavy["evidence"]["their_weight_kg"] == f"{parcels['heavy']['kg'] + 2:.3f} kg"
     assert heavy["evidence"]["our_weight_kg"] == f"{parcels['heavy']['kg']:.3f} kg"
+    assert heavy["marked"] == ["weight_kg"]  # only what its type disputes, as the service says
+    assert all(row["marked"] == {"weight_over": ["weight_kg"], "fee_mismatch": ["fee"]}.get(kind, [])
+               for (kind, _), row in shown.items())
     assert shown[("fee_mismatch", parcels["fee"]["tracking"])]["evidence"]["their_fee"] == f"\u00a5{FEE + 5}"
     assert words["recon_type.billed_twice"] in shown[("billed_twice", parcels["twice"]["tracking"])]["text"]
     assert fits(page)

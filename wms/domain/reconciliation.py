@@ -66,6 +66,16 @@ CLAIMABLE_TYPES = (DifferenceType.BILLED_NOT_SHIPPED, DifferenceType.BILLED_TWIC
                    DifferenceType.WEIGHT_OVER, DifferenceType.FEE_MISMATCH)
 
 
+#: What each type disputes of the evidence's pairs (ours against theirs): a page marks only
+#: those, so a pair that differs within the tolerance is not shown as a difference.
+DISPUTED = {DifferenceType.WEIGHT_OVER: ("weight",), DifferenceType.FEE_MISMATCH: ("fee",)}
+
+
+def disputed(kind: str) -> list[str]:
+    """The pairs of the evidence (``weight``, ``fee``) a difference of type ``kind`` disputes."""
+    return list(DISPUTED.get(kind, ()))
+
+
 class DifferenceStatus(StrEnum):
     OPEN = "open"
     EXPLAINED = "explained"

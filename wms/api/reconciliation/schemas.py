@@ -64,6 +64,8 @@ class DifferenceRowSchema(Schema):
     courier = fields.Str(allow_none=True)
     order_number = fields.Str(allow_none=True)
     evidence = fields.Dict(metadata={"description": "our/their weight and fee, bill rows, amounts as found"})
+    disputed = fields.List(fields.Str(), metadata={
+        "description": "the evidence's pairs this type disputes, ours against theirs: weight, fee"})
     amount = fields.Decimal(as_string=True, allow_none=True)
     status = fields.Str()
     auto_resolved = fields.Bool()

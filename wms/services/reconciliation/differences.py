@@ -27,6 +27,7 @@ from wms.domain.reconciliation import (
     Existing,
     Finding,
     action_for,
+    disputed,
     plan_rerun,
 )
 from wms.domain.reports import age_in_days
@@ -140,7 +141,8 @@ def difference_view(row: ReconciliationDifference, users: dict[int, str] | None 
     return {
         "id": row.id, "kind": row.kind, "type": row.type, "key": row.match_key, "cycle": row.cycle,
         "party": row.party, "courier": row.courier_code, "order_number": row.order_number,
-        "evidence": row.evidence or {}, "amount": None if row.amount is None else Decimal(row.amount),
+        "evidence": row.evidence or {}, "disputed": disputed(row.type),
+        "amount": None if row.amount is None else Decimal(row.amount),
         "status": row.status, "auto_resolved": row.auto_resolved,
         "note": masked_text(row.note, names) if row.note else row.note,
         "created_at": row.created_at, "changed_at": row.changed_at,

@@ -169,11 +169,13 @@ function hasOther(evidence) {
   return EVIDENCE.some((f) => rest[f.key] !== undefined && rest[f.key] !== null && rest[f.key] !== "");
 }
 
-function pairCell(pair, evidence) {
+function pairCell(pair, evidence, disputed) {
   const ours = shown(pair.ours, evidence[pair.ours.key]);
   const theirs = shown(pair.theirs, evidence[pair.theirs.key]);
   if (!ours && !theirs) return h("td.pair", null);
-  const differs = ours && theirs && ours !== theirs;
+  const name = pair.ours.key.replace("our_", "").replace("_kg", "");
+  // Marked as the service judged it: only the pairs the difference's type disputes.
+  const differs = (disputed || []).indexOf(name) >= 0;
   return h("td.pair" + (differs ? ".differs" : ""), {dataset: {pair: pair.ours.key.replace("our_", "")}},
     h("div.ours", null, h("span.side", null, t("recon.ours")), h("span.num", {dataset: {evidence: pair.ours.key}}, ours || "–")),
     h("div.theirs", null, h("span.side", null, t("recon.theirs")),
@@ -189,7 +191,7 @@ function differenceRow(app, d, withOther, reload) {
   h("td.key", null, h("button.link", {type: "button", dataset: {open: String(d.id)}, onclick: open}, d.key),
     d.order_number && d.order_number !== d.key ? h("div.muted", null, d.order_number) : null,
     h("div.muted", null, (d.courier || d.party || "") + " \u00b7 " + d.cycle)),
-  PAIRS.map((pair) => pairCell(pair, evidence)),
+  PAIRS.map((pair) => pairCell(pair, evidence, d.disputed)),
   withOther ? h("td.other", null, evidenceList(otherEvidence(evidence), true)) : null,
   h("td.num", null, money(d.amount)),
   h("td.state", null, statusTag(d.status), d.note ? h("div.muted.note", null, d.note) : null));
