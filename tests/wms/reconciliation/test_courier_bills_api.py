@@ -118,6 +118,7 @@ def test_L3_only_a_role_that_reconciles_may_upload(api, shipped):
 
 @pytest.mark.parametrize(("name", "content", "reason"), [
     ("bill.csv", bill_csv(["运单号", "重量"], [["730000000001", "1"]]), "missing_columns"),
+    ("bill.csv", bill_csv(HEADER, []), "empty"),  # a header alone would resolve every difference
     ("bill.csv", bill_csv(HEADER, [["730000000001", "", "1", "8", ""], ["730000000002", "", "heavy", "8", ""],
                                    ["", "", "1", "¥x", ""]]), "bad_rows"),
     ("bill.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100, "file_type"),

@@ -248,6 +248,8 @@ def read_bill(code: str, filename: str, content: bytes) -> ReadBill:
             _text(cells[i])[:64] if i is not None and i < size else "" for i in optional]))
     if problems:
         raise CourierBillRejected(reason="bad_rows", rows=problems)
+    if not count:  # matched, it would resolve every difference of the cycle as no longer billed
+        raise CourierBillRejected("The bill has a header and no lines.", reason="empty", rows=[])
     return ReadBill(lines, count, mapping["keys_on_order_number"])
 
 

@@ -65,8 +65,9 @@ def read_table(filename: str, content: bytes, columns: Mapping[str, Iterable[str
     if missing:
         raise ReconciliationFileRejected(f"The {what}'s header lacks {', '.join(missing)}.", reason="missing_columns",
                                          row=header_row, missing=missing)
-    records, problems, bad = [], [], 0
+    records, problems, bad, count = [], [], 0, 0
     for number, cells in rows:
+        count += 1
         def cell(name: str, cells=cells):
             index = where.get(name)
             return cells[index] if index is not None and index < len(cells) else None
@@ -79,6 +80,8 @@ def read_table(filename: str, content: bytes, columns: Mapping[str, Iterable[str
     if bad:
         raise ReconciliationFileRejected(f"The {what} has {bad} bad rows; nothing was reconciled.",
                                          reason="bad_rows", rows=problems, bad_rows=bad)
+    if not count:  # matched, it would resolve every difference of the cycle as no longer found
+        raise ReconciliationFileRejected(f"The {what} has a header and no rows.", reason="empty")
     return Table(filename or "", hashlib.sha256(content).hexdigest(), len(records), records)
 
 
