@@ -516,9 +516,12 @@ class _LineJudge:
                 evidence={**base, "times": len(found), "fees": [_money(line.fee) for line in found]}))
         if over:
             our_fee = _fee(rate, our_kg) if rate is not None else None
+            # With a fee off the rate too, each claims its own part: the weight the rate's price
+            # of their weight over ours, the fee mismatch the rest; together the whole overcharge.
+            billed = expected if mismatch else first.fee
             findings.append(Finding(
                 DifferenceType.WEIGHT_OVER, number, courier_code=courier, order_number=order,
-                amount=cents(first.fee - our_fee) if our_fee is not None else None,
+                amount=cents(billed - our_fee) if our_fee is not None else None,
                 evidence={**base, "our_billable_weight_kg": _kg(our_billable), "tolerance_kg": _kg(tolerance),
                           "our_fee": _money(our_fee)}))
         if mismatch:

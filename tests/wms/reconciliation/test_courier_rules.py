@@ -183,6 +183,14 @@ def test_L3_weight_over_carries_both_weights_and_the_fee_our_weight_would_cost()
     assert evidence["tolerance_kg"] == "0.100" and evidence["our_billable_weight_kg"] == "1.000"
 
 
+def test_L3_weight_over_with_a_fee_off_the_rate_claims_each_part_once():
+    """Billed 3 kg for 26.00, we weighed 1 kg (10.00), the rate for 3 kg is 20.00: the weight
+    claims 10.00, the fee 6.00; together the whole 16.00 overcharge, not 16.00 + 6.00."""
+    found = match_courier_bill([_line(2, "A", kg="3", fee="26")], [_ship("A", 1000)], RATES, DEFAULT_RULES, "ZTO")
+    assert [(f.type, f.amount) for f in found] == [("weight_over", D("10.00")), ("fee_mismatch", D("6.00"))]
+    assert sum(f.amount for f in found) == D("26") - D("10")
+
+
 def test_L3_only_the_parent_line_of_a_multi_piece_shipment_is_priced():
     lines = [_line(2, "P", kg="3", fee="20", parent_number="P", piece_type="母件"),
              _line(3, "P-2", kg="1", fee="10", parent_number="P", piece_type="子件"),
