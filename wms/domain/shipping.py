@@ -537,8 +537,15 @@ def mask_phone(phone: str | None) -> str:
     return "*" * max(1, len(digits) - 2) + digits[-2:]
 
 
-#: A run of digits long enough to be a phone number, in a free text.
-_PHONE_LIKE = re.compile(r"(?<![0-9A-Za-z-])\+?\d{7,15}(?![0-9A-Za-z-])")
+#: What a phone number looks like in a free text: a mobile number, also written in groups
+#: (138 0013 8000, +86 138-0013-8000), a landline with its area code (0571-88881234), or any
+#: run of 7 to 15 digits; never part of a longer code (SO-20261101, a date).
+_PHONE_LIKE = re.compile(
+    r"(?<![0-9A-Za-z-])(?:"
+    r"(?:\+?86[ -]?)?1[3-9]\d(?:[ -]?\d{4}){2}"
+    r"|0\d{2,3}[ -]\d{7,8}"
+    r"|\+?\d{7,15}"
+    r")(?![0-9A-Za-z-])")
 
 
 def masked_text(text: str | None, names: Iterable[str] = ()) -> str:

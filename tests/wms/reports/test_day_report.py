@@ -41,6 +41,14 @@ def test_l2_masked_text_hides_quoted_names_and_phone_numbers():
     assert "张**" in text and "138****8000" in text and "SO-20261101" in text
 
 
+@pytest.mark.parametrize("phone", ["15803852808", "158-0385-2808", "158 0385 2808", "+86 158 0385 2808",
+                                   "+86-158-0385-2808", "8615803852808", "0571-88881234", "0571 88881234"])
+def test_l2_masked_text_hides_a_phone_number_written_in_groups(phone):
+    text = masked_text(f"来电({phone})要求改地址，订单 SO-20261101，2026-12-03 前", [])
+    assert phone not in text and "*" in text
+    assert "SO-20261101" in text and "2026-12-03" in text  # codes and dates are no phone numbers
+
+
 def _check_l2_stock_section_and_totals_agree_with_on_hand(crafted, world):
     report = reports.day_report(world.warehouse_id, crafted.day)
     by_key = {(s.item_sku, s.owner_code): s for s in report.stock}
