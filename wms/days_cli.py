@@ -57,6 +57,9 @@ def _run(call) -> None:
     except DomainError as error:
         click.echo(f"error: {error.code}: {error.message}", err=True)
         sys.exit(1)
+    except OverflowError:  # a day at the calendar's ends has no day after or before
+        click.echo("error: value_out_of_range: the day is out of range.", err=True)
+        sys.exit(1)
     for status in result if isinstance(result, list) else [result]:
         _print(status)
 

@@ -29,7 +29,7 @@ def report_group() -> None:
 @click.option("--section", default=None, help="One section only (CSV: stock by default).")
 def eod_command(day, fmt: str, output: str, warehouse: str | None, lang: str, section: str | None) -> None:
     """Write one warehouse's end-of-day report; exit 1 with the reason when it cannot."""
-    from wms.errors import DomainError
+    from wms.errors import DomainError, ValueOutOfRange
     from wms.services.reports.day_report import day_report
     from wms.services.reports.exports import export_report
     from wms.services.shipping_documents import resolve_warehouse
@@ -42,9 +42,16 @@ def eod_command(day, fmt: str, output: str, warehouse: str | None, lang: str, se
     except DomainError as error:
         click.echo(f"{error.code}: {error.message}", err=True)
         raise SystemExit(1) from None
+    except OverflowError:  # a day at the calendar's ends (0001-01-01, 9999-12-31) has no day after
+        click.echo(f"{ValueOutOfRange.code}: {the_day.isoformat()} is out of range.", err=True)
+        raise SystemExit(1) from None
     if output == "-":
         sys.stdout.buffer.write(body)
         return
-    with open(output, "wb") as file:
-        file.write(body)
+    try:
+        with open(output, "wb") as file:
+            file.write(body)
+    except OSError as error:
+        click.echo(f"cannot write {output}: {error.strerror or error}", err=True)
+        raise SystemExit(1) from None
     click.echo(f"{output}: {filename}, {len(body)} bytes")

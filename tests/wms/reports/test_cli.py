@@ -33,3 +33,13 @@ def test_l2_report_eod_names_the_refusal(app, world, runner, tmp_path):
                                  "--warehouse", "NOPE"])
     assert result.exit_code == 1 and "not_found" in result.output
     assert not (tmp_path / "x.csv").exists()
+
+
+def test_l2_report_eod_at_the_calendars_ends_or_into_no_folder_exits_1_with_the_reason(app, world, runner, tmp_path):
+    for day in ("9999-12-31", "0001-01-01"):
+        result = runner.invoke(args=["report", "eod", "--date", day, "--format", "pdf", "-o", str(tmp_path / "x.pdf")])
+        assert result.exit_code == 1 and "value_out_of_range" in result.output, result.output
+        assert not isinstance(result.exception, OverflowError)
+    result = runner.invoke(args=["report", "eod", "--format", "csv", "-o", str(tmp_path / "no" / "x.csv")])
+    assert result.exit_code == 1 and "cannot write" in result.output, result.output
+    assert not isinstance(result.exception, OSError)
