@@ -191,3 +191,10 @@ def test_L3_the_claim_list_as_pdf_has_chinese_text_the_tracking_numbers_and_no_p
 def test_L3_a_claim_list_in_another_format_is_refused(api, shipped):
     response = api.as_("clerk").get("/api/v1/reconciliation/claims?courier=ZTO&cycle=2026-11&format=docx")
     assert response.status_code == 422 and response.get_json()["code"] == "validation_failed"
+
+
+def test_L3_a_claim_list_of_a_cycle_that_is_no_cycle_is_refused_as_the_upload_refuses_it(api, shipped):
+    claims = api.as_("clerk").get("/api/v1/reconciliation/claims?courier=ZTO&cycle=2026-13&format=xlsx")
+    upload = _upload(api.as_("clerk"), bill_csv(HEADER, [["730000000001", "SO-1", "1", "8", "浙江"]]), cycle="2026-13")
+    assert claims.status_code == upload.status_code == 422
+    assert claims.get_json()["code"] == upload.get_json()["code"]

@@ -19,7 +19,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from wms.domain.permissions import Permission, require
-from wms.domain.reconciliation import CLAIMABLE_TYPES, DifferenceStatus, ReconcileKind
+from wms.domain.reconciliation import CLAIMABLE_TYPES, DifferenceStatus, ReconcileKind, cycle_days
 from wms.domain.shipping import mask_address, mask_name, mask_phone, masked_text
 from wms.errors import InvalidInput
 from wms.extensions import db
@@ -59,6 +59,7 @@ def claim_rows(actor: User, courier: str, cycle: str | None = None) -> list[dict
                sa.and_(D.type.in_([t.value for t in CLAIMABLE_TYPES]),
                        D.status.in_([DifferenceStatus.OPEN.value, DifferenceStatus.EXPLAINED.value]))))
     if cycle:
+        cycle_days(cycle)  # a cycle the upload would refuse (2026-13) is refused here too
         stmt = stmt.where(D.cycle == cycle)
     rows = db.session.execute(stmt.order_by(D.type, D.match_key)).scalars().all()
     numbers = sorted({r.order_number for r in rows if r.order_number})
