@@ -39,7 +39,7 @@ from wms.domain.reconciliation import (
     parse_decimal,
     province_of_address,
 )
-from wms.domain.reconciliation_files import BILL_FIELDS, BILL_PRESETS, REQUIRED_BILL_FIELDS, map_header
+from wms.domain.reconciliation_files import BILL_FIELDS, BILL_PRESETS, REQUIRED_BILL_FIELDS, header_index
 from wms.errors import CourierBillRejected, CourierNotFound, InvalidInput
 from wms.extensions import db
 from wms.models import Courier, Handover, SalesOrder, User
@@ -215,7 +215,7 @@ def read_bill(code: str, filename: str, content: bytes) -> ReadBill:
     rows = read_rows(filename, content, limits, refuse=partial(CourierBillRejected, rows=[]))
     mapping = _mapping_view(code)
     header_row, cells = next(rows)
-    columns = map_header(cells, mapping["columns"])
+    columns = header_index(cells, {name: mapping["columns"].get(name) for name in BILL_FIELDS})
     missing = [f for f in REQUIRED_BILL_FIELDS if f not in columns]
     if missing:
         raise CourierBillRejected("The header lacks required columns.", reason="missing_columns",
