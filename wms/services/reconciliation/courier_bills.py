@@ -39,7 +39,7 @@ from wms.domain.reconciliation import (
     parse_decimal,
     province_of_address,
 )
-from wms.domain.reconciliation_files import BILL_FIELDS, BILL_PRESETS, REQUIRED_BILL_FIELDS, header_index
+from wms.domain.reconciliation_files import BILL_FIELDS, BILL_PRESETS, REQUIRED_BILL_FIELDS, header_index, text_of
 from wms.errors import CourierBillRejected, CourierNotFound, InvalidInput
 from wms.extensions import db
 from wms.models import Courier, Handover, SalesOrder, User
@@ -199,16 +199,6 @@ class ReadBill:
     keys_on_order_number: bool
 
 
-def _text(cell) -> str:
-    if type(cell) is str:
-        return cell.strip()  # every cell of a CSV
-    if cell is None:
-        return ""
-    if isinstance(cell, float) and cell.is_integer():
-        cell = int(cell)  # a tracking number a spreadsheet kept as a number
-    return str(cell).strip()
-
-
 def read_bill(code: str, filename: str, content: bytes) -> ReadBill:
     """The bill's lines, all checked; CourierBillRejected for a bad file, header or row."""
     limits = ImportLimits.from_config(current_app.config, "COURIER_BILL_IMPORT_MAX_ROWS")
@@ -228,7 +218,7 @@ def read_bill(code: str, filename: str, content: bytes) -> ReadBill:
     for number, cells in rows:
         count += 1
         size = len(cells)
-        tracking = _text(cells[t]) if t < size else ""
+        tracking = text_of(cells[t]) if t < size else ""
         weight = parse_decimal(cells[w]) if w < size else None
         fee = parse_decimal(cells[f]) if f < size else None
         errors = {}
@@ -245,7 +235,7 @@ def read_bill(code: str, filename: str, content: bytes) -> ReadBill:
                 break
             continue
         lines.append(BillLine(number, tracking, weight, fee, *[
-            _text(cells[i])[:64] if i is not None and i < size else "" for i in optional]))
+            text_of(cells[i])[:64] if i is not None and i < size else "" for i in optional]))
     if problems:
         raise CourierBillRejected(reason="bad_rows", rows=problems)
     return ReadBill(lines, count, mapping["keys_on_order_number"])
