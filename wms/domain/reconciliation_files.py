@@ -80,21 +80,28 @@ BILL_PRESETS: dict[str, BillPreset] = {p.courier: p for p in (
 )}
 
 
-def _header_text(cell) -> str:
+def _norm(cell) -> str:
+    """A header or a word as compared: without spaces, case or full-width brackets."""
     return re.sub(r"\s+", "", "" if cell is None else str(cell)).lower().replace("（", "(").replace("）", ")")
 
 
-def map_header(cells: list, mapping: Mapping[str, Iterable[str]]) -> dict[str, int]:
-    """The column index of each field whose header is found (aliases compared without
-    spaces, case or full-width brackets)."""
-    positions = {_header_text(cell): index for index, cell in reversed(list(enumerate(cells)))}
+def header_index(header: list, columns: Mapping[str, Iterable[str] | str],
+                 override: Mapping[str, str] | None = None) -> dict[str, int]:
+    """Which column each field is in: ``override``'s header for a field, else the first of
+    its aliases (one name or several) found; a header found twice is its first column.
+
+    Headers and aliases compare without spaces, case or full-width brackets; a field found
+    nowhere is absent. Every file read for reconciliation (courier bills, returns,
+    outbound, settlements) finds its columns here.
+    """
+    positions = {_norm(cell): index for index, cell in reversed(list(enumerate(header)))}
     found: dict[str, int] = {}
-    for name in BILL_FIELDS:
-        aliases = mapping.get(name) or ()
-        if isinstance(aliases, str):
-            aliases = (aliases,)
-        for alias in aliases:
-            index = positions.get(_header_text(alias))
+    for name, aliases in columns.items():
+        wanted = [override[name]] if override and override.get(name) else aliases or ()
+        if isinstance(wanted, str):
+            wanted = (wanted,)
+        for alias in wanted:
+            index = positions.get(_norm(alias))
             if index is not None:
                 found[name] = index
                 break
@@ -218,30 +225,9 @@ SETTLEMENT_PRESETS: dict[str, SettlementPreset] = {
 }
 
 
-def header_index(header: list, columns: Mapping[str, Iterable[str]],
-                 override: Mapping[str, str] | None = None) -> dict[str, int]:
-    """Which column each field is in: ``override``'s header for a field, else the first alias found.
-
-    Headers compare without case and surrounding spaces; a field found nowhere is absent.
-    """
-    cells = [_norm(c) for c in header]
-    found: dict[str, int] = {}
-    for name, aliases in columns.items():
-        wanted = [override[name]] if override and override.get(name) else list(aliases)
-        for alias in wanted:
-            if _norm(alias) in cells:
-                found[name] = cells.index(_norm(alias))
-                break
-    return found
-
-
 def unknown_override_fields(columns: Mapping[str, Iterable[str]], override: Mapping[str, str] | None) -> list[str]:
     """Fields an override names that the file kind does not have."""
     return sorted(set(override or {}) - set(columns))
-
-
-def _norm(cell) -> str:
-    return _header_text(cell)
 
 
 # --- reading cells ------------------------------------------------------------------------

@@ -128,7 +128,8 @@ def confirm_count(
 ) -> dict:
     """S2 step 1: at the bin, scan bin then item, and confirm the quantity there.
 
-    The count must equal the book quantity of that lot in that bin; a difference opens a
+    The count must equal what the bin holds of the task's quant: its on-hand less the units
+    other pickers took into totes and not shipped (``picked_not_shipped``); a difference opens a
     count exception and a cycle-count task, and the line is re-allocated elsewhere or,
     when nothing else is free, held short (never shipped short). The picker says why
     the bin holds less (``reason``: units short, the default, or damaged) and may add a

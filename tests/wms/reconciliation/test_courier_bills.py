@@ -138,6 +138,20 @@ def test_L3_sf_keys_on_the_order_number_of_a_sub_waybill_we_never_recorded(ctx, 
     assert _found("SF") == {}
 
 
+@pytest.mark.parametrize("tracking", ["SF1234567890123", "'SF1234567890123"])
+@pytest.mark.parametrize("write", [bill_csv, bill_xlsx])
+def test_L3_a_tracking_number_typed_with_excel_s_apostrophe_matches_like_the_plain_one(tracking, write, ctx,
+                                                                                         world, parcels):
+    clerk = world.user("clerk")
+    parcels.ship("SF", "SF1234567890123", "SO-1", 1000, utc(2026, 11, 3, 2))
+    # no order number: the tracking number alone must find the shipment
+    content = write(["运单号", "计费重量(kg)", "应付金额"], [[tracking, "1.0", "12"]])
+    run = courier_bills.import_courier_bill(clerk, "SF", CYCLE, "sf.xlsx" if write is bill_xlsx else "sf.csv",
+                                            content)
+    assert run["rows_read"] == 1
+    assert _found("SF") == {}
+
+
 def test_L3_without_a_rate_table_no_fee_is_judged(ctx, world, parcels):
     clerk = world.user("clerk")
     parcels.ship("JD", "JD01", "SO-1", 1000, utc(2026, 11, 3, 2))

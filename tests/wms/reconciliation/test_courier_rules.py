@@ -28,7 +28,7 @@ from wms.domain.reconciliation import (
     province_of_address,
     round_up,
 )
-from wms.domain.reconciliation_files import BILL_PRESETS, map_header
+from wms.domain.reconciliation_files import BILL_PRESETS, header_index
 from wms.errors import IllegalTransition, InvalidInput
 
 D = Decimal
@@ -97,7 +97,7 @@ def test_L3_a_bill_s_numbers(cell, number):
 
 def test_L3_headers_are_found_without_spaces_case_or_full_width_brackets():
     header = ["序号", " 运单号 ", "计费重量（KG）", "应付金额", "订单号"]
-    found = map_header(header, BILL_PRESETS["SF"].headers)
+    found = header_index(header, BILL_PRESETS["SF"].headers)
     assert found == {"tracking_number": 1, "weight_kg": 2, "fee": 3, "order_number": 4}
 
 

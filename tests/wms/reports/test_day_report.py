@@ -17,6 +17,7 @@ from wms.models import LedgerEntry, StockQuant
 from wms.models.types import utcnow
 from wms.services.reconciliation.differences import open_differences
 from wms.services.reports import day_report as reports
+from wms.services.reports import entries
 
 
 def test_l2_waiting_for_of_an_open_shipping_document():
@@ -173,23 +174,23 @@ def _check_l2_drill_down_entries_add_up_to_the_figure(crafted, world):
     report = reports.day_report(world.warehouse_id, crafted.day)
     for line in report.stock:
         for direction, figure in (("in", line.received_in), ("out", line.shipped_out)):
-            found = reports.day_entries(world.warehouse_id, crafted.day, item=line.item_sku, owner=line.owner_code,
+            found = entries.day_entries(world.warehouse_id, crafted.day, item=line.item_sku, owner=line.owner_code,
                                         direction=direction, limit=500)
             assert found.quantity == figure, (line, direction)
             assert sum(e.quantity for e in found.entries) * (-1 if direction == "out" else 1) == figure
             assert found.total == len(found.entries)
     for hour in report.movements_by_hour:
-        found = reports.day_entries(world.warehouse_id, crafted.day, direction="in", hour=hour.hour)
+        found = entries.day_entries(world.warehouse_id, crafted.day, direction="in", hour=hour.hour)
         assert found.quantity == hour.received_in
-    paged = reports.day_entries(world.warehouse_id, crafted.day, limit=1, offset=1)
+    paged = entries.day_entries(world.warehouse_id, crafted.day, limit=1, offset=1)
     assert len(paged.entries) == 1 and paged.total > 1
 
 
 def _check_l2_drill_down_refuses_unknown_item_and_direction(crafted, world):
     with pytest.raises(NotFound):
-        reports.day_entries(world.warehouse_id, crafted.day, item="NOPE")
+        entries.day_entries(world.warehouse_id, crafted.day, item="NOPE")
     with pytest.raises(InvalidInput):
-        reports.day_entries(world.warehouse_id, crafted.day, direction="sideways")
+        entries.day_entries(world.warehouse_id, crafted.day, direction="sideways")
 
 
 def _check_l2_a_closed_day_says_who_closed_it_and_the_next_day_opens_with_its_closing(crafted, world):

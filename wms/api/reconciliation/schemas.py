@@ -7,6 +7,7 @@ from marshmallow import Schema, fields, validate
 from wms.api.schemas import Code, plain_text
 from wms.domain.reconciliation import DifferenceStatus, ReconcileKind
 from wms.domain.reconciliation_files import BILL_FIELDS
+from wms.services.reconciliation.claims import FORMATS
 
 Cycle = lambda **kw: fields.Str(validate=[validate.Length(min=1, max=16), plain_text()], **kw)  # noqa: E731
 
@@ -93,7 +94,7 @@ class StatusChangeSchema(Schema):
 class ClaimArgsSchema(Schema):
     courier = Code(required=True)
     cycle = Cycle(load_default=None)
-    format = fields.Str(load_default="xlsx", validate=validate.OneOf(["xlsx", "pdf"]))
+    format = fields.Str(load_default="xlsx", validate=validate.OneOf(FORMATS))
 
 
 class MappingSchema(Schema):

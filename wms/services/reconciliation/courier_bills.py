@@ -39,7 +39,7 @@ from wms.domain.reconciliation import (
     parse_decimal,
     province_of_address,
 )
-from wms.domain.reconciliation_files import BILL_FIELDS, BILL_PRESETS, REQUIRED_BILL_FIELDS, map_header
+from wms.domain.reconciliation_files import BILL_FIELDS, BILL_PRESETS, REQUIRED_BILL_FIELDS, header_index, text_of
 from wms.errors import CourierBillRejected, CourierNotFound, InvalidInput
 from wms.extensions import db
 from wms.models import Courier, Handover, SalesOrder, User
@@ -199,23 +199,13 @@ class ReadBill:
     keys_on_order_number: bool
 
 
-def _text(cell) -> str:
-    if type(cell) is str:
-        return cell.strip()  # every cell of a CSV
-    if cell is None:
-        return ""
-    if isinstance(cell, float) and cell.is_integer():
-        cell = int(cell)  # a tracking number a spreadsheet kept as a number
-    return str(cell).strip()
-
-
 def read_bill(code: str, filename: str, content: bytes) -> ReadBill:
     """The bill's lines, all checked; CourierBillRejected for a bad file, header or row."""
     limits = ImportLimits.from_config(current_app.config, "COURIER_BILL_IMPORT_MAX_ROWS")
     rows = read_rows(filename, content, limits, refuse=partial(CourierBillRejected, rows=[]))
     mapping = _mapping_view(code)
     header_row, cells = next(rows)
-    columns = map_header(cells, mapping["columns"])
+    columns = header_index(cells, {name: mapping["columns"].get(name) for name in BILL_FIELDS})
     missing = [f for f in REQUIRED_BILL_FIELDS if f not in columns]
     if missing:
         raise CourierBillRejected("The header lacks required columns.", reason="missing_columns",
@@ -228,7 +218,7 @@ def read_bill(code: str, filename: str, content: bytes) -> ReadBill:
     for number, cells in rows:
         count += 1
         size = len(cells)
-        tracking = _text(cells[t]) if t < size else ""
+        tracking = text_of(cells[t]) if t < size else ""
         weight = parse_decimal(cells[w]) if w < size else None
         fee = parse_decimal(cells[f]) if f < size else None
         errors = {}
@@ -245,7 +235,7 @@ def read_bill(code: str, filename: str, content: bytes) -> ReadBill:
                 break
             continue
         lines.append(BillLine(number, tracking, weight, fee, *[
-            _text(cells[i])[:64] if i is not None and i < size else "" for i in optional]))
+            text_of(cells[i])[:64] if i is not None and i < size else "" for i in optional]))
     if problems:
         raise CourierBillRejected(reason="bad_rows", rows=problems)
     if not count:  # matched, it would resolve every difference of the cycle as no longer billed

@@ -50,7 +50,6 @@ from wms.models import (
 from wms.models.types import utcnow
 from wms.services.receiving.inspection import sampling_rules, supplier_decisions
 from wms.services.receiving.posting import unposted_receipts_of_day
-from wms.services.reports.entries import DayEntries, DayEntry, day_entries, day_entries_for  # noqa: F401 (the drill-down)
 from wms.services.shipping_documents import resolve_warehouse
 from wms.services.warehouse_day import day_bounds, warehouse_today, warehouse_zone
 

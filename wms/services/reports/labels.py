@@ -80,7 +80,6 @@ LABELS: dict[str, dict[str, str]] = {
         "status": "状态",
         "counted_at": "盘点时间",
         "reference": "运单号/单号",
-        "description": "说明",
         "amount": "金额",
         "inspection_figures": "本日判定 {lots} 批：合格 {accepted} 批，拒收 {rejected} 批。",
         # document types
@@ -225,7 +224,6 @@ LABELS: dict[str, dict[str, str]] = {
         "status": "Status",
         "counted_at": "Counted at",
         "reference": "Tracking / number",
-        "description": "Description",
         "amount": "Amount",
         "inspection_figures": "Lots decided this day: {lots}; accepted {accepted}, rejected {rejected}.",
         "doc.inbound_document": "Inbound documents",

@@ -5,7 +5,7 @@
  * row with its evidence (our and their weight and fee, quantities, conditions, amounts);
  * a row opens its detail: the whole evidence, the history of its status, and the status
  * changes its state allows (explain, claim, resolve, reopen) with a note. The claim list
- * of the chosen courier and cycle downloads as XLSX. An upload form sends a courier's
+ * of the chosen courier and cycle downloads as XLSX or PDF. An upload form sends a courier's
  * bill, return records, the outbound check (with the shop's export) or a settlement
  * statement (multipart, by fetch) and shows what the run found.
  *
