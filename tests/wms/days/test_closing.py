@@ -106,6 +106,18 @@ def test_l2_an_adjustment_dated_into_a_closed_day_is_refused(ctx, world):
     assert {e.business_day for e in _entries(dated.movement_id)} == {today}
 
 
+def test_l2_once_today_is_closed_an_adjustment_may_name_the_open_day_it_would_go_into_anyway(ctx, world):
+    today = warehouse_today()
+    lot = stock_in(world, "SKU-1", 5)
+    days.close_day(world.user("clerk"), today)
+    kwargs = dict(item_id=world.items["SKU-1"], lot_id=lot, location_id=world.locations["A-01-01"],
+                  owner_id=world.owners["OWN"], quantity_change=-1, reason="broken")
+    dated = adjust_stock(world.user("supervisor"), business_day=today + timedelta(days=1), **kwargs)
+    assert {e.business_day for e in _entries(dated.movement_id)} == {today + timedelta(days=1)}
+    with pytest.raises(InvalidMovement):  # the day after the open day is still to come
+        adjust_stock(world.user("supervisor"), business_day=today + timedelta(days=2), **kwargs)
+
+
 def test_l2_a_reversal_of_a_closed_days_entry_lands_in_the_next_day(ctx, world):
     today = warehouse_today()
     stock_in(world, "SKU-1", 5)

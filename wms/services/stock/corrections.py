@@ -20,6 +20,7 @@ from wms.extensions import db
 from wms.models import Location, Lot, MovementKind, Owner
 from wms.models.types import utcnow
 from wms.models.users import User
+from wms.services.days import open_day
 from wms.services.stock.ledger import MovementResult, _append_and_apply, ledger, post_movement, virtual_location
 from wms.services.uow import run_in_transaction
 from wms.services.warehouse_day import warehouse_today
@@ -101,8 +102,11 @@ def adjust_stock(
     if quantity_change == 0:
         raise InvalidMovement("An adjustment of zero changes nothing.")
     if business_day is not None and business_day > warehouse_today():
-        raise InvalidMovement("A correction cannot be dated into a day still to come.",
-                              business_day=business_day.isoformat())
+        # Only the open day may lie ahead of today (today already closed): it is the default.
+        place = db.session.get(Location, location_id)
+        if place is None or business_day > open_day(place.warehouse_id):
+            raise InvalidMovement("A correction cannot be dated into a day still to come.",
+                                  business_day=business_day.isoformat())
     return run_in_transaction(partial(
         _adjust, actor, item_id=item_id, lot_id=lot_id, location_id=location_id, owner_id=owner_id,
         quantity_change=quantity_change, reason=reason.strip(), kind=kind, business_day=business_day))
