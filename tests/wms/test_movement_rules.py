@@ -91,3 +91,23 @@ def test_r7_consignor_and_own_stock_are_never_mixed():
 def test_every_line_of_a_movement_is_checked(change, refusal):
     with pytest.raises(refusal):
         check_change(change)
+
+
+def test_l2_s5_a_backdated_withdrawal_is_covered_on_its_day_and_every_day_since():
+    from datetime import date
+
+    from wms.domain.movements import backdated_withdrawal_keeps_every_day_whole as covered
+    from wms.errors import InsufficientStock
+
+    d1, d2, d3, d4 = (date(2026, 12, n) for n in (1, 2, 3, 4))
+    covered(d2, 3, [(d1, 5), (d3, 2)])  # 5 on d2, 7 on d3: 3 may go out on d2
+    covered(d3, 5, [(d1, 5)])  # nothing since d1: its 5 are there on d3
+    for day, withdrawn, nets, short_on in [
+        (d2, 2, [(d1, 0), (d3, 5)], d2),  # received only on d3
+        (d2, 3, [(d1, 5), (d3, -4)], d3),  # 5 on d2, but 1 on d3 after a pick
+        (d1, 1, [(d4, 9)], d1),  # nothing before d4
+        (d2, 1, [], d2),
+    ]:
+        with pytest.raises(InsufficientStock) as refused:
+            covered(day, withdrawn, nets)
+        assert refused.value.details["short_on"] == short_on.isoformat()

@@ -11,12 +11,16 @@ Two rule lists, each rule written once and applied in one place:
 
 S5 (never take more than is free) is not among them: the writer's guarded decrement
 is its one place, deciding on what is there when the write runs, not on what was read.
+A withdrawal dated into an earlier day (L2) must also have been covered on that day and
+every day since (``backdated_withdrawal_keeps_every_day_whole``), so no day's closing goes
+below zero.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import date
 
 from wms.domain.locations import LocationType, holds_stock, may_hold
 from wms.domain.permissions import Permission, require
@@ -219,3 +223,25 @@ def plan_scan_move(scan: ScannedMove) -> ScanPlan:
         stock = rule(scan, stock)
     kind = "putaway" if scan.source.type == LocationType.RECEIVING else "move"
     return ScanPlan(stock[0], kind)
+
+
+def backdated_withdrawal_keeps_every_day_whole(day: date, withdrawn: int,
+                                               daily_nets: Iterable[tuple[date, int]]) -> None:
+    """L2 with S5: stock taken out dated into an earlier ``day`` must have been there then and
+    on every day since. The stock key's balance at the end of ``day`` (its ledger's nets of
+    the days up to it) and at the end of each later day must cover ``withdrawn``; else
+    InsufficientStock naming the first day that would go negative."""
+    nets = sorted(daily_nets)
+    balance = sum(net for on, net in nets if on <= day)
+    short_on = day if balance < withdrawn else None
+    for on, net in nets:
+        if short_on is not None:
+            break
+        if on > day:
+            balance += net
+            if balance < withdrawn:
+                short_on = on
+    if short_on is not None:
+        raise InsufficientStock(f"Not enough stock on {short_on.isoformat()} to take {withdrawn} out "
+                                f"dated {day.isoformat()}.", day=day.isoformat(),
+                                short_on=short_on.isoformat(), requested=withdrawn)

@@ -177,3 +177,25 @@ def test_l2_stock_rows_count_in_and_out_per_movement_at_stock_holding_places(ctx
     # the next day (not closed) opens with this closing
     tomorrow = stock_rows(world.warehouse_id, today + timedelta(days=1))
     assert [(r.item_sku, r.opening, r.closing) for r in tomorrow] == [("SKU-1", 7, 7), ("SKU-2", 2, 2)]
+
+
+def test_l2_s5_a_withdrawal_dated_into_an_earlier_day_must_have_been_covered_then_and_since(ctx, world):
+    """Stock received today cannot be taken out dated yesterday: yesterday's closing would be
+    negative (and stored so once closed). Taken out of what was there, it is accepted."""
+    from wms.errors import InsufficientStock
+
+    today = warehouse_today()
+    lot = stock_in(world, "SKU-1", 5)
+    kwargs = dict(item_id=world.items["SKU-1"], lot_id=lot, location_id=world.locations["A-01-01"],
+                  owner_id=world.owners["OWN"], reason="found broken")
+    before = _count()
+    with pytest.raises(InsufficientStock) as refused:
+        adjust_stock(world.user("supervisor"), business_day=today - timedelta(days=1), quantity_change=-2, **kwargs)
+    assert refused.value.details["short_on"] == (today - timedelta(days=1)).isoformat()
+    assert _count() == before
+    adjust_stock(world.user("supervisor"), business_day=today - timedelta(days=1), quantity_change=3, **kwargs)
+    taken = adjust_stock(world.user("supervisor"), business_day=today - timedelta(days=1), quantity_change=-3,
+                         **kwargs)
+    assert {e.business_day for e in _entries(taken.movement_id)} == {today - timedelta(days=1)}
+    assert all(r.closing >= 0 for r in stock_rows(world.warehouse_id, today - timedelta(days=1)))
+

@@ -13,14 +13,19 @@ from functools import partial
 import sqlalchemy as sa
 
 from wms.domain.locations import LocationType, holds_stock
-from wms.domain.movements import Place, StockChange, require_owner_may_be_held
+from wms.domain.movements import (
+    Place,
+    StockChange,
+    backdated_withdrawal_keeps_every_day_whole,
+    require_owner_may_be_held,
+)
 from wms.domain.permissions import Permission, require
 from wms.errors import AlreadyReversed, InvalidMovement, NotFound, UnknownLocation, UnknownLot
 from wms.extensions import db
-from wms.models import Location, Lot, MovementKind, Owner
+from wms.models import Location, Lot, MovementKind, Owner, StockQuant
 from wms.models.types import utcnow
 from wms.models.users import User
-from wms.services.days import open_day
+from wms.services.days import last_closed_day, open_day
 from wms.services.stock.ledger import MovementResult, _append_and_apply, ledger, post_movement, virtual_location
 from wms.services.uow import run_in_transaction
 from wms.services.warehouse_day import warehouse_today
@@ -112,6 +117,21 @@ def adjust_stock(
         quantity_change=quantity_change, reason=reason.strip(), kind=kind, business_day=business_day))
 
 
+def _backdated_withdrawal_covered(item_id: int, lot_id: int, location_id: int, owner_id: int, day: date,
+                                  withdrawn: int) -> None:
+    """The stock key's ledger nets per day (index ``ix_ledger_entry_stock_key``), its quant row
+    locked first so that two such withdrawals are judged one after the other."""
+    db.session.execute(sa.select(StockQuant.id).where(
+        StockQuant.item_id == item_id, StockQuant.lot_id == lot_id, StockQuant.location_id == location_id,
+        StockQuant.owner_id == owner_id).with_for_update())
+    nets = db.session.execute(
+        sa.select(ledger.c.business_day, sa.func.sum(ledger.c.quantity))
+        .where(ledger.c.item_id == item_id, ledger.c.lot_id == lot_id, ledger.c.location_id == location_id,
+               ledger.c.owner_id == owner_id)
+        .group_by(ledger.c.business_day)).all()
+    backdated_withdrawal_keeps_every_day_whole(day, withdrawn, [(on, int(net)) for on, net in nets])
+
+
 def _adjust(actor: User, *, item_id: int, lot_id: int, location_id: int, owner_id: int, quantity_change: int,
             reason: str, kind: str, business_day: date | None = None) -> MovementResult:
     location = db.session.get(Location, location_id)
@@ -127,6 +147,10 @@ def _adjust(actor: User, *, item_id: int, lot_id: int, location_id: int, owner_i
         raise NotFound(f"No owner {owner_id}.", owner_id=owner_id)
     place = Place.of(location)
     require_owner_may_be_held(owner.kind, place, owner=owner.code)
+    if quantity_change < 0 and business_day is not None and business_day < open_day(location.warehouse_id):
+        closed_until = last_closed_day(location.warehouse_id)
+        if closed_until is None or business_day > closed_until:  # a closed day is refused as closed
+            _backdated_withdrawal_covered(item_id, lot_id, location_id, owner_id, business_day, -quantity_change)
     lost_found = virtual_location(location.warehouse_id, LocationType.LOST_AND_FOUND)
     source, destination = (lost_found, place) if quantity_change > 0 else (place, lost_found)
     return post_movement(
