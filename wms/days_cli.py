@@ -49,11 +49,14 @@ def _print(status) -> None:
     }, ensure_ascii=False))
 
 
-def _run(call) -> None:
+def _run(call, record=None) -> None:
+    """Run ``call``, then ``record`` (its row in the audit trail) when it succeeded."""
     from wms.errors import DomainError
 
     try:
         result = call()
+        if record:
+            record()
     except DomainError as error:
         click.echo(f"error: {error.code}: {error.message}", err=True)
         sys.exit(1)
@@ -73,9 +76,13 @@ _DAY = click.DateTime(formats=["%Y-%m-%d"])
 @click.option("--user", "username", default=None, help="Who closes it (default: the first active admin).")
 def close_command(day, warehouse, username) -> None:
     """Close a day: no posting goes into it afterwards; its closing balances are stored."""
+    from wms.services.audit import write_command
     from wms.services.days import close_day
 
-    _run(lambda: close_day(_actor(username), day.date(), warehouse))
+    actor, the_day = _actor(username), day.date().isoformat()
+    _run(lambda: close_day(actor, day.date(), warehouse),
+         lambda: write_command(actor, "days.DayClose POST", f"wms day close --date {the_day}",
+                               path_values={"day": the_day}))
 
 
 @day_group.command("reopen")
@@ -85,9 +92,13 @@ def close_command(day, warehouse, username) -> None:
 @click.option("--user", "username", default=None, help="The supervisor who reopens it (default: first active admin).")
 def reopen_command(day, reason, warehouse, username) -> None:
     """Reopen the last closed day (supervisor or admin; the reopening stays recorded)."""
+    from wms.services.audit import write_command
     from wms.services.days import reopen_day
 
-    _run(lambda: reopen_day(_actor(username), day.date(), reason, warehouse))
+    actor, the_day = _actor(username), day.date().isoformat()
+    _run(lambda: reopen_day(actor, day.date(), reason, warehouse),
+         lambda: write_command(actor, "days.DayReopen POST", f"wms day reopen --date {the_day}",
+                               path_values={"day": the_day}))
 
 
 @day_group.command("list")

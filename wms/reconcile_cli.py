@@ -48,12 +48,16 @@ def actor_named(username: str | None):
 def courier_command(file: str, courier: str, cycle: str, username: str | None, as_json: bool) -> None:
     """Match a courier's bill for a cycle and store its differences."""
     from wms.errors import DomainError
+    from wms.services.audit import write_command
     from wms.services.reconciliation.courier_bills import import_courier_bill
 
     with open(file, "rb") as stream:
         content = stream.read()
+    actor, name = actor_named(username), os.path.basename(file)
     try:
-        run = import_courier_bill(actor_named(username), courier, cycle, os.path.basename(file), content)
+        run = import_courier_bill(actor, courier, cycle, name, content)
+        write_command(actor, "reconciliation.CourierBills POST",
+                      f"wms reconcile courier {name} --courier {courier} --cycle {cycle}", run)
     except DomainError as error:
         click.echo(f"error: {error.code}: {error.message}", err=True)
         if error.details:

@@ -49,11 +49,14 @@ def _mapping(pairs: tuple[str, ...]) -> dict[str, str] | None:
     return mapping or None
 
 
-def _run(call, as_json: bool, types) -> None:
+def _run(call, as_json: bool, types, audit: tuple) -> None:
+    """Run ``call``, leave its row in the audit trail (actor, operation, command), print the runs."""
     from wms.errors import DomainError
+    from wms.services.audit import write_command
 
     try:
         runs = call()
+        write_command(*audit, runs)
     except DomainError as error:
         click.echo(f"error: {error.code}: {error.message}", err=True)
         if error.details:
@@ -89,9 +92,11 @@ def add_commands(group: click.Group) -> None:
         from wms.services.reconciliation.returns import reconcile_returns
 
         name, content = _read(file)
-        mapping = _mapping(pairs)
-        _run(lambda: reconcile_returns(actor_named(username), name, content, courier=courier, cycle=cycle,
-                                       mapping=mapping), as_json, ReturnsDifferenceType)
+        mapping, actor = _mapping(pairs), actor_named(username)
+        _run(lambda: reconcile_returns(actor, name, content, courier=courier, cycle=cycle, mapping=mapping),
+             as_json, ReturnsDifferenceType,
+             (actor, "reconcile.ReturnRecords POST",
+              f"wms reconcile returns {name} --courier {courier} --cycle {cycle}"))
 
     @group.command("outbound")
     @click.option("--cycle", required=True, help=_CYCLE)
@@ -104,9 +109,10 @@ def add_commands(group: click.Group) -> None:
         """Check a cycle's shipments against the ledger and, with --orders, the shop's orders."""
         from wms.services.reconciliation.outbound import reconcile_outbound
 
-        orders_file, mapping = _read(orders), _mapping(pairs)
-        _run(lambda: reconcile_outbound(actor_named(username), cycle=cycle, orders_file=orders_file,
-                                        mapping=mapping), as_json, OutboundDifferenceType)
+        orders_file, mapping, actor = _read(orders), _mapping(pairs), actor_named(username)
+        _run(lambda: reconcile_outbound(actor, cycle=cycle, orders_file=orders_file, mapping=mapping),
+             as_json, OutboundDifferenceType,
+             (actor, "reconcile.Outbound POST", f"wms reconcile outbound --cycle {cycle}"))
 
     @group.command("payments")
     @click.argument("file", type=click.Path(exists=True, dir_okay=False))
@@ -122,6 +128,8 @@ def add_commands(group: click.Group) -> None:
         from wms.services.reconciliation.payments import reconcile_payments
 
         name, content = _read(file)
-        orders_file, mapping = _read(orders), _mapping(pairs)
-        _run(lambda: reconcile_payments(actor_named(username), name, content, platform=platform, cycle=cycle,
-                                        mapping=mapping, orders_file=orders_file), as_json, PaymentDifferenceType)
+        orders_file, mapping, actor = _read(orders), _mapping(pairs), actor_named(username)
+        _run(lambda: reconcile_payments(actor, name, content, platform=platform, cycle=cycle, mapping=mapping,
+                                        orders_file=orders_file),
+             as_json, PaymentDifferenceType,
+             (actor, "reconcile.Payments POST", f"wms reconcile payments {name} --platform {platform} --cycle {cycle}"))

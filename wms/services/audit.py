@@ -14,7 +14,10 @@ What is recorded, and when:
   call without a valid login (401), a malformed device header (400, there is no device
   to name), a server error (5xx: nothing was done);
 - a login (``auth.login``) in the transaction that marks it a success; a failed login
-  stays in ``login_attempt`` only (its user may not exist). A logout is a mutating call.
+  stays in ``login_attempt`` only (its user may not exist). A logout is a mutating call;
+- a use case run from the command line (``wms day close|reopen``, ``wms reconcile ...``):
+  the row its API call would leave, method ``CLI``, the command as its path and the device
+  ``command line`` (``write_command``), right after it succeeded.
 
 The device is what the request's ``X-Device-Id`` and ``X-Device-Name`` said
 (``wms.domain.audit``); none when they were not sent.
@@ -104,6 +107,24 @@ def entry_parameters(audit: CallAudit, user_id: int, status: int, body: str, key
 def write(audit: CallAudit, user_id: int, status: int, body: str, key: str | None = None) -> None:
     """Insert the call's row in the current transaction."""
     db.session.connection().execute(INSERT, entry_parameters(audit, user_id, status, body, key))
+
+
+#: The device a command run on the server names in the trail.
+COMMAND_LINE = Device(name="command line")
+
+
+def write_command(actor: User, operation: str, command: str, answer: dict | None = None,
+                  path_values: dict | None = None) -> None:
+    """The row of a use case run from the command line (``wms day close``, ``wms reconcile
+    ...``), as its API call would have left it (``operation``: its key in ``ACTIONS``), named
+    by the command and the device ``command line``. Written right after the use case, in a
+    transaction of its own: a command has no request and no idempotency record to join."""
+    from wms.domain.audit import ACTIONS
+    from wms.services.uow import transaction
+
+    audit = CallAudit(ACTIONS[operation], "CLI", command, path_values or {}, COMMAND_LINE)
+    with transaction():
+        write(audit, actor.id, 200, json.dumps(answer or {}, default=str))
 
 
 # --- search ---------------------------------------------------------------------------

@@ -5,7 +5,12 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
+import sqlalchemy as sa
+
 from tests.factories import stock_in
+from wms.extensions import db
+from wms.models import User
+from wms.models.audit import AuditEntry
 from wms.services import warehouse_day
 
 
@@ -74,3 +79,9 @@ def test_l2_the_night_job_closes_the_day_from_the_command_line(app, world, runne
     assert result.exit_code == 0
     assert [json.loads(line)["closed"] for line in result.output.splitlines()] == [False, False]
     assert runner.invoke(args=["day", "close", "--date", "not-a-day"]).exit_code == 2
+    with app.app_context():  # the trail names who closed and reopened it from the command line
+        rows = db.session.execute(sa.select(AuditEntry.action, AuditEntry.document_number, AuditEntry.method,
+                                            AuditEntry.device_name, User.username)
+                                  .join(User, User.id == AuditEntry.user_id).order_by(AuditEntry.id)).all()
+    assert [tuple(r) for r in rows] == [("day.close", today, "CLI", "command line", "admin"),
+                                        ("day.reopen", today, "CLI", "command line", "supervisor")]

@@ -20,6 +20,16 @@ def test_L3_the_command_reconciles_a_bill_and_a_rerun_adds_nothing(app, runner, 
     assert result.output.splitlines()[-1] == "new 2, kept 0, closed 0, reopened 0"
     again = runner.invoke(args=["reconcile", "courier", str(bill), "--courier", "YTO", "--cycle", "2026-11"])
     assert again.output.splitlines()[-1] == "new 0, kept 2, closed 0, reopened 0"
+    with app.app_context():  # each run is in the audit trail, named by its id, as from the API
+        import sqlalchemy as sa
+
+        from wms.extensions import db
+        from wms.models.audit import AuditEntry
+
+        rows = db.session.execute(sa.select(AuditEntry.action, AuditEntry.document_type, AuditEntry.method,
+                                            AuditEntry.path).order_by(AuditEntry.id)).all()
+    command = "wms reconcile courier yto-2026-11.csv --courier YTO --cycle 2026-11"
+    assert [tuple(r) for r in rows] == [("reconcile.courier_bill", "reconciliation", "CLI", command)] * 2
 
 
 def test_L3_a_bad_bill_fails_the_command_with_its_code(app, runner, world, tmp_path):
