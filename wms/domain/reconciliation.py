@@ -260,6 +260,12 @@ def grams_to_kg(grams: int | None) -> Decimal | None:
 
 _PROVINCE_SUFFIXES = ("壮族自治区", "回族自治区", "维吾尔自治区", "特别行政区", "自治区", "省", "市")
 ANY_PROVINCE = "*"
+#: China's 34 province-level divisions as ``normalise_province`` names them: a rate table's
+#: row names one of these (or ``*``), so that a typo cannot leave a province unpriced.
+PROVINCES = frozenset((
+    "北京", "天津", "上海", "重庆", "河北", "山西", "辽宁", "吉林", "黑龙江", "江苏", "浙江", "安徽", "福建",
+    "江西", "山东", "河南", "湖北", "湖南", "广东", "海南", "四川", "贵州", "云南", "陕西", "甘肃", "青海",
+    "台湾", "内蒙古", "广西", "西藏", "宁夏", "新疆", "香港", "澳门"))
 
 
 def normalise_province(name: str | None) -> str:

@@ -198,3 +198,14 @@ def test_L3_a_claim_list_of_a_cycle_that_is_no_cycle_is_refused_as_the_upload_re
     upload = _upload(api.as_("clerk"), bill_csv(HEADER, [["730000000001", "SO-1", "1", "8", "浙江"]]), cycle="2026-13")
     assert claims.status_code == upload.status_code == 422
     assert claims.get_json()["code"] == upload.get_json()["code"]
+
+
+def test_L3_a_rate_table_naming_no_province_is_refused_and_the_table_kept(api, shipped):
+    url = "/api/v1/reconciliation/couriers/ZTO/rates"
+    row = {"first_weight_kg": 1, "first_price": 8, "additional_price": 4, "discount_percent": 0}
+    saved = _put(api, "clerk", url, {"rates": [{"province": "浙江省", **row}, {"province": "*", **row}]})
+    assert saved.status_code == 200
+    refused = _put(api, "clerk", url, {"rates": [{"province": "火星", **row}]})
+    assert refused.status_code == 422 and refused.get_json()["code"] == "invalid_input"
+    kept = api.as_("clerk").get(url).get_json()["rates"]
+    assert [r["province"] for r in kept] == ["*", "浙江"]

@@ -28,6 +28,7 @@ from wms.domain.couriers import normalise_code
 from wms.domain.permissions import Permission, require
 from wms.domain.reconciliation import (
     ANY_PROVINCE,
+    PROVINCES,
     BillLine,
     MatchRules,
     Rate,
@@ -143,8 +144,9 @@ def rate_table(actor: User, courier: str) -> dict[str, Any]:
 
 def _rate_input(index: int, given: dict[str, Any]) -> dict[str, Any]:
     province = normalise_province(str(given.get("province") or "")) or ANY_PROVINCE
-    if len(province) > 32:
-        raise InvalidInput("A province has at most 32 characters.", field="rates", row=index)
+    if province != ANY_PROVINCE and province not in PROVINCES:
+        raise InvalidInput(f"No province {province[:32]}: name one of China's provinces, or * for every other.",
+                           field="rates", row=index)
     defaults = {"additional_unit_kg": Decimal(1), "discount_percent": Decimal(0), "weight_step_kg": Decimal(1)}
     values: dict[str, Any] = {"province": province}
     for field in RATE_FIELDS:

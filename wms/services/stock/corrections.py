@@ -25,7 +25,6 @@ from wms.extensions import db
 from wms.models import Location, Lot, MovementKind, Owner, StockQuant
 from wms.models.types import utcnow
 from wms.models.users import User
-from wms.services.days import last_closed_day, open_day
 from wms.services.stock.ledger import MovementResult, _append_and_apply, ledger, post_movement, virtual_location
 from wms.services.uow import run_in_transaction
 from wms.services.warehouse_day import warehouse_today
@@ -106,6 +105,8 @@ def adjust_stock(
         raise InvalidMovement("An adjustment needs a reason.")
     if quantity_change == 0:
         raise InvalidMovement("An adjustment of zero changes nothing.")
+    from wms.services.days import open_day  # days imports the stock services
+
     if business_day is not None and business_day > warehouse_today():
         # Only the open day may lie ahead of today (today already closed): it is the default.
         place = db.session.get(Location, location_id)
@@ -147,6 +148,8 @@ def _adjust(actor: User, *, item_id: int, lot_id: int, location_id: int, owner_i
         raise NotFound(f"No owner {owner_id}.", owner_id=owner_id)
     place = Place.of(location)
     require_owner_may_be_held(owner.kind, place, owner=owner.code)
+    from wms.services.days import last_closed_day, open_day  # days imports the stock services
+
     if quantity_change < 0 and business_day is not None and business_day < open_day(location.warehouse_id):
         closed_until = last_closed_day(location.warehouse_id)
         if closed_until is None or business_day > closed_until:  # a closed day is refused as closed
