@@ -101,7 +101,7 @@ def export_claims(actor: User, courier: str, cycle: str | None, fmt: str = "xlsx
     book = Workbook()
     sheet = book.active
     sheet.title = code
-    xlsx_append(sheet, [f"索赔清单 Claim list {code}", cycle or "", f"{len(rows)}", "", "", "", "", "", "", "",
+    xlsx_append(sheet, [f"索赔清单 Claim list {code}", cycle or "", len(rows), "", "", "", "", "", "", "",
                   "合计 Total", float(total)])
     xlsx_append(sheet, [title for _, title in COLUMNS])
     for cell in sheet[2]:
