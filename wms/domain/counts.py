@@ -23,7 +23,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 
 from wms.domain.shipping import CycleCountAction
@@ -218,6 +218,18 @@ class Row:
     key: tuple
     quantity: int
     reserved: int = 0
+
+
+def status_at_day_end(day_end: datetime, round_status: str, counted_again_after: bool, status_now: str,
+                      decided_at: datetime | None) -> str:
+    """R8 with L2: where a count stood at a day's end, from its last round counted that day.
+
+    Counted again after the day (a recount the next morning) or decided after it (approved,
+    rejected or closed by a supervisor later): it stood as that round left it. Else nothing
+    has moved it since the day: it stands as it is now."""
+    if counted_again_after or (decided_at is not None and decided_at >= day_end):
+        return round_status
+    return status_now
 
 
 def spread_difference(rows: list[Row], difference: int) -> list[tuple[tuple, int]]:

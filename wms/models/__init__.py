@@ -16,6 +16,7 @@ from wms.models.reconciliation import (
 )
 from wms.models.shipping import (
     CountException,
+    CycleCountRound,
     CycleCountTask,
     ExchangeNotice,
     Handover,
@@ -38,7 +39,7 @@ __all__ = [
     "LoginAttempt", "Lot", "MovementKind", "Owner", "StockQuant", "Supplier", "User",
     "Warehouse",
     "InboundDocument", "InboundLine", "Inspection", "Receipt", "ReceiptLine",
-    "CountException", "CycleCountTask", "ExchangeNotice", "Handover", "HoldNotice",
+    "CountException", "CycleCountRound", "CycleCountTask", "ExchangeNotice", "Handover", "HoldNotice",
     "PickTask", "ReleaseNotice", "SalesOrder", "SalesOrderLine", "ShippingCounter", "ShippingStep",
     "VerifyScan", "Wave",
     "PackagingType", "ParcelWeightOverride", "ShippingManifest", "ShippingManifestParcel",

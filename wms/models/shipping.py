@@ -292,6 +292,31 @@ class CycleCountTask(db.Model):
     )
 
 
+class CycleCountRound(db.Model):
+    """One count of a cycle count (R8): the figures at that moment and where it left the
+    count. A count recounted or decided on a later day keeps each day's rounds, so a day's
+    report shows the count as it stood at that day's end."""
+
+    __tablename__ = "cycle_count_round"
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    task_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("cycle_count_task.id"))
+    counted_by: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("user.id"), default=None)
+    counted_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+    # as stored on the task by that count: on-hand, book (on-hand less in totes), bin card, counted
+    on_hand_quantity: so.Mapped[int] = so.mapped_column()
+    book_quantity: so.Mapped[int] = so.mapped_column()
+    bin_card_quantity: so.Mapped[int] = so.mapped_column()
+    counted_quantity: so.Mapped[int] = so.mapped_column()
+    # the count's status once this round was taken (done when it posted itself)
+    status: so.Mapped[str] = so.mapped_column(sa.String(16))
+    movement_id: so.Mapped[str | None] = so.mapped_column(sa.String(32), default=None)
+
+    __table_args__ = (
+        sa.Index("ix_cycle_count_round_counted_at", "counted_at"),
+        sa.Index("ix_cycle_count_round_task", "task_id", "id"),
+    )
+
+
 class HoldNotice(db.Model):
     """A hold notice (暂缓出货通知, S4): from its recording, nothing in scope ships."""
 

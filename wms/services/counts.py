@@ -16,14 +16,14 @@ from datetime import date, datetime, timedelta, timezone
 import sqlalchemy as sa
 from flask import current_app
 
-from wms.domain.counts import Bin, CountOrigin, CountScope, PlanSettings, abc_classes, expand_scope
+from wms.domain.counts import Bin, CountOrigin, CountScope, PlanSettings, abc_classes, expand_scope, status_at_day_end
 from wms.domain.counts import plan_counts as plan
 from wms.domain.locations import AVAILABLE_TYPES
 from wms.domain.permissions import Permission, require, require_any
 from wms.domain.shipping import CYCLE_COUNT_ACTIVE, CycleCountStatus
 from wms.errors import InvalidInput, UnknownLocation
 from wms.extensions import db
-from wms.models import CycleCountTask, Item, LedgerEntry, Location, StockQuant, User, Warehouse
+from wms.models import CycleCountRound, CycleCountTask, Item, LedgerEntry, Location, StockQuant, User, Warehouse
 from wms.models.stock import MovementKind
 from wms.services.shipping_cycle_counts import CycleCountView, views
 from wms.services.shipping_documents import resolve_warehouse
@@ -233,28 +233,37 @@ class CountDifferenceRow:
 
 def count_differences(warehouse_id: int, day: date) -> list[CountDifferenceRow]:
     """The cycle counts counted on ``day`` (the warehouse's day) in its bins, in the order
-    counted: book, bin card, physical and difference, and where each stands (done,
-    recount, counted: waiting for approval, rejected). For the end-of-day report (L2)."""
+    counted, as they stood at the day's end (L2): each count's last round of the day with its
+    book, bin card, physical and difference figures, and where it stood then (done, recount,
+    counted: waiting for approval, rejected; ``wms.domain.counts.status_at_day_end``). A count
+    recounted or approved the next day reads the same on this day's report. For the
+    end-of-day report and the supervisor's difference list."""
     start, end = day_bounds(day)
+    R, T = CycleCountRound, CycleCountTask
     counter = sa.orm.aliased(User)
-    rows = db.session.execute(
-        sa.select(CycleCountTask, Location.code, Item.sku, Item.name, counter.username)
-        .join(Location, Location.id == CycleCountTask.location_id)
-        .outerjoin(Item, Item.id == CycleCountTask.item_id)
-        .outerjoin(counter, counter.id == CycleCountTask.counted_by)
-        .where(Location.warehouse_id == warehouse_id, CycleCountTask.counted_at >= start,
-               CycleCountTask.counted_at < end)
-        .order_by(CycleCountTask.counted_at, CycleCountTask.id)
+    rounds = db.session.execute(
+        sa.select(R, T, Location.code, Item.sku, Item.name, counter.username)
+        .join(T, T.id == R.task_id)
+        .join(Location, Location.id == T.location_id)
+        .outerjoin(Item, Item.id == T.item_id)
+        .outerjoin(counter, counter.id == R.counted_by)
+        .where(Location.warehouse_id == warehouse_id, R.counted_at >= start, R.counted_at < end)
+        .order_by(R.id)
     ).all()
+    last = {}
+    for row in rounds:  # the last round of the day of each count
+        last[row[1].id] = row
+    later = set(db.session.execute(
+        sa.select(R.task_id).where(R.task_id.in_(list(last)), R.counted_at >= end).distinct()).scalars()
+    ) if last else set()
     found = []
-    for task, code, sku, name, counted_by in rows:
-        book = task.book_quantity or 0
-        on_hand = task.on_hand_quantity if task.on_hand_quantity is not None else book
+    for count, task, code, sku, name, counted_by in sorted(last.values(), key=lambda r: (r[0].counted_at, r[0].id)):
+        status = status_at_day_end(end, count.status, task.id in later, task.status, task.decided_at)
+        movement = task.movement_id if status == task.status and task.id not in later else count.movement_id
         found.append(CountDifferenceRow(
-            task.id, code, sku, name, on_hand, on_hand - book,
-            task.bin_card_quantity if task.bin_card_quantity is not None else on_hand,
-            task.counted_quantity or 0, (task.counted_quantity or 0) - book, task.status, task.counted_at,
-            counted_by, task.movement_id))
+            task.id, code, sku, name, count.on_hand_quantity, count.on_hand_quantity - count.book_quantity,
+            count.bin_card_quantity, count.counted_quantity, count.counted_quantity - count.book_quantity, status,
+            count.counted_at, counted_by, movement))
     return found
 
 

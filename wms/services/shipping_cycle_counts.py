@@ -49,6 +49,7 @@ from wms.errors import (
 from wms.extensions import db
 from wms.models import (
     CountException,
+    CycleCountRound,
     CycleCountTask,
     Item,
     LedgerEntry,
@@ -370,6 +371,10 @@ def count_cycle_count(actor: User, task_id: int, *, location: str, item: str | N
                             percent=config["COUNT_DIFFERENCE_APPROVAL_PERCENT"]) \
                     and _postable(task):
                 _post_difference(actor, task, decided_by=None)
+        db.session.add(CycleCountRound(  # the count as it stands after this round, for the day's report
+            task_id=task.id, counted_by=actor.id, counted_at=now, on_hand_quantity=figures.on_hand,
+            book_quantity=figures.book, bin_card_quantity=figures.bin_card, counted_quantity=counted_quantity,
+            status=task.status, movement_id=task.movement_id))
         db.session.flush()
         return BlindCountResult(task.id, task.status, counted_quantity != figures.book)
 
@@ -478,6 +483,7 @@ def complete_cycle_count(actor: User, task_id: int) -> CycleCountView:
         if task is None:
             raise NotFound(f"No cycle count {task_id}.", task_id=task_id)
         task.status = CYCLE_COUNT.next(task.status, CycleCountAction.COMPLETE).value
+        task.decided_by, task.decided_at = actor.id, utcnow()
         db.session.flush()
         return views(actor, [task.id])[0]
 

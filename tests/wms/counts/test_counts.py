@@ -269,3 +269,37 @@ def test_r8_the_difference_report_gives_book_bin_card_and_physical_per_count(out
                                (second, "B-01-01", "SKU-2", 4, 4, 4, 0, "done")]
     assert count_differences(world.warehouse_id, warehouse_today() - timedelta(days=1)) == []
 
+
+
+def _move_rounds_back(task_id: int, days: int = 1) -> None:
+    """As if the count's rounds so far were taken ``days`` earlier (the task's times too)."""
+    from wms.models import CycleCountRound
+    from wms.services.uow import transaction
+
+    with transaction():
+        rows = db.session.execute(sa.select(CycleCountRound).where(CycleCountRound.task_id == task_id)).scalars()
+        for row in [*rows, db.session.get(CycleCountTask, task_id)]:
+            row.counted_at -= timedelta(days=days)
+
+
+def test_r8_l2_a_count_recounted_or_approved_the_next_day_reads_on_its_day_as_it_stood_then(out, world):
+    """Yesterday's report keeps yesterday's count: a recount this morning or an approval today
+    does not move it (or its figures) off the day it was counted."""
+    stock_in(world, "SKU-1", 10, "A-01-01")
+    stock_in(world, "SKU-2", 4, "B-01-01")
+    recounted = _order_count(out, world)
+    approved = _order_count(out, world, "B-01-01", "SKU-2")
+    _count(out, recounted, 7)  # yesterday: a difference, to recount
+    _count(out, approved, 2, code="B-01-01", item="SKU-2")
+    _count(out, approved, 2, role="shipper", code="B-01-01", item="SKU-2")  # confirmed: waits for approval
+    for task_id in (recounted, approved):
+        _move_rounds_back(task_id)
+    yesterday, today = warehouse_today() - timedelta(days=1), warehouse_today()
+    _count(out, recounted, 10, role="shipper")  # this morning's recount finds the book
+    shipping.approve_cycle_count(out.actor("supervisor"), approved)
+    stood = {r.task_id: (r.counted, r.difference, r.status, r.movement_id)
+             for r in count_differences(world.warehouse_id, yesterday)}
+    assert stood == {recounted: (7, -3, "recount", None), approved: (2, -2, "counted", None)}
+    now = {r.task_id: (r.counted, r.difference, r.status) for r in count_differences(world.warehouse_id, today)}
+    assert now == {recounted: (10, 0, "done")}  # the approval posted today, counted nothing today
+    assert db.session.get(CycleCountTask, approved).status == "done"

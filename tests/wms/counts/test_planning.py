@@ -115,3 +115,16 @@ def test_r8_found_units_go_to_the_fullest_row_missing_ones_come_from_free_units(
     assert spread_difference([], 2) == []  # a stray: booked by the caller
     with pytest.raises(CountDifferenceReserved):
         spread_difference(rows, -8)  # 6 of the 13 are allocated to orders
+
+
+def test_r8_l2_a_count_stood_at_a_days_end_as_its_last_round_of_the_day_left_it_unless_nothing_moved_it_since():
+    from datetime import datetime, timezone
+
+    from wms.domain.counts import status_at_day_end
+
+    end = datetime(2026, 12, 3, 16, tzinfo=timezone.utc)
+    assert status_at_day_end(end, "recount", False, "recount", None) == "recount"
+    assert status_at_day_end(end, "recount", True, "done", None) == "recount"  # recounted the next morning
+    assert status_at_day_end(end, "counted", False, "done", end) == "counted"  # approved after the day
+    assert status_at_day_end(end, "counted", False, "rejected", datetime(2026, 12, 3, 9, tzinfo=timezone.utc)) \
+        == "rejected"  # decided within the day

@@ -19,7 +19,7 @@ from tests.factories import stock_in
 from tests.wms.receiving.helpers import make_document, receive, run_lot
 from tests.wms.shipping.conftest import Outbound
 from wms.extensions import db
-from wms.models import CycleCountTask
+from wms.models import CycleCountRound, CycleCountTask
 from wms.models.reconciliation import ReconciliationDifference, ReconciliationEvent, ReconciliationRun
 from wms.models.types import utcnow
 from wms.services import shipping, shipping_holds
@@ -72,6 +72,9 @@ def craft_day(world) -> CraftedDay:
                               counted_by=world.users["picker"], counted_at=utcnow())
         db.session.add(task)
         db.session.flush()
+        db.session.add(CycleCountRound(task_id=task.id, counted_by=task.counted_by, counted_at=task.counted_at,
+                                       on_hand_quantity=16, book_quantity=15, bin_card_quantity=17,
+                                       counted_quantity=14, status="counted"))
         task_id = task.id
     return CraftedDay(shipping.warehouse_today(), unposted.number or f"#{unposted.id}", hold.number,
                       order_hold.number, release.number, task_id, reconciliation_differences(world))
