@@ -23,6 +23,7 @@ from wms.extensions import db
 from wms.models import Customer, Item, ItemBarcode, Location, Owner, Supplier, User, Warehouse
 from wms.services.stock import Place, StockChange, get_or_create_lot, post_movement
 from wms.services.uow import transaction
+from wms.services.warehouse_day import warehouse_zone
 
 #: Demo logins: user name -> password (documented in the README; demo only).
 DEMO_LOGINS = {role.value: f"{role.value}-demo" for role in Role}
@@ -205,12 +206,14 @@ def _stock_history(demo: DemoContext) -> int:
             quantity = rng.choice([12, 24, 36, 48, 60, 100, 120, 200])
             target = Place.of(rng.choice(demo.bins))
             document = f"DEMO-GRN-{received_at:%Y%m%d}-{item.id}-{n + 1}"
+            # dated into the warehouse day it was received, so the past days' reports show it
+            day = received_at.astimezone(warehouse_zone()).date()
             post_movement(demo.admin, "receipt",
                           [StockChange(item.id, lot.id, own.id, supplier_place, receiving, quantity)],
-                          document_type="opening", document_id=document)
+                          document_type="opening", document_id=document, business_day=day)
             post_movement(demo.users["receiver"], "putaway",
                           [StockChange(item.id, lot.id, own.id, receiving, target, quantity)],
-                          document_type="opening", document_id=document)
+                          document_type="opening", document_id=document, business_day=day)
             posted += 1
     return posted
 
