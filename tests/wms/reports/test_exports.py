@@ -38,7 +38,7 @@ def _check_l2_xlsx_has_a_sheet_per_section_typed_cells_and_a_frozen_header(repor
     counts = book["盘点差异"]
     assert counts.freeze_panes == "A2"
     counted_row = next(counts.iter_rows(min_row=2, values_only=True))
-    assert [c.value for c in counts[1]][4:9] == ["账面", "在周转箱", "货位卡", "实盘", "差异"]
+    assert [c.value for c in counts[1]][4:9] == ["账面在库", "在周转箱", "货位卡", "实盘", "差异"]
     assert isinstance(counted_row[-1], datetime) and counted_row[4:9] == (16, 1, 17, 14, -1)
     assert counted_row[9] == "已盘点（待审批）"
     reconciliation = book["对账差异"]
