@@ -346,8 +346,9 @@ EXCHANGE_NOTICE = TransitionTable("exchange_notice", {
 # --- rule S3: a valid document ------------------------------------------------------
 
 
-def check_valid_for_shipping(status: str, active_holds: list[str]) -> None:
-    """Rule S3: the document is approved, not cancelled, not on hold, not already shipped."""
+def check_valid_for_shipping(status: str, active_holds: list[str], reasons: dict[str, str] | None = None) -> None:
+    """Rule S3: the document is approved, not cancelled, not on hold, not already shipped
+    (S4: the refusal names the holds, and with ``reasons`` why each was issued)."""
     if status == OrderStatus.CANCELLED:
         raise OrderCancelled()
     if status == OrderStatus.SHIPPED:
@@ -356,7 +357,7 @@ def check_valid_for_shipping(status: str, active_holds: list[str]) -> None:
         raise OrderNotApproved(status=status)
     if active_holds:
         # rule S4: any active hold in scope stops the shipment, whoever asks
-        raise OrderOnHold(holds=sorted(active_holds))
+        raise OrderOnHold(holds=sorted(active_holds), **({"reasons": reasons} if reasons else {}))
 
 
 # --- rule S4: hold scopes -------------------------------------------------------------

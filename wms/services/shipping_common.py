@@ -21,6 +21,7 @@ from wms.domain.shipping import (
     Step,
     advance,
     hold_applies,
+    masked_text,
 )
 from wms.errors import ExchangeNoticeInvalid, OrderNotFound
 from wms.extensions import db
@@ -117,6 +118,15 @@ def holds_covering(order: SalesOrder, targets: list[HoldTarget] | None = None) -
         return []
     items = order_item_ids(order.id)
     return [t.number for t in targets if hold_applies(t, order.id, order.customer_id, items)]
+
+
+def hold_reasons(numbers: list[str]) -> dict[str, str]:
+    """Why each hold was issued, by number, masked by the one rule (a reason may quote a
+    customer's phone): for the refusal that a hold stops a shipment (S4)."""
+    if not numbers:
+        return {}
+    rows = db.session.execute(sa.select(HoldNotice.number, HoldNotice.reason).where(HoldNotice.number.in_(numbers)))
+    return {number: masked_text(reason) for number, reason in rows}
 
 
 def release_reservation(quant_id: int, quantity: int) -> None:

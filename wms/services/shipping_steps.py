@@ -63,6 +63,7 @@ from wms.errors import (
 from wms.extensions import db
 from wms.models import (
     CountException,
+    Courier,
     CycleCountTask,
     ExchangeNotice,
     Handover,
@@ -74,6 +75,7 @@ from wms.models import (
     SalesOrderLine,
     User,
     VerifyScan,
+    Waybill,
 )
 from wms.models.stock import MovementKind, StockQuant
 from wms.models.types import utcnow
@@ -85,6 +87,7 @@ from wms.services.shipping_common import (
     change_exchange_notice,
     check_exchange,
     find_order,
+    hold_reasons,
     holds_covering,
     pass_hold_gate,
     record_step,
@@ -524,7 +527,8 @@ def ship_order(
             raise InvalidWeight("Give the parcel's weight or the packing station whose scale weighs it.")
         order = find_order(number, lock=True)
         pass_hold_gate()
-        check_valid_for_shipping(order.status, holds_covering(order))
+        holds = holds_covering(order)
+        check_valid_for_shipping(order.status, holds, hold_reasons(holds))
         check_exchange(order)
         check_step_allowed(order.stage, Step.SHIP)
         used = db.session.execute(
@@ -533,6 +537,13 @@ def ship_order(
         ).first()
         if used:
             raise TrackingNumberTaken(carrier=carrier, tracking_number=tracking_number)
+        other = db.session.execute(  # another order's electronic waybill: that parcel would never ship
+            sa.select(SalesOrder.number).join(Waybill, Waybill.order_id == SalesOrder.id)
+            .join(Courier, Courier.id == Waybill.courier_id)
+            .where(Courier.code == carrier, Waybill.tracking_number == tracking_number,
+                   Waybill.order_id != order.id)).scalar_one_or_none()
+        if other is not None:
+            raise TrackingNumberTaken(carrier=carrier, tracking_number=tracking_number, order=other)
         weighing = weigh_against_order(order, reading.grams, packaging)
         now = utcnow()
         record_step(order, Step.SHIP, actor, detail=f"{carrier} {tracking_number}")

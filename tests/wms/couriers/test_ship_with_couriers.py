@@ -81,3 +81,27 @@ def test_the_ship_steps_refusals_reach_the_handheld_with_their_codes(api, out, r
     named = api.as_("shipper").post(f"{BASE}/orders/SO-1/ship", json={
         **HANDOVER, "carrier": "SF", "tracking_number": "SF-123"}).get_json()
     assert named["message"] == "SF-123 不是 SF 的运单号。"
+
+
+def test_a_number_typed_for_one_parcel_and_a_waybill_of_another_never_collide(out, ready, world):
+    """The local provider passes over a number already typed in for a parcel of its courier,
+    and the ship step refuses a typed number that is another order's waybill: either way
+    one of the two orders could never ship."""
+    from wms.errors import TrackingNumberTaken
+
+    ready("SO-1")
+    ready("SO-2")
+    ready("SO-3")
+    courier = db.session.execute(sa.select(Courier).where(Courier.code == "SF")).scalar_one()
+    from wms.domain.couriers import local_tracking_number
+
+    upcoming = local_tracking_number(courier, courier.waybill_settings or {}, courier.local_waybill_counter + 1)
+    db.session.rollback()
+    out.ship("SO-1", carrier="SF", tracking_number=upcoming)  # typed in by hand
+    issued = waybills.issue_waybill(world.user("shipper"), "SO-2", "SF")
+    assert issued["tracking_number"] != upcoming
+    with pytest.raises(TrackingNumberTaken) as refused:
+        out.ship("SO-3", carrier="SF", tracking_number=issued["tracking_number"])
+    assert refused.value.details["order"] == "SO-2"
+    out.ship("SO-2", carrier=None, tracking_number=None)  # its own waybill still ships it
+    assert out.stage("SO-3") == "verified"

@@ -37,6 +37,7 @@ def test_s4_hold_between_verify_and_ship_stops_it(out, world):
     with pytest.raises(OrderOnHold) as refused:
         out.ship("SO-1")
     assert refused.value.details["holds"] == [number]
+    assert refused.value.details["reasons"] == {number: "客户要求暂缓"}  # the packer is told why
     assert db.session.execute(sa.select(sa.func.count()).select_from(Handover)).scalar_one() == 0
     assert shipping.validity(out.actor("shipper"), "SO-1").code == "order_on_hold"
 
