@@ -113,7 +113,7 @@ OPERATION_ERRORS: dict[str, tuple[str, ...]] = {
         "print_job_not_found", "station_device_missing", "station_inactive", "station_not_found",
     ),
     "devices.StationHealth GET": ("station_device_missing", "station_inactive", "station_not_found"),
-    "devices.StationPrintJobs GET": (),
+    "devices.StationPrintJobs GET": ("station_not_found",),
     "devices.PrintJob GET": ("print_job_not_found",),
     "devices.PrintJobRetry POST": (
         "illegal_transition", "print_job_not_found", "station_device_missing", "station_inactive",

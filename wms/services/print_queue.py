@@ -33,7 +33,7 @@ from wms.domain.printing import (
     PrintJobState,
 )
 from wms.domain.shipping import mask_address, mask_name, mask_phone
-from wms.errors import DomainError, PrintJobNotFound, StationDeviceMissing
+from wms.errors import DomainError, PrintJobNotFound, StationDeviceMissing, StationNotFound
 from wms.extensions import db
 from wms.models.station import PrintJob, Station
 from wms.models.types import utcnow
@@ -248,6 +248,8 @@ def read_job(actor: User, job_id: int) -> PrintJobView:
 def list_jobs(actor: User, station_code: str, state: str | None = None, limit: int = 100) -> list[PrintJobView]:
     """A station's print jobs, newest first, optionally in one state."""
     require(actor.role, Permission.DEVICE_USE)
+    if db.session.execute(sa.select(Station.id).where(Station.code == station_code)).first() is None:
+        raise StationNotFound(f"No station '{station_code}'.", code=station_code)  # not an empty queue
     return station_queue(station_code, state, limit)
 
 

@@ -14,10 +14,12 @@ import csv
 import io
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 
 import sqlalchemy as sa
 from flask import current_app
 
+from wms.domain.couriers import normalise_code
 from wms.domain.permissions import Permission, require
 from wms.domain.printing import LabelKind
 from wms.domain.receiving import check_signature
@@ -126,7 +128,7 @@ def _view(manifest: ShippingManifest) -> ManifestView:
 def open_manifest(actor: User, courier: str) -> ManifestView:
     """Open a handover manifest (MF-000001) for an active courier's next pickup."""
     require(actor.role, Permission.SHIP)
-    code = (courier or "").strip()
+    code = normalise_code(courier or "")  # "sf" is SF, as at the waybill and ship steps
 
     def use_case() -> ManifestView:
         known = db.session.execute(
@@ -225,9 +227,14 @@ def manifest_view(actor: User, number: str) -> ManifestView:
     return _view(_find(number))
 
 
-def _rows(view: ManifestView) -> list[list[str]]:
+def _kg(grams: int) -> Decimal:
+    """Kilograms with three decimals, a number (a spreadsheet adds them up; CSV reads '1.250')."""
+    return Decimal(grams_as_kg(grams))
+
+
+def _rows(view: ManifestView) -> list[list]:
     return [[p.tracking_number, p.order_number, p.recipient_name, p.recipient_phone, p.recipient_address,
-             grams_as_kg(p.weight_grams), p.shipped_at.isoformat()] for p in view.parcels]
+             _kg(p.weight_grams), p.shipped_at.isoformat()] for p in view.parcels]
 
 
 def export_manifest(actor: User, number: str, fmt: str = "csv") -> tuple[bytes, str, str]:
@@ -235,8 +242,8 @@ def export_manifest(actor: User, number: str, fmt: str = "csv") -> tuple[bytes, 
     it as Unicode), XLSX one sheet. Personal data is masked."""
     view = manifest_view(actor, number)
     headers = [title for _, title in EXPORT_COLUMNS]
-    summary = [f"交接单 {view.number}", view.courier, view.status, f"{view.parcel_count}",
-               grams_as_kg(view.total_weight_grams), view.driver_name or "", ""]
+    summary = [f"交接单 {view.number}", view.courier, view.status, view.parcel_count,
+               _kg(view.total_weight_grams), view.driver_name or "", ""]
     if fmt == "csv":
         text = io.StringIO()
         writer = csv.writer(text)

@@ -92,6 +92,8 @@ def test_a_job_for_a_printer_out_of_paper_fails_with_its_error_and_prints_on_ret
     assert sim.jobs == []
     listed = api.as_("shipper").get(f"/api/v1/stations/{code}/print-jobs?state=failed").get_json()
     assert [j["id"] for j in listed] == [job_id]
+    unknown = api.as_("shipper").get("/api/v1/stations/NOPE/print-jobs")  # no station, not an empty queue
+    assert (unknown.status_code, unknown.get_json()["code"]) == (404, "station_not_found")
     sim.paper_out = False
     retried = api.as_("shipper").post(f"/api/v1/print-jobs/{job_id}/retry")
     assert retried.status_code == 202, retried.get_json()
