@@ -29,7 +29,7 @@ from tests.ui.helpers import js_errors, login, shot, wait_ready
 from tests.ui.test_packing import expected, got, picked_order, post
 from tests.ui.test_picking import catalogue, new_user
 from tests.ui.test_report import screen_of  # noqa: F401 - the screen_of fixture
-from wms.domain.shipping import mask_name, mask_phone
+from wms.domain.masking import mask_name, mask_phone
 
 pytestmark = pytest.mark.slow
 

@@ -7,7 +7,7 @@ reads the files' columns and cells), and answers the differences it finds as ``F
 rows (``wms.domain.reconciliation``): a type, a stable key (what a rerun of the same cycle
 finds again, so a resolution stays attached to it) and the evidence a clerk reads. A
 matched record that agrees yields nothing. Personal data never reaches the evidence
-unmasked (``wms.domain.shipping`` holds the one masking rule).
+unmasked (``wms.domain.masking`` holds the one masking rule).
 """
 
 from __future__ import annotations
@@ -20,9 +20,9 @@ from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
+from wms.domain.masking import mask_name, mask_phone
 from wms.domain.reconciliation import Finding, cents
 from wms.domain.reconciliation_files import Condition, SettlementKind
-from wms.domain.shipping import mask_name, mask_phone
 
 # --- what can differ ---------------------------------------------------------------------
 

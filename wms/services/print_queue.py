@@ -23,6 +23,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from devices.errors import DeviceError
+from wms.domain.masking import mask_address, mask_name, mask_phone
 from wms.domain.permissions import Permission, require
 from wms.domain.printing import (
     PENDING_STATES,
@@ -32,7 +33,6 @@ from wms.domain.printing import (
     PrintJobAction,
     PrintJobState,
 )
-from wms.domain.shipping import mask_address, mask_name, mask_phone
 from wms.errors import DomainError, PrintJobNotFound, StationDeviceMissing, StationNotFound
 from wms.extensions import db
 from wms.models.station import PrintJob, Station

@@ -10,6 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
+from wms.domain.masking import masked_text
 from wms.domain.shipping import (
     EXCHANGE_NOTICE,
     PICK_TASK,
@@ -21,7 +22,6 @@ from wms.domain.shipping import (
     Step,
     advance,
     hold_applies,
-    masked_text,
 )
 from wms.errors import ExchangeNoticeInvalid, OrderNotFound
 from wms.extensions import db

@@ -12,6 +12,7 @@ from datetime import date, datetime
 
 import sqlalchemy as sa
 
+from wms.domain.masking import mask_address, mask_name, mask_phone
 from wms.domain.permissions import Permission, permissions_of, require, require_any
 from wms.domain.shipping import (
     EXCHANGE_NOTICE,
@@ -22,9 +23,6 @@ from wms.domain.shipping import (
     Stage,
     check_valid_for_shipping,
     grams_as_kg,
-    mask_address,
-    mask_name,
-    mask_phone,
     next_order_status,
 )
 from wms.errors import (

@@ -13,15 +13,10 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
+from wms.domain.masking import mask_address, mask_name, mask_phone
 from wms.domain.permissions import Permission, require_any
 from wms.domain.printing import LabelKind
-from wms.domain.shipping import (
-    DocumentType,
-    grams_as_kg,
-    mask_address,
-    mask_name,
-    mask_phone,
-)
+from wms.domain.shipping import DocumentType, grams_as_kg
 from wms.errors import (
     OrderStateInvalid,
 )

@@ -20,18 +20,11 @@ import sqlalchemy as sa
 from flask import current_app
 
 from wms.domain.couriers import normalise_code
+from wms.domain.masking import mask_address, mask_name, mask_phone
 from wms.domain.permissions import Permission, require
 from wms.domain.printing import LabelKind
 from wms.domain.receiving import check_signature
-from wms.domain.shipping import (
-    MANIFEST,
-    ManifestAction,
-    ManifestStatus,
-    grams_as_kg,
-    mask_address,
-    mask_name,
-    mask_phone,
-)
+from wms.domain.shipping import MANIFEST, ManifestAction, ManifestStatus, grams_as_kg
 from wms.errors import (
     InvalidInput,
     InvalidReference,

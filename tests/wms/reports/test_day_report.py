@@ -8,9 +8,9 @@ import pytest
 import sqlalchemy as sa
 
 from tests.wms.reports.conftest import CUSTOMER_NAME, PHONE, RECIPIENT_NAME
+from wms.domain.masking import masked_text
 from wms.domain.permissions import Role
 from wms.domain.reports import age_in_days, shipping_waiting_for
-from wms.domain.shipping import masked_text
 from wms.errors import InvalidInput, NotFound, PermissionDenied
 from wms.extensions import db
 from wms.models import LedgerEntry, StockQuant

@@ -6,6 +6,7 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
+from wms.domain.masking import mask_address, mask_name, mask_phone
 from wms.domain.shipping import (
     STEP_SEQUENCE,
     Candidate,
@@ -16,9 +17,6 @@ from wms.domain.shipping import (
     check_valid_for_shipping,
     grams_as_kg,
     hold_applies,
-    mask_address,
-    mask_name,
-    mask_phone,
     plan_allocation,
     removal_order,
     weight_in_grams,

@@ -4,7 +4,7 @@ evidence, as XLSX or PDF.
 A claim holds the courier's differences in status ``claimed``, and those of the
 claimable types (``CLAIMABLE_TYPES``: billed but not shipped, billed twice, weight over,
 fee mismatch) still open or explained. The recipient of each parcel is shown masked by
-the one rule (``wms.domain.shipping.mask_*``): the courier needs to find the parcel, not
+the one rule (``wms.domain.masking``): the courier needs to find the parcel, not
 to read who it went to. The PDF is laid out on the end-of-day report's page
 (``wms.services.reports.pdf``: its CJK font embedded, so the Chinese is text a reader can
 search), in both languages as the sheet is.
@@ -18,9 +18,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from wms.domain.masking import mask_address, mask_name, mask_phone, masked_text
 from wms.domain.permissions import Permission, require
 from wms.domain.reconciliation import CLAIMABLE_TYPES, DifferenceStatus, ReconcileKind, cycle_days
-from wms.domain.shipping import mask_address, mask_name, mask_phone, masked_text
 from wms.errors import InvalidInput
 from wms.extensions import db
 from wms.models import SalesOrder, User

@@ -17,6 +17,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from wms.domain.masking import masked_text
 from wms.domain.permissions import Permission, require
 from wms.domain.reconciliation import (
     AUTO_RESOLVED_NOTE,
@@ -31,7 +32,6 @@ from wms.domain.reconciliation import (
     plan_rerun,
 )
 from wms.domain.reports import age_in_days
-from wms.domain.shipping import masked_text
 from wms.errors import DifferenceNotFound, InvalidInput
 from wms.extensions import db
 from wms.models import SalesOrder, User

@@ -10,7 +10,7 @@ drill-down from a figure to its ledger entries is ``wms.services.reports.entries
 
 The report is a plain structure of dataclasses; the API, the exports and the night job's
 command all render the same one. Customers' and recipients' names are masked here by the
-product's one rule (``wms.domain.shipping.mask_name``), so no rendering can leak them.
+product's one rule (``wms.domain.masking``), so no rendering can leak them.
 """
 
 from __future__ import annotations
@@ -21,11 +21,12 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
+from wms.domain.masking import mask_name, masked_text
 from wms.domain.permissions import Permission, require
 from wms.domain.receiving import defect_rate_percent
 from wms.domain.reports import age_in_days, shipping_waiting_for
 from wms.domain.sampling import Outcome, switching_state
-from wms.domain.shipping import HoldScope, mask_name, masked_text
+from wms.domain.shipping import HoldScope
 from wms.extensions import db
 from wms.models import (
     Customer,
