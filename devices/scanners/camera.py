@@ -100,14 +100,20 @@ def to_gray(image) -> np.ndarray:
 
 
 def _validate(text: str, kind: str) -> Scan | None:
-    """Interpret a raw read; None if it fails validation (treated as a misread)."""
-    gs1 = kind in GS1_AIM_FOR and looks_like_gs1(text)
-    aim = GS1_AIM_FOR[kind] if gs1 else AIM_FOR.get(kind)
-    try:
-        scan = interpret(text, KNOWN.get(aim) if aim else None)
-    except DeviceError:
-        return None
-    return Scan(scan.text, kind if not gs1 else scan.symbology, aim, scan.gs1)
+    """Interpret a raw read; None if it fails validation (treated as a misread).
+
+    A read without its AIM that looks like GS1 is tried as GS1 first, then as the plain code
+    it also is: a courier's all-digit tracking number such as 00123456789012 starts like a
+    GS1 SSCC without being one, and is still the number printed."""
+    tries = (True, False) if kind in GS1_AIM_FOR and looks_like_gs1(text) else (False,)
+    for gs1 in tries:
+        aim = GS1_AIM_FOR[kind] if gs1 else AIM_FOR.get(kind)
+        try:
+            scan = interpret(text, KNOWN.get(aim) if aim else None)
+        except DeviceError:
+            continue
+        return Scan(scan.text, kind if not gs1 else scan.symbology, aim, scan.gs1)
+    return None
 
 
 def _zbar(gray: np.ndarray, symbols):

@@ -97,3 +97,13 @@ def test_streamed_frames_need_two_agreeing_reads():
     confirmer = FrameConfirmer(needed=2)
     assert confirmer.feed(image, at=0.0) is None
     assert confirmer.feed(image, at=0.1).scan.text == "LOC-A-01"
+
+
+@pytest.mark.parametrize("number", ["00123456789012", "730000000002"])
+def test_an_all_digit_courier_number_that_starts_like_gs1_is_read_as_the_number_printed(number):
+    """A camera read carries no AIM: 00123456789012 looks like a GS1 SSCC but is not one; it
+    is the plain Code 128 the courier printed, not a misread to drop."""
+    from devices.scanners.synthetic import label_photo, render_zpl_barcode
+
+    found = decode_one(label_photo([render_zpl_barcode("code128", number)]))
+    assert (found.scan.text, found.scan.symbology, found.scan.gs1) == (number, "code128", None)
