@@ -122,6 +122,11 @@ class Simulator:
                 self.port = listener.getsockname()[1]
                 self._listener = listener
 
+    @property
+    def plugged(self) -> bool:
+        """Whether the (simulated) cable is in: the device can be reached."""
+        return self._listener is not None or self._master is not None
+
     def unplug(self) -> None:
         """Pull the cable: the driver's next read or write fails as disconnected."""
         with self._lock:

@@ -1,4 +1,5 @@
-"""Demo devices: a scale and a label printer simulated on loopback TCP, wired to PACK-01.
+"""Demo devices: a scale and a label printer simulated on loopback TCP, wired to PACK-01,
+and their control panel over HTTP (``devices.simulators.control``).
 
 ``wms serve --simulators`` starts them in the gunicorn master before it forks its
 workers. The simulators' threads live in the master only; the workers reach them
@@ -18,6 +19,7 @@ import threading
 import sqlalchemy as sa
 from flask import Flask
 
+from devices.simulators.control import SimulatorControl
 from devices.simulators.printer import PrinterSimulator
 from devices.simulators.scale import ScaleSimulator
 from wms.extensions import db
@@ -29,6 +31,7 @@ DEMO_STATION = "PACK-01"
 DEMO_WEIGHT = "1.250"
 
 _running: list = []
+_controls: list = []  # the simulators' control panel (devices.simulators.control)
 _lock = threading.Lock()
 _hooks: list[int] = []  # pid of the process whose exit and forks are hooked
 
@@ -44,11 +47,13 @@ def start_demo_simulators(app: Flask) -> list[str]:
                 scale.stop()
                 raise
             _running.extend([scale, printer])
+            _controls.append(SimulatorControl(scale, printer).start())
             if not _hooks:
                 _hooks.append(os.getpid())
                 atexit.register(_stop_in, os.getpid())
                 os.register_at_fork(after_in_child=_forget_in_child)
         scale, printer = _running
+        control = _controls[0]
     with app.app_context():
         warehouse = _demo_warehouse()
         save_station(DEMO_STATION, {
@@ -64,6 +69,8 @@ def start_demo_simulators(app: Flask) -> list[str]:
         f"simulated scale (MT-SICS, {DEMO_WEIGHT} kg): {scale.url}",
         f"simulated label printer (ZPL): {printer.url}",
         f"station {DEMO_STATION} uses them: GET /api/v1/stations/{DEMO_STATION}/scale?stable=true",
+        f"simulators' control panel: {control.url} (POST /scale {{\"weight\": \"0.850\"}}, "
+        f"POST /printer {{\"online\": false}}; docs/devices.md)",
     ]
 
 
@@ -76,6 +83,9 @@ def stop_demo_simulators() -> None:
     """Stop the demo simulators (also run at exit of the process that started them)."""
     with _lock:
         sims, _running[:] = list(_running), []
+        controls, _controls[:] = list(_controls), []
+    for control in controls:
+        control.stop()
     for sim in sims:
         sim.stop()
 
@@ -100,6 +110,9 @@ def _forget_in_child() -> None:
                 with contextlib.suppress(OSError):
                     os.close(fd)
     _running.clear()
+    for control in _controls:  # its socket only: the serving thread is the master's
+        control.close_socket()
+    _controls.clear()
 
 
 def _demo_warehouse() -> Warehouse:

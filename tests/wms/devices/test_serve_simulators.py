@@ -60,6 +60,21 @@ def test_serve_with_simulators_reads_the_scale_through_gunicorn(world, database_
             assert printed.status_code == 202, printed.text
             health = http.get(f"{base}/stations/PACK-01/health", timeout=10).json()
             assert health["ok"] is True, health
+            # The control panel the startup names: a parcel on the scale, the printer switched off.
+            control = re.search(r"simulators' control panel: (http://127\.0\.0\.1:\d+/)", text).group(1)
+            control_port = int(control.rsplit(":", 1)[1].strip("/"))
+            put = requests.post(f"{control}scale", json={"weight": "0.850"}, timeout=5)
+            assert put.status_code == 200 and put.json()["scale"]["weight"] == "0.850", put.text
+            reading = http.get(f"{base}/stations/PACK-01/scale?stable=true", timeout=10).json()
+            assert reading["value"] == "0.850"
+            bad = requests.post(f"{control}scale", json={"weight": "-1"}, timeout=5)
+            assert (bad.status_code, bad.json()["code"]) == (400, "invalid_input")
+            assert requests.get(control, timeout=5).json()["scale"]["weight"] == "0.850"  # unchanged
+            off = requests.post(f"{control}printer", json={"online": False}, timeout=5)
+            assert off.json()["printer"]["online"] is False
+            assert http.get(f"{base}/stations/PACK-01/health", timeout=10).json()["ok"] is False
+            assert requests.post(f"{control}printer", json={"online": True}, timeout=5).json()["printer"]["online"]
+            assert http.get(f"{base}/stations/PACK-01/health", timeout=10).json()["ok"] is True
     finally:
         server.send_signal(signal.SIGTERM)
         try:
@@ -70,3 +85,4 @@ def test_serve_with_simulators_reads_the_scale_through_gunicorn(world, database_
             raise
     # The simulators lived in the master and went with it.
     assert refuses("127.0.0.1", scale_port) and refuses("127.0.0.1", printer_port)
+    assert refuses("127.0.0.1", control_port)
